@@ -1,0 +1,60 @@
+"""
+# AudioCodes connection purge
+
+Decommissions one AudioCodes connection — the counterpart of removing a device integration. It drops
+the connection's kept read and, in the same transaction, sends to **Cooling** the numbers that no
+other configured connection registers, by the normal rules (same `audiocodes_cooling_duration`, same
+history). Numbers another connection still registers stay Used.
+
+Manual only. Type the connection id, and type it again to confirm. Afterwards remove the id from the
+Variable `audiocodes_connections`, or the next sync reads the device again.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from include import dag_support as support
+
+
+@dag(
+    dag_id="audiocodes_connection_purge",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=support.DEFAULT_ARGS,
+    tags=support.TAGS,
+    doc_md=__doc__,
+    params={
+        "connection_id": Param(
+            "",
+            type="string",
+            title="Connection id",
+            description="The Airflow connection id of the AudioCodes device to decommission.",
+            minLength=1,
+        ),
+        "confirm": Param(
+            "",
+            type="string",
+            title="Confirm",
+            description="Type the connection id again to confirm.",
+        ),
+    },
+)
+def audiocodes_connection_purge():
+    @task
+    def prepare() -> dict:
+        """Validate the Variables and the form, bring the schema up to date and fix the run day."""
+        return support.prepare("purge")
+
+    @task
+    def purge(prepared: dict) -> dict:
+        """Drop the connection's kept read and cool its numbers that no other connection registers."""
+        return support.purge(prepared)
+
+    purge(prepare())
+
+
+audiocodes_connection_purge()

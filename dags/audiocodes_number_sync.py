@@ -1,0 +1,85 @@
+"""
+# AudioCodes number sync
+
+Reads the registered users of every AudioCodes connection listed in the Variable
+`audiocodes_connections` and keeps the number inventory (`number_inventory_db`) in step:
+
+- a number registered on any connection becomes **Used / Device / AudioCodes**;
+- an AudioCodes number no connection registers any more goes to **Cooling** for
+  `audiocodes_cooling_duration` days (Tag and Release Date set);
+- a cooling number that registers again comes **back online**.
+
+One mapped `read_connection` task per connection stages its complete read in PostgreSQL; a read that
+fails, is cut short or does not add up is kept out, and that connection's numbers stay as they were.
+`reconcile` then applies the whole transition table in one transaction. The run fails at
+`check_reads` when any connection was not read, naming it and why.
+
+The devices are read as they are now, so a run for a day earlier than the latest sync changes nothing.
+Trigger with **allow_mass_removal** to accept a read that drops more than the guard allows
+(Variable `audiocodes_mass_removal_guard`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from include import dag_support as support
+
+
+@dag(
+    dag_id="audiocodes_number_sync",
+    schedule=os.environ.get("AUDIOCODES_SYNC_SCHEDULE", "@hourly"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=support.DEFAULT_ARGS,
+    tags=support.TAGS,
+    doc_md=__doc__,
+    params={
+        "allow_mass_removal": Param(
+            False,
+            type="boolean",
+            title="Allow mass removal",
+            description="Accept reads that drop more numbers at once than the guard allows.",
+        ),
+    },
+)
+def audiocodes_number_sync():
+    @task
+    def prepare() -> dict:
+        """Validate the Variables, bring the schema up to date and fix the run day."""
+        return support.prepare("sync")
+
+    @task
+    def connections_to_read(prepared: dict) -> list[str]:
+        """The connections to read: all configured ones, none for a backfill."""
+        return [] if prepared["backfill"] else prepared["connections"]
+
+    # The client retries transient errors itself; a failed read keeps the previous one until the next run.
+    @task(retries=0, map_index_template="{{ connection_label }}")
+    def read_connection(connection_id: str, prepared: dict) -> dict:
+        """Read all pages of one connection's registered users and keep the read if it is complete."""
+        return support.read_connection(connection_id, prepared)
+
+    @task(trigger_rule="all_done_min_one_success")
+    def reconcile(prepared: dict) -> dict:
+        """Apply the transition table to the inventory from the kept reads, in one transaction."""
+        support.skip_backfill(prepared, "sync")
+        return support.reconcile(prepared)
+
+    @task(trigger_rule="all_done_min_one_success")
+    def check_reads(prepared: dict) -> None:
+        """Fail the run, naming each connection whose read is missing or incomplete."""
+        support.skip_backfill(prepared, "sync")
+        support.check_reads(prepared)
+
+    prepared = prepare()
+    reads = read_connection.partial(prepared=prepared).expand(connection_id=connections_to_read(prepared))
+    summary = reconcile(prepared)
+    reads >> summary >> check_reads(prepared)
+
+
+audiocodes_number_sync()

@@ -1,0 +1,61 @@
+"""
+# Number inventory daily
+
+Runs once a day, for its run day R:
+
+1. **release**: every AudioCodes number in **Cooling** whose Release Date is on or before R becomes
+   **Available** (usage, vendor, tag and release date cleared) — the whole backlog, however old; the
+   Tag countdown of the others is recounted against R.
+2. **audit**: AudioCodes numbers are checked against the kept device reads. Registered numbers that
+   are not Used / Device / AudioCodes are repaired, AudioCodes Used numbers no device reports are sent
+   to Cooling, and conflicts (another vendor, Used-Utility, Reserved) are only reported. Findings go to
+   the table `audit_finding`; the summary is in the task log.
+
+Both happen in one transaction. A run for a day earlier than the latest daily run (a backfill)
+releases what was due by then but never recounts Tags into the past or repairs: its audit only
+reports. Trigger with **dry_run** to see what would change without writing anything.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from include import dag_support as support
+
+
+@dag(
+    dag_id="number_inventory_daily",
+    schedule=os.environ.get("NUMBER_INVENTORY_DAILY_SCHEDULE", "@daily"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=support.DEFAULT_ARGS,
+    tags=support.TAGS,
+    doc_md=__doc__,
+    params={
+        "dry_run": Param(
+            False,
+            type="boolean",
+            title="Dry run",
+            description="Report what the release and the audit would change, without writing anything.",
+        ),
+    },
+)
+def number_inventory_daily():
+    @task
+    def prepare() -> dict:
+        """Validate the Variables, bring the schema up to date and fix the run day."""
+        return support.prepare("daily")
+
+    @task
+    def release_and_audit(prepared: dict) -> dict:
+        """Release due cooling numbers, recount Tags, audit and repair, in one transaction."""
+        return support.release_and_audit(prepared)
+
+    release_and_audit(prepare())
+
+
+number_inventory_daily()

@@ -1,0 +1,13 @@
+"""Number inventory kept in step with AudioCodes device registrations.
+
+The package holds the whole logic and imports nothing from Airflow, so it can be tested and
+benchmarked on its own; the DAG files in ``dags/`` only wire it to Airflow.
+
+- ``numbers``: normalising address-of-record user parts to inventory numbers.
+- ``registrations``: turning binding items read from a device into number rows.
+- ``transitions``: the SPEC's transition table, release and audit as pure DataFrame functions.
+- ``settings``: validation of operator settings (Variables, trigger parameters, connection extras).
+- ``device_client``: the paged, retried read of one device's registered users over HTTP.
+- ``store``: the PostgreSQL side: schema migrations, staging, set-based writes, history.
+- ``device_server``: a small AudioCodes-like server for tests and the demo.
+"""

@@ -1,0 +1,198 @@
+"""The steps of the DAGs, as plain functions of a database connection and validated settings.
+
+Each step that writes the inventory holds the inventory lock for one transaction: it loads what it
+needs, plans with ``transitions`` and applies the plan set-based, so a crash anywhere leaves the
+inventory as it was. The DAG files call these through ``include.dag_support``; benchmarks and the
+demo call them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+import requests
+
+from include.number_inventory import store, transitions
+from include.number_inventory.device_client import DeviceReadError, read_registered_users
+from include.number_inventory.settings import Contract, MassRemovalGuard, SettingError
+from include.number_inventory.store import RunInfo
+
+log = logging.getLogger(__name__)
+
+
+def read_connection(
+    conn: psycopg.Connection,
+    session: requests.Session,
+    base_url: str,
+    contract: Contract,
+    connection_id: str,
+    run: RunInfo,
+    *,
+    guard: MassRemovalGuard,
+    allow_mass_removal: bool = False,
+) -> dict[str, Any]:
+    """Read one connection's registered users into the stage and, when the read is complete and
+    plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
+    connection then keeps its previous read."""
+    read_id = store.begin_read(conn, connection_id, run)
+    try:
+        result = read_registered_users(
+            session,
+            base_url,
+            contract,
+            on_page=lambda items: store.stage_bindings(conn, read_id, items),
+            on_restart=lambda: store.reset_read(conn, read_id),
+        )
+    except DeviceReadError as exc:
+        store.fail_read(conn, read_id, str(exc))
+        raise
+    except BaseException as exc:
+        store.fail_read(conn, read_id, f"{type(exc).__name__} during the read")
+        raise
+    return store.finish_read(
+        conn,
+        read_id,
+        connection_id,
+        total=result.total,
+        pages=result.pages,
+        guard=guard,
+        allow_mass_removal=allow_mass_removal,
+    )
+
+
+def _unread(conn: psycopg.Connection, connection_ids: Sequence[str]) -> list[str]:
+    kept = store.kept_connections(conn)
+    return [c for c in connection_ids if c not in kept]
+
+
+def sync(
+    conn: psycopg.Connection, run: RunInfo, connection_ids: Sequence[str], cooling_days: int
+) -> dict[str, Any]:
+    """Reconcile the inventory with the kept reads of ``connection_ids`` (the SPEC's transition table).
+
+    A sync for a day earlier than the latest sync changes nothing: the devices can only be read as
+    they are now. While some connection has never been read completely, nothing is cooled.
+    """
+    with conn.transaction():
+        store.lock_inventory(conn)
+        latest = store.latest_run_day(conn, "sync")
+        if latest is not None and run.run_day < latest:
+            return {"skipped": f"run day {run.run_day} is before the latest sync ({latest}); nothing changed"}
+        unread = _unread(conn, connection_ids)
+        inventory = store.load_inventory(conn)
+        registered = store.registered_numbers(conn, connection_ids)
+        plan = transitions.plan_sync(inventory, registered, run.run_day, cooling_days, can_cool=not unread)
+        written = store.apply_changes(conn, plan.changes, run)
+        summary = {
+            "run_day": run.run_day.isoformat(),
+            "inventory": len(inventory),
+            "registered_numbers": len(registered),
+            "written": written,
+            **plan.counts(),
+            "never_read": unread,
+            "conflicts_sample": plan.conflicts["number"].head(20).tolist(),
+        }
+        store.record_run(conn, "sync", run, summary)
+    return summary
+
+
+def daily(
+    conn: psycopg.Connection,
+    run: RunInfo,
+    connection_ids: Sequence[str],
+    cooling_days: int,
+    *,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Release the due cooling numbers, recount the Tag of the rest, then audit AudioCodes numbers
+    against the kept reads; record findings.
+
+    For a day earlier than the latest daily run (a backfill) it releases what was due by then but
+    neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
+    nothing at all and reports what would change.
+    """
+    with conn.transaction():
+        store.lock_inventory(conn)
+        latest = store.latest_run_day(conn, "daily")
+        backfill = latest is not None and run.run_day < latest
+        inventory = store.load_inventory(conn)
+        released = transitions.plan_release(inventory, run.run_day, recount=not backfill)
+        unread = _unread(conn, connection_ids)
+        registered = store.registered_numbers(conn, connection_ids)
+        repairs, findings = transitions.plan_audit(
+            transitions.apply_to_frame(inventory, released),
+            registered,
+            run.run_day,
+            cooling_days,
+            can_cool=not unread,
+        )
+        if backfill:
+            repairs = repairs.iloc[:0]
+            findings = findings.assign(repaired=False)
+        summary = {
+            "run_day": run.run_day.isoformat(),
+            "backfill": backfill,
+            "dry_run": dry_run,
+            "inventory": len(inventory),
+            "released": int((released["reason"] == "released").sum()),
+            "tags_recounted": int((released["reason"] == "tag_recount").sum()),
+            "findings": {str(k): int(v) for k, v in findings["check"].value_counts().sort_index().items()},
+            "repaired": len(repairs),
+            "never_read": unread,
+        }
+        if dry_run:
+            summary["written"] = 0
+            summary["repaired"] = 0
+            return summary
+        summary["written"] = store.apply_changes(conn, released, run) + store.apply_changes(
+            conn, repairs, run
+        )
+        store.record_findings(conn, findings, run, dry_run=False)
+        store.record_run(conn, "daily", run, summary)
+    return summary
+
+
+def purge(
+    conn: psycopg.Connection,
+    run: RunInfo,
+    connection_id: str,
+    connection_ids: Sequence[str],
+    cooling_days: int,
+) -> dict[str, Any]:
+    """Decommission ``connection_id``: drop its kept read and cool, by the normal rules, the numbers
+    that no other configured connection registers."""
+    with conn.transaction():
+        store.lock_inventory(conn)
+        if connection_id not in store.kept_connections(conn):
+            raise SettingError(f"connection {connection_id!r} has no kept read: there is nothing to purge")
+        numbers = store.purge_connection(conn, connection_id)
+        others = [c for c in connection_ids if c != connection_id]
+        elsewhere = store.registered_numbers(conn, others)
+        inventory = store.load_inventory(conn)
+        changes = transitions.plan_purge(inventory, numbers, elsewhere, run.run_day, cooling_days)
+        written = store.apply_changes(conn, changes, run)
+        summary = {
+            "run_day": run.run_day.isoformat(),
+            "connection_id": connection_id,
+            "numbers": len(numbers),
+            "kept_by_other_connections": int(numbers.isin(elsewhere).sum()),
+            "cooled": written,
+        }
+        store.record_run(conn, "purge", run, summary)
+    return summary
+
+
+def check_reads(conn: psycopg.Connection, run_id: str, connection_ids: Sequence[str]) -> list[str]:
+    """One line per configured connection that has no complete read in this run, saying why."""
+    reads = {r["connection_id"]: r for r in store.reads_of_run(conn, run_id)}
+    problems = []
+    for connection_id in connection_ids:
+        read = reads.get(connection_id)
+        if read is None:
+            problems.append(f"{connection_id}: not read in this run")
+        elif read["state"] != "complete":
+            problems.append(f"{connection_id}: {read['state']}: {read['error']}")
+    return problems

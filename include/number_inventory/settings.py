@@ -1,0 +1,187 @@
+"""Validation of what operators configure: Variables, trigger parameters and connection extras.
+
+Every check raises :class:`SettingError` with a message that names the setting and the values it
+allows, before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: Names operators set; they are part of the interface.
+CONNECTIONS_VARIABLE = "audiocodes_connections"
+COOLING_VARIABLE = "audiocodes_cooling_duration"
+TIMEZONE_VARIABLE = "number_inventory_timezone"
+GUARD_VARIABLE = "audiocodes_mass_removal_guard"
+INVENTORY_CONN_ID = "number_inventory_db"
+
+DEFAULT_CONNECTIONS = ("audiocodes_default",)
+DEFAULT_COOLING_DAYS = 2
+MAX_COOLING_DAYS = 999
+DEFAULT_TIMEZONE = "UTC"
+
+_CONN_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
+
+
+class SettingError(ValueError):
+    """A setting has a value the pipeline cannot work with."""
+
+
+def cooling_days(value: Any) -> int:
+    """Validate ``audiocodes_cooling_duration``: whole days from 0 to 999 (``None`` means the default)."""
+    if value is None:
+        return DEFAULT_COOLING_DAYS
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]{1,3}", text):
+        raise SettingError(
+            f"Variable {COOLING_VARIABLE!r} must be a whole number of days from 0 to {MAX_COOLING_DAYS}, "
+            f"got {value!r}"
+        )
+    return int(text)
+
+
+def connection_ids(value: Any) -> tuple[str, ...]:
+    """Validate ``audiocodes_connections``: a JSON list of distinct Airflow connection ids."""
+    if value is None:
+        return DEFAULT_CONNECTIONS
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise SettingError(
+                f"Variable {CONNECTIONS_VARIABLE!r} must be a JSON list of connection ids, "
+                f'e.g. ["audiocodes_default"]; it is not JSON ({exc.msg})'
+            ) from None
+    if not isinstance(parsed, list) or not all(isinstance(c, str) and _CONN_ID.fullmatch(c) for c in parsed):
+        raise SettingError(
+            f"Variable {CONNECTIONS_VARIABLE!r} must be a JSON list of connection ids "
+            f"(letters, digits, '_', '-', '.'), got {value!r}"
+        )
+    if len(set(parsed)) != len(parsed):
+        raise SettingError(f"Variable {CONNECTIONS_VARIABLE!r} lists a connection id twice: {parsed!r}")
+    return tuple(parsed)
+
+
+def timezone(value: Any) -> str:
+    """Validate ``number_inventory_timezone``: an IANA zone name in which run days are counted."""
+    name = DEFAULT_TIMEZONE if value in (None, "") else str(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(
+            f"Variable {TIMEZONE_VARIABLE!r} must be an IANA time zone such as 'UTC' or "
+            f"'Europe/Berlin', got {value!r}"
+        ) from None
+    return name
+
+
+@dataclass(frozen=True)
+class MassRemovalGuard:
+    """When one read would drop more than ``max_share`` of a connection's numbers, and at least
+    ``min_numbers`` of them, the read is suspicious (a rebooted SBC, a half-empty answer)."""
+
+    max_share: float = 0.5
+    min_numbers: int = 100
+
+    def trips(self, previous: int, removed: int) -> bool:
+        """Whether removing ``removed`` of ``previous`` numbers is suspicious."""
+        return removed >= self.min_numbers and removed > self.max_share * previous
+
+
+def mass_removal_guard(value: Any) -> MassRemovalGuard:
+    """Validate ``audiocodes_mass_removal_guard``: JSON ``{"max_share": 0..1, "min_numbers": >=0}``."""
+    if value in (None, ""):
+        return MassRemovalGuard()
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+        guard = MassRemovalGuard(**parsed)
+        share_ok = isinstance(guard.max_share, (int, float)) and 0 <= guard.max_share <= 1
+        count_ok = isinstance(guard.min_numbers, int) and guard.min_numbers >= 0
+        if not (share_ok and count_ok) or isinstance(guard.min_numbers, bool):
+            raise TypeError
+    except (TypeError, ValueError):
+        raise SettingError(
+            f"Variable {GUARD_VARIABLE!r} must be JSON like "
+            f'{{"max_share": 0.5, "min_numbers": 100}} (max_share from 0 to 1, min_numbers >= 0), '
+            f"got {value!r}"
+        ) from None
+    return guard
+
+
+def flag(name: str, value: Any) -> bool:
+    """Validate a yes/no trigger parameter."""
+    if isinstance(value, bool):
+        return value
+    if value in (None, ""):
+        return False
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise SettingError(f"Parameter {name!r} must be true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """How one device serves its registered users. Defaults are the SPEC's contract; every field
+    can be overridden by a key of the same name in the Airflow connection's extras."""
+
+    path: str = "/api/v1/registeredUsers"
+    page_size: int = 1000
+    items_field: str = "registeredUsers"
+    total_field: str = "total"
+    aor_field: str = "addressOfRecord"
+    contact_field: str = "contact"
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    timeout_seconds: float = 30.0
+    retries: int = 4
+    backoff_seconds: float = 0.5
+    max_restarts: int = 3
+    max_pages: int = 100_000
+    max_page_bytes: int = 64 * 1024 * 1024
+
+    @classmethod
+    def extra_keys(cls) -> tuple[str, ...]:
+        """The extras keys this contract understands."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_extras(cls, extras: dict[str, Any], connection_id: str) -> Contract:
+        """Build the contract from a connection's extras, checking each value's type and range."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in extras:
+                continue
+            raw, default = extras[f.name], f.default
+            try:
+                if isinstance(default, str):
+                    if not isinstance(raw, str) or not raw:
+                        raise ValueError
+                    value: Any = raw
+                elif isinstance(default, int):
+                    if isinstance(raw, bool) or float(raw) != int(raw):
+                        raise ValueError
+                    value = int(raw)
+                else:
+                    value = float(raw)
+                if not isinstance(value, str) and value < 0:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise SettingError(
+                    f"Connection {connection_id!r}: extra {f.name!r} must be "
+                    f"{'a non-empty text' if isinstance(default, str) else 'a number >= 0'}, got {raw!r}"
+                ) from None
+            values[f.name] = value
+        contract = cls(**values)
+        if contract.page_size < 1 or contract.max_pages < 1:
+            raise SettingError(f"Connection {connection_id!r}: page_size and max_pages must be at least 1")
+        if not contract.path.startswith("/"):
+            raise SettingError(f"Connection {connection_id!r}: extra 'path' must start with '/'")
+        return contract

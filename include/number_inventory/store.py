@@ -1,0 +1,323 @@
+"""The PostgreSQL side: schema migrations, staged reads, set-based writes and the history.
+
+Functions take a psycopg 3 connection (what ``PostgresHook.get_conn()`` returns, or
+``psycopg.connect``) in autocommit mode and open their own transactions, except the ones that say
+they run inside the caller's. Bulk data moves with ``COPY``; text from devices reaches SQL only as
+COPY data or bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from include.number_inventory import numbers as nums
+from include.number_inventory.settings import MassRemovalGuard
+from include.number_inventory.transitions import BEFORE, CHANGE_COLUMNS, FIELDS, INVENTORY_COLUMNS
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+
+# pg_advisory_xact_lock keys: every inventory write holds the first, migrations the second.
+INVENTORY_LOCK = 7_301_001
+MIGRATION_LOCK = 7_301_002
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Which Airflow run is writing, and for which run day; recorded with every change."""
+
+    dag_id: str
+    run_id: str
+    run_day: dt.date
+
+    def params(self) -> dict[str, Any]:
+        return {"dag_id": self.dag_id, "run_id": self.run_id, "run_day": self.run_day}
+
+
+class ReadRejected(RuntimeError):
+    """A read is not complete or looks wrong; the connection keeps its previous read."""
+
+
+@functools.cache
+def sql(name: str) -> str:
+    """The text of ``include/sql/<name>.sql``."""
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def statements(name: str) -> list[str]:
+    """The statements of a SQL file, for files that hold more than one."""
+    return [s.strip() for s in re.split(r";\s*$", sql(name), flags=re.MULTILINE) if _has_code(s)]
+
+
+def _has_code(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    """Open an autocommit connection to the inventory database (tests, demo and benchmarks)."""
+    return psycopg.connect(dsn, autocommit=True)
+
+
+# --- schema -------------------------------------------------------------------------------------
+
+
+def migrate(conn: psycopg.Connection) -> list[str]:
+    """Apply the migrations under ``include/sql/migrations`` not yet applied, once, in order."""
+    applied_now = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS number_inventory_schema ("
+            " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {row[0] for row in conn.execute("SELECT version FROM number_inventory_schema")}
+        for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+            if path.stem in done:
+                continue
+            conn.execute(path.read_text())
+            conn.execute("INSERT INTO number_inventory_schema (version) VALUES (%s)", (path.stem,))
+            applied_now.append(path.stem)
+    return applied_now
+
+
+# --- COPY helpers -------------------------------------------------------------------------------
+
+
+def _copy_out(
+    conn: psycopg.Connection, query: str, columns: Sequence[str], params: Any = None
+) -> pd.DataFrame:
+    buffer = io.BytesIO()
+    with conn.cursor().copy(query, params) as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    buffer.seek(0)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+    return pd.read_csv(buffer, names=list(columns), dtype="string", keep_default_na=False, na_filter=False)
+
+
+def _copy_in(
+    conn: psycopg.Connection, table: str, frame: pd.DataFrame, force_not_null: Sequence[str] = ()
+) -> None:
+    """COPY ``frame`` into ``table``; empty strings arrive as NULL unless in ``force_not_null``."""
+    if frame.empty:
+        return
+    columns = ", ".join(frame.columns)
+    options = "FORMAT csv" + (f", FORCE_NOT_NULL ({', '.join(force_not_null)})" if force_not_null else "")
+    data = frame.to_csv(index=False, header=False)
+    with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN WITH ({options})") as copy:
+        copy.write(data)
+
+
+# --- inventory ----------------------------------------------------------------------------------
+
+
+def lock_inventory(conn: psycopg.Connection) -> None:
+    """Inside the caller's transaction: wait for, then hold, the inventory write lock until commit, so
+    concurrent runs (sync, daily, purge, backfills) never interleave their writes."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (INVENTORY_LOCK,))
+
+
+def load_inventory(conn: psycopg.Connection) -> pd.DataFrame:
+    """The whole inventory as an inventory frame (see ``transitions``)."""
+    return _copy_out(conn, sql("load_inventory"), INVENTORY_COLUMNS)
+
+
+def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo) -> int:
+    """Inside the caller's transaction: write ``changes`` and their history; return rows written.
+
+    Rows changed by someone else since they were loaded are left alone (and not counted).
+    """
+    if changes.empty:
+        return 0
+    conn.execute(sql("create_change_table"))
+    _copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
+    cursor = conn.execute(sql("apply_changes"), run.params())
+    conn.execute("DROP TABLE inventory_change")
+    return cursor.rowcount
+
+
+def latest_run_day(conn: psycopg.Connection, kind: str) -> dt.date | None:
+    """The latest run day a run of ``kind`` has processed."""
+    return conn.execute("SELECT max(run_day) FROM inventory_run WHERE kind = %s", (kind,)).fetchone()[0]
+
+
+def record_run(conn: psycopg.Connection, kind: str, run: RunInfo, summary: dict[str, Any]) -> None:
+    """Inside the caller's transaction: note that ``run`` processed its run day."""
+    conn.execute(
+        "INSERT INTO inventory_run (kind, dag_id, run_id, run_day, summary) "
+        "VALUES (%(kind)s, %(dag_id)s, %(run_id)s, %(run_day)s, %(summary)s)",
+        {"kind": kind, **run.params(), "summary": json.dumps(summary)},
+    )
+
+
+def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunInfo, *, dry_run: bool) -> None:
+    """Inside the caller's transaction: store the audit's findings."""
+    if findings.empty:
+        return
+    rows = [
+        (
+            run.dag_id,
+            run.run_id,
+            run.run_day,
+            r["number"],
+            r["check"],
+            bool(r["repaired"]),
+            dry_run,
+            json.dumps({f: r[b] for f, b in zip(FIELDS, BEFORE, strict=True)}),
+            json.dumps({f: r[f] for f in FIELDS}),
+        )
+        for r in findings.fillna("").to_dict("records")
+    ]
+    with conn.cursor().copy(
+        'COPY audit_finding (dag_id, run_id, run_day, number, "check", repaired, dry_run, before, after) '
+        "FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+# --- device reads -------------------------------------------------------------------------------
+
+
+def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> int:
+    """Start a read of ``connection_id``; earlier reads of it left running by a killed worker are
+    marked failed first. Returns the new read id."""
+    with conn.transaction():
+        for statement in statements("abandon_reads"):
+            conn.execute(statement, {"connection_id": connection_id})
+        row = conn.execute(
+            "INSERT INTO audiocodes_read (connection_id, dag_id, run_id, run_day) "
+            "VALUES (%(connection_id)s, %(dag_id)s, %(run_id)s, %(run_day)s) RETURNING read_id",
+            {"connection_id": connection_id, **run.params()},
+        ).fetchone()
+    return row[0]
+
+
+def stage_bindings(conn: psycopg.Connection, read_id: int, items: Sequence[tuple[str, str]]) -> int:
+    """Stage one page of ``(aor, contact)`` bindings with their number (or none) and active flag.
+    Returns how many bindings carried no number."""
+    if not items:
+        return 0
+    page = pd.DataFrame(items, columns=["aor", "contact"], dtype="string")
+    # PostgreSQL text cannot hold NUL; a device that sends one gets it dropped, not a failed COPY.
+    page = page.apply(lambda column: column.str.replace("\x00", "", regex=False))
+    page.insert(0, "read_id", read_id)
+    page["number"] = nums.normalise_aors(page["aor"])
+    page["active"] = nums.binding_active(page["contact"])
+    _copy_in(conn, "audiocodes_binding_stage", page, force_not_null=("aor", "contact"))
+    return int(page["number"].isna().sum())
+
+
+def reset_read(conn: psycopg.Connection, read_id: int) -> None:
+    """Drop what a read staged so far (the device's total changed; the read starts over)."""
+    conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read_id,))
+
+
+def finish_read(
+    conn: psycopg.Connection,
+    read_id: int,
+    connection_id: str,
+    *,
+    total: int,
+    pages: int,
+    guard: MassRemovalGuard,
+    allow_mass_removal: bool = False,
+) -> dict[str, Any]:
+    """Check a staged read and, when it is complete and plausible, make it the connection's kept read.
+
+    Raises :class:`ReadRejected` (after recording the failure) when the distinct bindings do not add
+    up to ``total`` or when the read would drop a suspicious share of the connection's numbers.
+    """
+    with conn.transaction():
+        cursor = conn.execute(sql("read_figures"), {"read_id": read_id, "connection_id": connection_id})
+        figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
+        summary = {
+            "connection_id": connection_id,
+            "read_id": read_id,
+            "total": total,
+            "pages": pages,
+            **figures,
+        }
+        problem = None
+        if figures["bindings"] != total:
+            problem = (
+                f"read does not add up: {figures['bindings']} distinct bindings received, "
+                f"the device announced total={total}"
+            )
+        elif not allow_mass_removal and guard.trips(figures["kept_numbers"], figures["removed"]):
+            problem = (
+                f"suspicious read: {figures['removed']} of the {figures['kept_numbers']} numbers registered "
+                f"on this connection would go (guard: more than {guard.max_share:.0%} and at least "
+                f"{guard.min_numbers}); trigger with allow_mass_removal to accept it"
+            )
+        if problem is None:
+            for statement in statements("promote_read"):
+                conn.execute(statement, {"connection_id": connection_id, "read_id": read_id})
+    if problem is not None:
+        fail_read(conn, read_id, problem, figures=summary)
+        raise ReadRejected(problem)
+    _finish(conn, read_id, "complete", None, summary)
+    return {**summary, "state": "complete"}
+
+
+def fail_read(
+    conn: psycopg.Connection, read_id: int, error: str, figures: dict[str, Any] | None = None
+) -> None:
+    """Record that a read failed; the connection keeps its previous read."""
+    _finish(conn, read_id, "failed", error, figures or {})
+
+
+def _finish(
+    conn: psycopg.Connection, read_id: int, state: str, error: str | None, figures: dict[str, Any]
+) -> None:
+    keys = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped_aors", "removed")
+    values = {k: figures.get(k) for k in keys}
+    with conn.transaction():
+        conn.execute(
+            "UPDATE audiocodes_read SET state = %(state)s, error = %(error)s, finished_at = now(), "
+            + ", ".join(f"{k} = %({k})s" for k in keys)
+            + " WHERE read_id = %(read_id)s",
+            {"state": state, "error": error, "read_id": read_id, **values},
+        )
+        conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read_id,))
+
+
+def reads_of_run(conn: psycopg.Connection, run_id: str) -> list[dict[str, Any]]:
+    """The latest read of each connection made by one DAG run."""
+    cursor = conn.execute(
+        "SELECT DISTINCT ON (connection_id) connection_id, read_id, state, error, bindings, numbers, "
+        "skipped_aors FROM audiocodes_read WHERE run_id = %s ORDER BY connection_id, read_id DESC",
+        (run_id,),
+    )
+    names = [c.name for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def kept_connections(conn: psycopg.Connection) -> set[str]:
+    """Connections that have a kept complete read."""
+    return {row[0] for row in conn.execute("SELECT connection_id FROM audiocodes_connection")}
+
+
+def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str]) -> pd.Series:
+    """Numbers registered (an active binding) in the kept read of any of ``connection_ids``."""
+    frame = _copy_out(conn, sql("registered_numbers"), ["number"], {"connection_ids": list(connection_ids)})
+    return frame["number"]
+
+
+def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
+    """Inside the caller's transaction: drop a connection's kept read; return the numbers it had."""
+    numbers = registered_numbers(conn, [connection_id])
+    conn.execute("DELETE FROM audiocodes_connection WHERE connection_id = %s", (connection_id,))
+    return numbers

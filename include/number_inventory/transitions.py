@@ -1,0 +1,210 @@
+"""The SPEC's transition table, release and audit as pure functions on pandas DataFrames.
+
+Nothing here does I/O. An *inventory* frame has the columns of ``INVENTORY_COLUMNS``, every value a
+string, ``""`` for empty and ``release_date`` as ``YYYY-MM-DD``. *Registered* is the set of numbers
+registered (an active binding) on at least one configured connection. Each planner returns the rows
+that change, as a *changes* frame: ``number``, ``reason``, ``is_new``, the ``before_*`` values and the
+new values. A row that would not change is never in it, so nothing is written for it.
+
+Reasons (also the audit's check names): ``registered``, ``back_online``, ``wrong_usage``,
+``registration_gone``, ``cooling_without_release_date``, ``released``, ``tag_recount``,
+``connection_purged``; and ``conflict`` for findings that are reported, never changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+AVAILABLE, USED, USED_UTILITY, RESERVED, COOLING = "Available", "Used", "Used-Utility", "Reserved", "Cooling"
+STATUSES = (AVAILABLE, USED, USED_UTILITY, RESERVED, COOLING)
+DEVICE = "Device"
+AUDIOCODES = "AudioCodes"
+
+FIELDS = ("status", "usage", "vendor", "tag", "release_date")
+INVENTORY_COLUMNS = ("number", *FIELDS)
+BEFORE = tuple(f"before_{f}" for f in FIELDS)
+CHANGE_COLUMNS = ("number", "reason", "is_new", *BEFORE, *FIELDS)
+FINDING_COLUMNS = ("number", "check", "repaired", *BEFORE, *FIELDS)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one reconcile would do: ``changes`` to write, ``conflicts`` to report (numbers registered
+    but held by another vendor, ``Used-Utility`` or ``Reserved``), and ``withheld``: rows that would
+    have cooled but were kept because not every connection has a complete read."""
+
+    changes: pd.DataFrame
+    conflicts: pd.DataFrame
+    withheld: pd.DataFrame
+
+    def counts(self) -> dict[str, int]:
+        """Rows per reason, plus conflicts and withheld, for logs and XCom."""
+        counts = {str(k): int(v) for k, v in self.changes["reason"].value_counts().sort_index().items()}
+        return {**counts, "conflict": len(self.conflicts), "withheld": len(self.withheld)}
+
+
+def empty_inventory() -> pd.DataFrame:
+    """An inventory frame with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in INVENTORY_COLUMNS})
+
+
+def cooling_tag(release_days: pd.Series, run_day: dt.date) -> pd.Series:
+    """The Tag of cooling numbers: ``Cooling: N day(s) until release on YYYY-MM-DD``."""
+    days = (pd.to_datetime(release_days, format="%Y-%m-%d") - pd.Timestamp(run_day)).dt.days
+    return "Cooling: " + days.astype("string") + " day(s) until release on " + release_days.astype("string")
+
+
+def _changes(rows: pd.DataFrame, after: dict[str, object], reason: object) -> pd.DataFrame:
+    """Changes for ``rows`` (inventory rows) taking the ``after`` values (scalars or aligned Series)."""
+    out = pd.DataFrame({"number": rows["number"], "reason": reason, "is_new": False}, index=rows.index)
+    for field, before in zip(FIELDS, BEFORE, strict=True):
+        out[before] = rows[field]
+    for field in FIELDS:
+        out[field] = after.get(field, rows[field])
+    return out
+
+
+def _combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "is_new" else "string") for c in CHANGE_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)[list(CHANGE_COLUMNS)]
+    return out.astype({c: "string" for c in CHANGE_COLUMNS if c != "is_new"} | {"is_new": bool})
+
+
+def _number_index(numbers: Iterable[str]) -> pd.Index:
+    values = numbers if isinstance(numbers, (pd.Series, pd.Index)) else list(numbers)
+    return pd.Index(pd.Series(values, dtype="string")).unique()
+
+
+_USED_BY_DEVICE = {"status": USED, "usage": DEVICE, "vendor": AUDIOCODES, "tag": "", "release_date": ""}
+
+
+def _cool(rows: pd.DataFrame, run_day: dt.date, cooling_days: int, reason: str) -> pd.DataFrame:
+    release = (run_day + dt.timedelta(days=cooling_days)).isoformat()
+    releases = pd.Series(release, index=rows.index, dtype="string")
+    after = {"status": COOLING, "tag": cooling_tag(releases, run_day), "release_date": releases}
+    return _changes(rows, after, reason)
+
+
+def plan_sync(
+    inventory: pd.DataFrame,
+    registered: Iterable[str],
+    run_day: dt.date,
+    cooling_days: int,
+    *,
+    can_cool: bool = True,
+) -> Plan:
+    """Apply the SPEC's transition table to every number.
+
+    ``can_cool=False`` keeps every number out of Cooling (reported as ``withheld``): used when some
+    configured connection has never been read completely, so its numbers are unknown.
+    """
+    registered = _number_index(registered)
+    status, usage, vendor = inventory["status"], inventory["usage"], inventory["vendor"]
+    is_registered = inventory["number"].isin(registered)
+    ours_used = (status == USED) & (vendor == AUDIOCODES)
+
+    reclaim = is_registered & ((status == AVAILABLE) | (status == COOLING) | (ours_used & (usage != DEVICE)))
+    reclaimed = inventory[reclaim]
+    reasons = np.select(
+        [reclaimed["status"] == AVAILABLE, reclaimed["status"] == COOLING],
+        ["registered", "back_online"],
+        "wrong_usage",
+    )
+    conflicts = inventory[is_registered & ~reclaim & ~ours_used]
+    gone = inventory[~is_registered & ours_used]
+
+    missing = registered.difference(pd.Index(inventory["number"]))
+    new_rows = pd.DataFrame({"number": missing, **{f: "" for f in FIELDS}})
+    inserted = _changes(new_rows, _USED_BY_DEVICE, "registered").assign(is_new=True)
+
+    cooled = _cool(gone, run_day, cooling_days, "registration_gone") if can_cool else gone.iloc[:0]
+    changes = _combine([inserted, _changes(reclaimed, _USED_BY_DEVICE, reasons), cooled])
+    return Plan(
+        changes=changes,
+        conflicts=conflicts.reset_index(drop=True),
+        withheld=(gone.iloc[:0] if can_cool else gone).reset_index(drop=True),
+    )
+
+
+def plan_release(inventory: pd.DataFrame, run_day: dt.date, *, recount: bool = True) -> pd.DataFrame:
+    """Release every AudioCodes cooling number whose release date is on or before ``run_day`` (the
+    whole backlog) and, when ``recount``, refresh the Tag countdown of the others."""
+    cooling = inventory[(inventory["status"] == COOLING) & (inventory["vendor"] == AUDIOCODES)]
+    dated = cooling[cooling["release_date"] != ""]
+    due = dated["release_date"] <= run_day.isoformat()
+    freed = {"status": AVAILABLE, "usage": "", "vendor": "", "tag": "", "release_date": ""}
+    parts = [_changes(dated[due], freed, "released")]
+    if recount:
+        waiting = dated[~due]
+        tags = cooling_tag(waiting["release_date"], run_day)
+        stale = waiting["tag"] != tags
+        parts.append(_changes(waiting[stale], {"tag": tags[stale]}, "tag_recount"))
+    return _combine(parts)
+
+
+def plan_audit(
+    inventory: pd.DataFrame,
+    registered: Iterable[str],
+    run_day: dt.date,
+    cooling_days: int,
+    *,
+    can_cool: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check AudioCodes numbers against what the devices report; return ``(changes, findings)``.
+
+    The audit repairs what the sync would (a registered number not ``Used``/``Device``/``AudioCodes``,
+    an AudioCodes ``Used`` number no device reports) and AudioCodes cooling rows that lost their
+    release date. Conflicts and withheld cooling are findings that are not repaired.
+    """
+    plan = plan_sync(inventory, registered, run_day, cooling_days, can_cool=can_cool)
+    undated = inventory[
+        (inventory["status"] == COOLING)
+        & (inventory["vendor"] == AUDIOCODES)
+        & (inventory["release_date"] == "")
+        & ~inventory["number"].isin(plan.changes["number"])
+    ]
+    changes = _combine([plan.changes, _cool(undated, run_day, cooling_days, "cooling_without_release_date")])
+    unrepaired = _combine(
+        [_changes(plan.conflicts, {}, "conflict"), _changes(plan.withheld, {}, "registration_gone")]
+    )
+    findings = pd.concat(
+        [changes.assign(repaired=True), unrepaired.assign(repaired=False)], ignore_index=True
+    ).rename(columns={"reason": "check"})
+    return changes, findings[list(FINDING_COLUMNS)]
+
+
+def plan_purge(
+    inventory: pd.DataFrame,
+    purged: Iterable[str],
+    registered_elsewhere: Iterable[str],
+    run_day: dt.date,
+    cooling_days: int,
+) -> pd.DataFrame:
+    """Cool the numbers of a decommissioned connection that no other connection registers, by the
+    same rules as a registration that went away."""
+    purged = _number_index(purged)
+    candidates = inventory[inventory["number"].isin(purged)]
+    elsewhere = _number_index(registered_elsewhere)
+    plan = plan_sync(candidates, elsewhere[elsewhere.isin(purged)], run_day, cooling_days)
+    cooled = plan.changes[plan.changes["reason"] == "registration_gone"]
+    return cooled.assign(reason="connection_purged").reset_index(drop=True)
+
+
+def apply_to_frame(inventory: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """The inventory after ``changes``, computed in memory (for planning a second step on top of a
+    first, and for replaying the history in tests)."""
+    if changes.empty:
+        return inventory
+    updated = inventory.set_index("number")
+    after = changes.set_index("number")[list(FIELDS)]
+    known = after.index.isin(updated.index)
+    updated.loc[after.index[known], list(FIELDS)] = after[known].to_numpy()
+    added = after[~known].reset_index()
+    return pd.concat([updated.reset_index(), added], ignore_index=True)[list(INVENTORY_COLUMNS)]

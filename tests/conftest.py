@@ -1,0 +1,141 @@
+"""What every test shares: one PostgreSQL database, an Airflow home, device servers, a DAG runner.
+
+The database is the server on 127.0.0.1:5432 when it answers (a database of our own is created and
+dropped), else the embedded server the project installs. DAGs run for real with ``dag.test()`` on a
+SQLite metadata database in a temporary ``AIRFLOW_HOME``; connections and variables come from
+``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Airflow reads its configuration when first imported: set it before any test module imports it.
+_HOME = Path(tempfile.mkdtemp(prefix="number-inventory-airflow-"))
+os.environ.update(
+    AIRFLOW_HOME=str(_HOME),
+    AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
+    AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
+    AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+)
+
+from include.number_inventory import local_db, store  # noqa: E402
+from include.number_inventory.device_server import DeviceServer  # noqa: E402
+
+OUTPUT = ROOT / "test-output"
+PROJECT_TABLES = (
+    "number_inventory",
+    "number_inventory_history",
+    "audiocodes_read",
+    "audiocodes_binding_stage",
+    "audiocodes_registration",
+    "audiocodes_connection",
+    "inventory_run",
+    "audit_finding",
+)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """``(server_dsn, database_dsn)`` of a database created for this test session."""
+    name = f"number_inventory_test_{uuid.uuid4().hex[:8]}"
+    server, dsn = local_db.local_database(name, Path(tempfile.gettempdir()) / "number-inventory-pgdata")
+    os.environ["AIRFLOW_CONN_NUMBER_INVENTORY_DB"] = local_db.airflow_connection(dsn)
+    yield server, dsn
+    local_db.drop_database(server, name)
+
+
+@pytest.fixture
+def db(pg):
+    """An autocommit connection to the test database: schema migrated, every project table empty."""
+    conn = store.connect(pg[1])
+    store.migrate(conn)
+    conn.execute(f"TRUNCATE {', '.join(PROJECT_TABLES)} RESTART IDENTITY CASCADE")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def airflow_home():
+    """The Airflow metadata database, migrated once for the session."""
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, env=os.environ
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return _HOME
+
+
+PASSWORDS = {"audiocodes_a": "s3cret-A-pass", "audiocodes_b": "s3cret-B-pass"}
+
+
+def http_connection(device: DeviceServer, password: str, **extra) -> str:
+    """An Airflow HTTP connection (JSON) for a device server."""
+    return json.dumps(
+        {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": device.port,
+            "schema": "http",
+            "login": device.username,
+            "password": password,
+            "extra": extra,
+        }
+    )
+
+
+@pytest.fixture
+def devices(monkeypatch):
+    """Two device servers, configured as the connections ``audiocodes_a`` and ``audiocodes_b``."""
+    servers = {
+        conn_id: DeviceServer("admin", password, max_page_size=50).start()
+        for conn_id, password in PASSWORDS.items()
+    }
+    for conn_id, server in servers.items():
+        # A small page size so that every read takes several pages; retries back off briefly.
+        extras = {"page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 5}
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", http_connection(server, PASSWORDS[conn_id], **extras))
+    monkeypatch.setenv("AIRFLOW_VAR_AUDIOCODES_CONNECTIONS", json.dumps(list(servers)))
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def dagbag(airflow_home, pg):
+    """The project's DAGs, parsed once."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    return bag
+
+
+@pytest.fixture
+def run_dag(dagbag):
+    """Run a DAG for a run day with ``dag.test()``; return ``(state, {task_id: [states]})``."""
+
+    def run(dag_id: str, day: dt.date, **conf):
+        dag = dagbag.get_dag(dag_id)
+        logical = dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
+        dag_run = dag.test(logical_date=logical, run_conf=conf or None)
+        states: dict[str, list[str]] = {}
+        for ti in dag_run.get_task_instances():
+            states.setdefault(ti.task_id, []).append(str(ti.state))
+        return str(dag_run.state), states
+
+    return run
