@@ -1,0 +1,753 @@
+"""A small AudioCodes-like device server for tests, benchmarks and the demo.
+
+It answers the one endpoint the pipeline reads from an AudioCodes management server (ARM / SBC)::
+
+    GET {base}/api/v1/registeredUsers?offset=0&limit=1000      (HTTP Basic auth)
+    200 {"registeredUsers": [{"addressOfRecord": "1000@10.8.5.71",
+                              "contact": "<sip:1000@10.8.5.71:5060>;expires=180; Active status:1"}, ...],
+         "total": 2345}
+
+There is one item per binding (an AOR with three contacts gives three items); ``status:1`` is a
+registered contact and ``status:0`` a REGISTER that was received but not confirmed. Like a real
+device it caps ``limit`` at its own page size, so clients must page by the number of items they
+actually received until ``offset >= total`` or a page comes back empty.
+
+The registrations and a set of injectable faults (failing, non-JSON, short, slow pages and a total
+that grows during a read) are driven either in-process through :class:`DeviceServer` or over HTTP
+through the ``/_control/...`` endpoints, so the server can also run as a separate process::
+
+    DEVICE_PASSWORD=secret python -m include.number_inventory.device_server --port 8081 --numbers 1000-1999
+
+Only the standard library is used; nothing here imports Airflow or pandas.
+
+**Pages and faults.** Faults are keyed by the page index ``k`` within a *read*. A request with
+``offset=0`` starts a new read; page ``k`` is the ``k``-th distinct offset requested since then
+(0-based), so a retry of the same offset is the same page again. The numbering is shared by all
+clients of one server: faults assume one reader at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import contextlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+#: The host part of generated AORs and contacts.
+DEFAULT_HOST = "10.8.5.71"
+DEFAULT_PATH = "/api/v1/registeredUsers"
+#: ``limit`` when a request does not give one.
+DEFAULT_LIMIT = 100
+#: Body returned by :meth:`DeviceServer.not_json_page`.
+NOT_JSON_BODY = b"<html>oops</html>"
+CONTROL_PREFIX = "/_control"
+#: Largest request body accepted (a control ``PUT`` of a million bindings is about 80 MB).
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+Binding = tuple[str, str]
+
+
+def _full_aor(aor: str) -> str:
+    """``aor`` with ``@10.8.5.71`` appended when it has no host part."""
+    aor = str(aor)
+    return aor if "@" in aor else f"{aor}@{DEFAULT_HOST}"
+
+
+def contact_for(aor: str, index: int = 0, status: int = 1) -> str:
+    """The contact of the ``index``-th binding of ``aor``, as :meth:`DeviceServer.register` makes it."""
+    user = str(aor).split("@", 1)[0]
+    return f"<sip:{user}@{DEFAULT_HOST}:{5060 + index}>;expires=180; Active status:{status}"
+
+
+@dataclass
+class _Fault:
+    """One injected fault: its arguments and how many more times it fires (``None`` = always)."""
+
+    times: int | None
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+class _RequestError(Exception):
+    """Ends a request with an HTTP error and a JSON ``{"error": ...}`` body."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise ValueError(f"page index k must be a non-negative integer, got {k!r}")
+    return k
+
+
+def _check_times(times: int | None) -> int | None:
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ValueError(f"times must be a positive integer or None (always), got {times!r}")
+    return times
+
+
+def _check_status(status: int) -> int:
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise ValueError(f"status must be an integer (1 registered, 0 not confirmed), got {status!r}")
+    return status
+
+
+def _check_positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+class DeviceServer:
+    """An in-process AudioCodes-like HTTP server holding a list of (AOR, contact) bindings.
+
+    Use it as a context manager (or call :meth:`start` / :meth:`stop`); :attr:`url` is the base URL
+    to which clients append ``path``. All methods are thread-safe.
+    """
+
+    def __init__(
+        self,
+        username: str = "admin",
+        password: str = "secret",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_page_size: int = 500,
+        path: str = DEFAULT_PATH,
+        verbose: bool = False,
+    ) -> None:
+        _check_positive("max_page_size", max_page_size)
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
+        self.username = username
+        self._password = password
+        self.host = host
+        self.max_page_size = max_page_size
+        self.path = path.rstrip("/") or "/"
+        self.verbose = verbose
+        self._requested_port = port
+        self._lock = threading.Lock()
+        self._bindings: list[Binding] = []
+        self._aor_counts: dict[str, int] = {}
+        self._faults: dict[str, dict[int, _Fault]] = {}
+        self._read_pages: dict[int, int] = {}
+        self._requests_served = 0
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+
+    def __repr__(self) -> str:
+        where = self.url if self._httpd is not None else "not started"
+        return f"DeviceServer({where}, bindings={len(self._bindings)}, user={self.username!r})"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on (valid after :meth:`start`)."""
+        if self._httpd is None:
+            raise RuntimeError("DeviceServer is not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL without the endpoint path, e.g. ``http://127.0.0.1:8081`` (valid after :meth:`start`).
+
+        A server bound to all interfaces (``0.0.0.0``) is reached through ``127.0.0.1``.
+        """
+        return f"http://{self._client_host}:{self.port}"
+
+    @property
+    def _client_host(self) -> str:
+        return "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+
+    def start(self) -> DeviceServer:
+        """Bind the socket and serve in a daemon thread; returns ``self``."""
+        if self._httpd is not None:
+            raise RuntimeError("DeviceServer is already started")
+        httpd = _HTTPServer((self.host, self._requested_port), _Handler)
+        httpd.device = self
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.5}, name="device-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open keep-alive connections and release the port (idempotent)."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        # shutdown() returns only at serve_forever's next poll; connecting wakes its selector at once.
+        stopper = threading.Thread(target=httpd.shutdown, daemon=True)
+        stopper.start()
+        wake_address = (self._client_host, self.port)
+        deadline = time.monotonic() + 5
+        while stopper.is_alive() and time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(wake_address, timeout=0.5):
+                pass
+            stopper.join(0.01)
+        stopper.join()
+        httpd.server_close()
+        with self._lock:
+            connections = list(self._connections)
+            self._connections.clear()
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if thread is not None:
+            thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> DeviceServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ registrations
+
+    @property
+    def bindings(self) -> list[Binding]:
+        """A copy of all (AOR, contact) bindings in serving order."""
+        with self._lock:
+            return list(self._bindings)
+
+    @property
+    def requests_served(self) -> int:
+        """How many ``registeredUsers`` requests were answered, whatever their status."""
+        with self._lock:
+            return self._requests_served
+
+    def set_bindings(self, bindings: Iterable[tuple[str, str]]) -> None:
+        """Replace all bindings by the given (AOR, contact) pairs, kept in the given order."""
+        new: list[Binding] = []
+        counts: dict[str, int] = {}
+        for pair in bindings:
+            if isinstance(pair, (str, bytes)) or len(pair) != 2:
+                raise ValueError(f"a binding must be an (aor, contact) pair, got {pair!r}")
+            aor, contact = pair
+            if not isinstance(aor, str) or not isinstance(contact, str):
+                raise ValueError(f"aor and contact must be strings, got {pair!r}")
+            new.append((aor, contact))
+            counts[aor] = counts.get(aor, 0) + 1
+        with self._lock:
+            self._bindings = new
+            self._aor_counts = counts
+
+    def register(self, aor: str, *, contacts: int = 1, status: int = 1) -> None:
+        """Add ``contacts`` bindings for ``aor`` (``1000`` means ``1000@10.8.5.71``) with ``status``."""
+        if isinstance(contacts, bool) or not isinstance(contacts, int) or contacts < 0:
+            raise ValueError(f"contacts must be a non-negative integer, got {contacts!r}")
+        _check_status(status)
+        aor = _full_aor(aor)
+        with self._lock:
+            self._add_locked(aor, contacts, status)
+
+    def _add_locked(self, aor: str, contacts: int, status: int) -> None:
+        have = self._aor_counts.get(aor, 0)
+        self._bindings.extend((aor, contact_for(aor, have + i, status)) for i in range(contacts))
+        self._aor_counts[aor] = have + contacts
+
+    def unregister(self, aor: str) -> None:
+        """Remove every binding of ``aor`` (same short form as :meth:`register`); unknown AORs are ignored."""
+        aor = _full_aor(aor)
+        with self._lock:
+            if self._aor_counts.pop(aor, 0):
+                self._bindings = [b for b in self._bindings if b[0] != aor]
+
+    def register_numbers(self, numbers: Iterable[str | int], *, status: int = 1) -> None:
+        """Register one binding for each number, as ``register(str(n), status=status)`` would."""
+        _check_status(status)
+        aors = [_full_aor(str(n)) for n in numbers]
+        with self._lock:
+            counts = self._aor_counts
+            if counts or len(set(aors)) != len(aors):
+                for aor in aors:
+                    self._add_locked(aor, 1, status)
+                return
+            # Fast path for a bulk load into an empty server (a million numbers in well under a second).
+            self._bindings.extend((aor, contact_for(aor, 0, status)) for aor in aors)
+            counts.update(dict.fromkeys(aors, 1))
+
+    def clear(self) -> None:
+        """Remove all bindings."""
+        with self._lock:
+            self._bindings = []
+            self._aor_counts = {}
+
+    # ------------------------------------------------------------------ faults
+
+    def _set_fault(self, kind: str, k: int, times: int | None, **args: Any) -> None:
+        fault = _Fault(_check_times(times), args)
+        with self._lock:
+            self._faults.setdefault(kind, {})[_check_k(k)] = fault
+
+    def fail_page(self, k: int, status: int = 500, *, times: int | None = 1) -> None:
+        """Answer page ``k`` with HTTP ``status`` and a JSON error, ``times`` times (``None`` = always)."""
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
+        self._set_fault("fail_page", k, times, status=status)
+
+    def not_json_page(self, k: int, *, times: int | None = None) -> None:
+        """Answer page ``k`` with ``200`` and the HTML body ``<html>oops</html>``."""
+        self._set_fault("not_json_page", k, times)
+
+    def drop_items(self, k: int, count: int = 1, *, times: int | None = None) -> None:
+        """Silently leave ``count`` items out of the middle of page ``k``; ``total`` stays the same."""
+        self._set_fault("drop_items", k, times, count=_check_positive("count", count))
+
+    def slow_page(self, k: int, seconds: float, *, times: int | None = None) -> None:
+        """Sleep ``seconds`` before answering page ``k``."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
+        self._set_fault("slow_page", k, times, seconds=float(seconds))
+
+    def change_total_during_read(self, k: int, add: int = 1, *, times: int | None = 1) -> None:
+        """When page ``k`` is served, first append ``add`` registered bindings of new numbers.
+
+        The new numbers follow the largest numeric user part present, so ``total`` grows in the
+        middle of a read and the new items appear at the end of the list.
+        """
+        self._set_fault("change_total_during_read", k, times, add=_check_positive("add", add))
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        with self._lock:
+            self._faults = {}
+
+    #: Fault methods reachable through ``POST /_control/faults``.
+    FAULT_METHODS = ("fail_page", "not_json_page", "drop_items", "slow_page", "change_total_during_read")
+
+    # ------------------------------------------------------------------ serving
+
+    def _take_fault_locked(self, kind: str, k: int) -> _Fault | None:
+        """The fault of ``kind`` on page ``k`` if it fires now (using up one of its ``times``)."""
+        faults = self._faults.get(kind)
+        fault = faults.get(k) if faults else None
+        if fault is None:
+            return None
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                del faults[k]
+        return fault
+
+    def _page_index_locked(self, offset: int) -> int:
+        if offset == 0:
+            self._read_pages = {}
+        k = self._read_pages.get(offset)
+        if k is None:
+            k = len(self._read_pages)
+            self._read_pages[offset] = k
+        return k
+
+    def _grow_locked(self, add: int) -> None:
+        top = 0
+        for aor in self._aor_counts:
+            user = aor.split("@", 1)[0]
+            if user.isdigit():
+                top = max(top, int(user))
+        for n in range(top + 1, top + 1 + add):
+            self._add_locked(_full_aor(str(n)), 1, 1)
+
+    def _serve_page(self, offset: int, limit: int) -> tuple[int, bytes, str]:
+        """Status, body and content type of one ``registeredUsers`` page, faults applied."""
+        limit = min(limit, self.max_page_size)
+        with self._lock:
+            k = self._page_index_locked(offset)
+            slow = self._take_fault_locked("slow_page", k)
+        if slow is not None:
+            time.sleep(slow.args["seconds"])
+        with self._lock:
+            failed = self._take_fault_locked("fail_page", k)
+            if failed is not None:
+                status = failed.args["status"]
+                body = {"error": f"injected fault: HTTP {status} on page {k}"}
+                return status, json.dumps(body).encode(), "application/json"
+            if self._take_fault_locked("not_json_page", k) is not None:
+                return 200, NOT_JSON_BODY, "text/html"
+            grow = self._take_fault_locked("change_total_during_read", k)
+            if grow is not None:
+                self._grow_locked(grow.args["add"])
+            page = self._bindings[offset : offset + limit]
+            total = len(self._bindings)
+            drop = self._take_fault_locked("drop_items", k)
+        if drop is not None and page:
+            count = min(drop.args["count"], len(page))
+            start = (len(page) - count) // 2
+            del page[start : start + count]
+        items = [{"addressOfRecord": aor, "contact": contact} for aor, contact in page]
+        body = json.dumps({"registeredUsers": items, "total": total}, separators=(",", ":"))
+        return 200, body.encode(), "application/json"
+
+    def _count_request(self) -> None:
+        with self._lock:
+            self._requests_served += 1
+
+    def _check_auth(self, header: str | None) -> bool:
+        if not header or header[:6].lower() != "basic ":
+            return False
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        user, sep, password = decoded.partition(b":")
+        ok_user = hmac.compare_digest(user, self.username.encode())
+        ok_password = hmac.compare_digest(password, self._password.encode())
+        return bool(sep) and ok_user and ok_password
+
+    # ------------------------------------------------------------------ control API
+
+    def _control(self, method: str, name: str, body: Any) -> dict[str, Any]:
+        """Run one ``/_control/<name>`` request; returns the JSON answer."""
+        routes = {
+            "bindings": ("PUT", "DELETE"),
+            "register": ("POST",),
+            "unregister": ("POST",),
+            "faults": ("POST", "DELETE"),
+            "state": ("GET",),
+        }
+        if name not in routes:
+            raise _RequestError(404, "not found")
+        if method not in routes[name]:
+            raise _RequestError(405, "method not allowed", {"Allow": ", ".join(routes[name])})
+        if method in ("PUT", "POST") and not isinstance(body, dict):
+            raise _RequestError(400, "the request body must be a JSON object")
+        try:
+            if name == "bindings" and method == "DELETE":
+                self.clear()
+            elif name == "bindings":
+                self._control_bindings(body)
+            elif name == "register":
+                aor = body.get("aor")
+                if not isinstance(aor, str):
+                    raise ValueError("'aor' must be a string")
+                self.register(aor, contacts=body.get("contacts", 1), status=body.get("status", 1))
+            elif name == "unregister":
+                aor = body.get("aor")
+                if not isinstance(aor, str):
+                    raise ValueError("'aor' must be a string")
+                self.unregister(aor)
+            elif name == "faults" and method == "DELETE":
+                self.clear_faults()
+            elif name == "faults":
+                self._control_faults(body)
+        except (TypeError, ValueError) as exc:
+            raise _RequestError(400, str(exc)) from None
+        with self._lock:
+            return {"bindings": len(self._bindings), "requests_served": self._requests_served}
+
+    def _control_bindings(self, body: dict[str, Any]) -> None:
+        if "bindings" in body:
+            pairs = body["bindings"]
+            if not isinstance(pairs, list):
+                raise ValueError("'bindings' must be a list of [aor, contact] pairs")
+            self.set_bindings(tuple(p) if isinstance(p, list) else p for p in pairs)
+        elif "numbers" in body:
+            numbers = body["numbers"]
+            if not isinstance(numbers, list) or not all(
+                isinstance(n, (str, int)) and not isinstance(n, bool) for n in numbers
+            ):
+                raise ValueError("'numbers' must be a list of strings or integers")
+            status = _check_status(body.get("status", 1))
+            with self._lock:
+                self._bindings = []
+                self._aor_counts = {}
+                for n in numbers:
+                    self._add_locked(_full_aor(str(n)), 1, status)
+        else:
+            raise ValueError("the body needs 'bindings' or 'numbers'")
+
+    def _control_faults(self, body: dict[str, Any]) -> None:
+        unknown = sorted(set(body) - set(self.FAULT_METHODS))
+        if unknown:
+            raise ValueError(f"unknown faults {unknown}; known: {list(self.FAULT_METHODS)}")
+        for kind, args in body.items():
+            if not isinstance(args, dict):
+                raise ValueError(f"the arguments of {kind!r} must be a JSON object")
+            getattr(self, kind)(**args)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    device: DeviceServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away mid-answer (a timed-out read); report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError) and not self.device.verbose:
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "AudioCodesSim/1.0"
+    #: Idle keep-alive connections are closed after this many seconds.
+    timeout = 120
+    # Headers and body leave in one segment (flushed by handle_one_request) and without Nagle's delay;
+    # otherwise every keep-alive request waits ~40 ms for a delayed ACK.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        device = self.server.device
+        with device._lock:
+            device._connections.add(self.connection)
+
+    def finish(self) -> None:
+        device = self.server.device
+        with device._lock:
+            device._connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.device.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise _RequestError(411, "chunked bodies are not supported; send Content-Length")
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        try:
+            length = int(raw)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise _RequestError(400, "bad Content-Length") from None
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise _RequestError(413, "request body too large")
+        return self.rfile.read(length) if length else b""
+
+    def _dispatch(self) -> None:
+        device = self.server.device
+        path = urlsplit(self.path).path
+        is_users = path.rstrip("/") == device.path
+        try:
+            body = self._read_body()
+            if not device._check_auth(self.headers.get("Authorization")):
+                raise _RequestError(401, "unauthorized", {"WWW-Authenticate": 'Basic realm="AudioCodes"'})
+            if is_users:
+                if self.command != "GET":
+                    raise _RequestError(405, "method not allowed", {"Allow": "GET"})
+                offset, limit = self._paging()
+                status, payload, content_type = device._serve_page(offset, limit)
+                device._count_request()
+                self._send(status, payload, content_type)
+            elif path.startswith(CONTROL_PREFIX + "/"):
+                name = path[len(CONTROL_PREFIX) + 1 :].rstrip("/")
+                self._send_json(200, device._control(self.command, name, self._json(body)))
+            else:
+                raise _RequestError(404, "not found")
+        except _RequestError as exc:
+            if is_users:
+                device._count_request()
+            self._send_json(exc.status, {"error": exc.message}, exc.headers)
+
+    @staticmethod
+    def _json(body: bytes) -> Any:
+        if not body:
+            return None
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise _RequestError(400, "the request body is not JSON") from None
+
+    def _paging(self) -> tuple[int, int]:
+        query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        offset = self._int_param(query, "offset", 0, minimum=0)
+        limit = self._int_param(query, "limit", DEFAULT_LIMIT, minimum=1)
+        return offset, limit
+
+    @staticmethod
+    def _int_param(query: dict[str, list[str]], name: str, default: int, *, minimum: int) -> int:
+        values = query.get(name)
+        if not values:
+            return default
+        text = values[-1].strip()
+        if not text.isascii() or not text.isdigit() or int(text) < minimum:
+            kind = "a non-negative" if minimum == 0 else "a positive"
+            raise _RequestError(400, f"{name} must be {kind} integer")
+        return int(text)
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def parse_numbers(spec: str) -> list[str]:
+    """Expand ``1000-1999`` or ``1000,1005,2000-2009`` into numbers; leading ``+`` and zeros are kept."""
+    numbers: list[str] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        plus = "+" if part.startswith("+") else ""
+        body = part[len(plus) :]
+        first, sep, last = body.partition("-")
+        last = last.removeprefix("+")
+        if not first.isdigit() or (sep and not last.isdigit()):
+            raise ValueError(f"bad number or range {part!r}; use A-B or a comma list")
+        if not sep:
+            numbers.append(plus + first)
+            continue
+        lo, hi = int(first), int(last)
+        if hi < lo:
+            raise ValueError(f"bad range {part!r}: the end is before the start")
+        width = len(first) if first.startswith("0") else 0
+        numbers.extend(f"{plus}{n:0{width}d}" for n in range(lo, hi + 1))
+    return numbers
+
+
+def load_bindings_file(path: str) -> tuple[list[Binding] | None, list[str] | None, int]:
+    """Read a bindings file: ``{"bindings": [[aor, contact], ...]}``, ``{"numbers": [...], "status": 1}``
+    or a bare list of pairs. Returns (bindings, numbers, status)."""
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    if isinstance(data, list):
+        data = {"bindings": data}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object or a list of [aor, contact] pairs")
+    if "bindings" in data:
+        return [(str(a), str(c)) for a, c in data["bindings"]], None, 1
+    if "numbers" in data:
+        return None, [str(n) for n in data["numbers"]], int(data.get("status", 1))
+    raise ValueError(f"{path}: expected a 'bindings' or 'numbers' key")
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m include.number_inventory.device_server",
+        description="Serve an AudioCodes-like registeredUsers endpoint until SIGTERM/SIGINT.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
+    parser.add_argument("--username", default=os.environ.get("DEVICE_USERNAME", "admin"))
+    parser.add_argument(
+        "--password",
+        default=None,
+        help="defaults to $DEVICE_PASSWORD, else 'secret' (prefer the variable: it stays out of ps)",
+    )
+    parser.add_argument("--max-page-size", type=int, default=500)
+    parser.add_argument("--path", default=DEFAULT_PATH)
+    parser.add_argument("--numbers", help="register numbers: a range A-B or a comma list (ranges allowed)")
+    parser.add_argument("--bindings-file", help="JSON file with bindings or numbers, loaded before --numbers")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser.parse_args(argv)
+
+
+def wait_for_signal() -> None:
+    """Block until SIGTERM or SIGINT arrives (call from the main thread)."""
+    stopping = threading.Event()
+
+    def _handler(signum: int, frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+    while not stopping.wait(0.5):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server from the command line; returns the exit code."""
+    args = _parse_args(argv)
+    password = args.password if args.password is not None else os.environ.get("DEVICE_PASSWORD", "secret")
+    try:
+        server = DeviceServer(
+            args.username,
+            password,
+            host=args.host,
+            port=args.port,
+            max_page_size=args.max_page_size,
+            path=args.path,
+            verbose=args.verbose,
+        )
+        if args.bindings_file:
+            bindings, numbers, status = load_bindings_file(args.bindings_file)
+            if bindings is not None:
+                server.set_bindings(bindings)
+            if numbers is not None:
+                server.register_numbers(numbers, status=status)
+        if args.numbers:
+            server.register_numbers(parse_numbers(args.numbers))
+    except (OSError, ValueError) as exc:
+        print(f"device server: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"device server: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(f"device server listening on http://{args.host}:{server.port}", flush=True)
+        wait_for_signal()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
