@@ -129,10 +129,16 @@ def dagbag(airflow_home, pg):
 def run_dag(dagbag):
     """Run a DAG for a run day with ``dag.test()``; return ``(state, {task_id: [states]})``."""
 
+    # dag.test() runs tasks in this process on the parsed DAG, and a run's conf can stay in its
+    # params: every run passes every parameter, defaults first.
+    defaults = {
+        dag_id: {key: dag.params.get_param(key).value for key in dag.params} for dag_id, dag in dagbag.dags.items()
+    }
+
     def run(dag_id: str, day: dt.date, **conf):
         dag = dagbag.get_dag(dag_id)
         logical = dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
-        dag_run = dag.test(logical_date=logical, run_conf=conf or None)
+        dag_run = dag.test(logical_date=logical, run_conf={**defaults[dag_id], **conf})
         states: dict[str, list[str]] = {}
         for ti in dag_run.get_task_instances():
             states.setdefault(ti.task_id, []).append(str(ti.state))
