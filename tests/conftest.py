@@ -108,7 +108,9 @@ def devices(monkeypatch):
     for conn_id, server in servers.items():
         # A small page size so that every read takes several pages; retries back off briefly.
         extras = {"page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 5}
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", http_connection(server, PASSWORDS[conn_id], **extras))
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_{conn_id.upper()}", http_connection(server, PASSWORDS[conn_id], **extras)
+        )
     monkeypatch.setenv("AIRFLOW_VAR_AUDIOCODES_CONNECTIONS", json.dumps(list(servers)))
     yield servers
     for server in servers.values():
@@ -132,7 +134,8 @@ def run_dag(dagbag):
     # dag.test() runs tasks in this process on the parsed DAG, and a run's conf can stay in its
     # params: every run passes every parameter, defaults first.
     defaults = {
-        dag_id: {key: dag.params.get_param(key).value for key in dag.params} for dag_id, dag in dagbag.dags.items()
+        dag_id: {key: dag.params.get_param(key).value for key in dag.params}
+        for dag_id, dag in dagbag.dags.items()
     }
 
     def run(dag_id: str, day: dt.date, **conf):

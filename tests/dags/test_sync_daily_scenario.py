@@ -58,7 +58,7 @@ def test_first_sync_registers_every_number_once(db, fleet, run_dag):
 
 
 def test_cooling_back_online_release_and_backlog(db, fleet, run_dag, monkeypatch):
-    a, b = fleet
+    a, _ = fleet
     assert run_dag(SYNC, D(2026, 11, 2))[0] == "success"
 
     # Day 3: 1000 (only on A) goes away and cools; 1005 leaves A but B still has it.
@@ -133,7 +133,9 @@ def test_reruns_and_backfills_change_nothing(db, fleet, run_dag):
 def test_audit_repairs_drift_and_reports_conflicts(db, fleet, run_dag):
     assert run_dag(SYNC, D(2026, 11, 2))[0] == "success"
     # Hand-made drift.
-    db.execute("UPDATE number_inventory SET status = 'Available', usage = NULL, vendor = NULL WHERE number = '1004'")
+    db.execute(
+        "UPDATE number_inventory SET status = 'Available', usage = NULL, vendor = NULL WHERE number = '1004'"
+    )
     db.execute("UPDATE number_inventory SET usage = 'Phone' WHERE number = '1006'")
     db.execute(
         "INSERT INTO number_inventory (number, status, usage, vendor) VALUES ('1050', 'Used', 'Device', 'AudioCodes')"

@@ -1,0 +1,35 @@
+# The README's commands. Each target sets up what it needs: a venv in .venv with the pinned
+# requirements, created when missing or when requirements.txt / constraints.txt change.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: demo test lint format lock clean
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
+	$(PY) scripts/demo.py
+
+test: $(VENV)/.installed  ## the whole test suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed  ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: $(VENV)/.installed  ## re-pin every dependency after changing requirements.txt
+	$(PY) -m pip install --quiet uv
+	grep -v '^-c' requirements.txt | $(VENV)/bin/uv pip compile --python-version 3.11 - -o constraints.txt
+
+clean:
+	rm -rf .demo test-output
