@@ -1,7 +1,8 @@
 """Airflow glue shared by the DAG files: settings from Variables, the run day, hooks, task bodies.
 
-This is the only module under ``include/`` that imports Airflow. Everything here runs inside tasks,
-never at DAG-parse time.
+This is the only module under ``include/`` that imports Airflow. The DAG files import it at parse
+time, so it imports only what is light at module level; the hooks and the pipeline (pandas, psycopg)
+are imported inside the functions, which run inside tasks.
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from airflow.providers.http.hooks.http import HttpHook
-from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.sdk import Variable, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from include.number_inventory import pipeline, settings, store
-from include.number_inventory.device_client import DeviceReadError
+from include.number_inventory import settings
 from include.number_inventory.settings import Contract, SettingError
-from include.number_inventory.store import ReadRejected, RunInfo
+
+if TYPE_CHECKING:
+    from include.number_inventory.store import RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,18 @@ def run_day(context: Any, timezone: str) -> dt.date:
 
 def run_info(context: Any, run_day_iso: str) -> RunInfo:
     """The running DAG run, for the history."""
+    from include.number_inventory.store import RunInfo
+
     return RunInfo(context["dag"].dag_id, context["run_id"], dt.date.fromisoformat(run_day_iso))
 
 
 def inventory_db(*, migrate: bool = False):
     """An autocommit psycopg connection to ``number_inventory_db``; ``migrate`` brings the schema up
     to date first (idempotent)."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    from include.number_inventory import store
+
     conn = PostgresHook(postgres_conn_id=settings.INVENTORY_CONN_ID).get_conn()
     conn.autocommit = True
     if migrate:
@@ -74,6 +80,8 @@ def inventory_db(*, migrate: bool = False):
 def device_session(connection_id: str):
     """A requests session for one AudioCodes connection (Basic auth and TLS from the Airflow
     connection), its base URL, and the contract read from its extras."""
+    from airflow.providers.http.hooks.http import HttpHook
+
     hook = HttpHook(method="GET", http_conn_id=connection_id)
     connection = hook.get_connection(connection_id)
     contract = Contract.from_extras(connection.extra_dejson, connection_id)
@@ -85,6 +93,8 @@ def device_session(connection_id: str):
 
 def prepare(kind: str) -> dict[str, Any]:
     """Validate settings, bring the schema up to date and fix the run day, for later tasks."""
+    from include.number_inventory import store
+
     context = get_current_context()
     values = read_settings()
     day = run_day(context, values["timezone"])
@@ -106,6 +116,10 @@ def prepare(kind: str) -> dict[str, Any]:
 def read_connection(connection_id: str, prepared: dict[str, Any]) -> dict[str, Any]:
     """Read one connection and keep the read when it is complete; fail the task, naming the
     connection and the reason, when it is not."""
+    from include.number_inventory import pipeline
+    from include.number_inventory.device_client import DeviceReadError
+    from include.number_inventory.store import ReadRejected
+
     context = get_current_context()
     context["connection_label"] = connection_id  # shown as the mapped task's name in the UI
     allow = settings.flag("allow_mass_removal", context["params"].get("allow_mass_removal"))
@@ -155,6 +169,8 @@ def skip_backfill(prepared: dict[str, Any], what: str) -> None:
 
 def reconcile(prepared: dict[str, Any]) -> dict[str, Any]:
     """The sync's reconcile step, with its summary in the task log."""
+    from include.number_inventory import pipeline
+
     context = get_current_context()
     with inventory_db() as conn:
         summary = pipeline.sync(
@@ -166,6 +182,8 @@ def reconcile(prepared: dict[str, Any]) -> dict[str, Any]:
 
 def check_reads(prepared: dict[str, Any]) -> None:
     """Fail, naming each configured connection without a complete read in this run."""
+    from include.number_inventory import pipeline
+
     context = get_current_context()
     with inventory_db() as conn:
         problems = pipeline.check_reads(conn, context["run_id"], prepared["connections"])
@@ -179,6 +197,8 @@ def check_reads(prepared: dict[str, Any]) -> None:
 
 def release_and_audit(prepared: dict[str, Any]) -> dict[str, Any]:
     """The daily step, with its summary in the task log."""
+    from include.number_inventory import pipeline
+
     context = get_current_context()
     dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
     with inventory_db() as conn:
@@ -195,6 +215,8 @@ def release_and_audit(prepared: dict[str, Any]) -> dict[str, Any]:
 
 def purge(prepared: dict[str, Any]) -> dict[str, Any]:
     """The purge step: checks the form, then decommissions the connection."""
+    from include.number_inventory import pipeline
+
     context = get_current_context()
     connection_id = str(context["params"].get("connection_id") or "").strip()
     confirm = str(context["params"].get("confirm") or "").strip()
