@@ -148,3 +148,14 @@ def run_dag(dagbag):
         return str(dag_run.state), states
 
     return run
+
+
+@pytest.fixture
+def output(capfd, caplog):
+    """Everything printed or logged so far (task logs of ``dag.test()`` go to both)."""
+
+    def read() -> str:
+        out, err = capfd.readouterr()
+        return out + err + caplog.text
+
+    return read

@@ -30,17 +30,6 @@ def synced(db, devices, run_dag):
     return a, b
 
 
-@pytest.fixture
-def output(capfd, caplog):
-    """Everything the run printed or logged."""
-
-    def read() -> str:
-        out, err = capfd.readouterr()
-        return out + err + caplog.text
-
-    return read
-
-
 def assert_no_secret(text: str, *extra: str) -> None:
     for secret in (*PASSWORDS.values(), *extra):
         assert secret not in text
