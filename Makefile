@@ -5,13 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test lint format lock clean
+.PHONY: venv demo test lint format lock clean
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
+
+venv: $(VENV)/.installed  ## only create .venv with the pinned requirements
 
 demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
 	$(PY) scripts/demo.py
