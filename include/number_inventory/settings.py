@@ -7,6 +7,7 @@ allows, before anything is written.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any
@@ -100,9 +101,10 @@ def mass_removal_guard(value: Any) -> MassRemovalGuard:
     try:
         parsed = json.loads(value) if isinstance(value, str) else value
         guard = MassRemovalGuard(**parsed)
-        share_ok = isinstance(guard.max_share, (int, float)) and 0 <= guard.max_share <= 1
-        count_ok = isinstance(guard.min_numbers, int) and guard.min_numbers >= 0
-        if not (share_ok and count_ok) or isinstance(guard.min_numbers, bool):
+        share, count = guard.max_share, guard.min_numbers
+        share_ok = _is_number(share) and 0 <= share <= 1
+        count_ok = _is_number(count) and isinstance(count, int) and count >= 0
+        if not (share_ok and count_ok):
             raise TypeError
     except (TypeError, ValueError):
         raise SettingError(
@@ -111,6 +113,11 @@ def mass_removal_guard(value: Any) -> MassRemovalGuard:
             f"got {value!r}"
         ) from None
     return guard
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float that is not a bool (JSON ``true`` is no share or count)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def flag(name: str, value: Any) -> bool:
@@ -165,15 +172,14 @@ class Contract:
                     if not isinstance(raw, str) or not raw:
                         raise ValueError
                     value: Any = raw
-                elif isinstance(default, int):
-                    if isinstance(raw, bool) or float(raw) != int(raw):
-                        raise ValueError
-                    value = int(raw)
                 else:
-                    value = float(raw)
-                if not isinstance(value, str) and value < 0:
-                    raise ValueError
-            except (TypeError, ValueError):
+                    number = float(raw)  # extras may hold numbers as text
+                    if isinstance(raw, bool) or not math.isfinite(number) or number < 0:
+                        raise ValueError
+                    if isinstance(default, int) and number != int(number):
+                        raise ValueError
+                    value = int(number) if isinstance(default, int) else number
+            except (TypeError, ValueError, OverflowError):
                 raise SettingError(
                     f"Connection {connection_id!r}: extra {f.name!r} must be "
                     f"{'a non-empty text' if isinstance(default, str) else 'a number >= 0'}, got {raw!r}"

@@ -35,7 +35,7 @@ FINDING_COLUMNS = ("number", "check", "repaired", *BEFORE, *FIELDS)
 @dataclass(frozen=True)
 class Plan:
     """What one reconcile would do: ``changes`` to write, ``conflicts`` to report (numbers registered
-    but held by another vendor, ``Used-Utility`` or ``Reserved``), and ``withheld``: rows that would
+    but held by another vendor, ``Used`` or ``Cooling``, or ``Used-Utility`` or ``Reserved``), and ``withheld``: rows that would
     have cooled but were kept because not every connection has a complete read."""
 
     changes: pd.DataFrame
@@ -110,7 +110,9 @@ def plan_sync(
     is_registered = inventory["number"].isin(registered)
     ours_used = (status == USED) & (vendor == AUDIOCODES)
 
-    reclaim = is_registered & ((status == AVAILABLE) | (status == COOLING) | (ours_used & (usage != DEVICE)))
+    ours_cooling = (status == COOLING) & (vendor == AUDIOCODES)
+    # Another vendor's cooling number (empty vendor is Cisco) is theirs: reported, never taken over.
+    reclaim = is_registered & ((status == AVAILABLE) | ours_cooling | (ours_used & (usage != DEVICE)))
     reclaimed = inventory[reclaim]
     reasons = np.select(
         [reclaimed["status"] == AVAILABLE, reclaimed["status"] == COOLING],
