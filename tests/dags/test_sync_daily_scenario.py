@@ -169,3 +169,15 @@ def test_audit_repairs_drift_and_reports_conflicts(db, fleet, run_dag):
         ("1022", "conflict"): False,
     }
     assert by_status(db)["Cooling"] == 2
+
+
+def test_a_manual_run_without_logical_date_uses_the_day_it_ran(db, fleet, dagbag):
+    import datetime as dt
+
+    dag = dagbag.get_dag(SYNC)
+    run_after = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    dag_run = dag.test(run_after=run_after, logical_date=None, run_conf={"allow_mass_removal": False})
+
+    assert str(dag_run.state) == "success" and dag_run.logical_date is None
+    days = db.execute("SELECT DISTINCT run_day FROM number_inventory_history").fetchall()
+    assert days == [(D(2026, 11, 20),)]
