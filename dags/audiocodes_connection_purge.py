@@ -12,7 +12,6 @@ Variable `audiocodes_connections`, or the next sync reads the device again.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
 from include import dag_support as support
@@ -21,12 +20,8 @@ from include import dag_support as support
 @dag(
     dag_id="audiocodes_connection_purge",
     schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=support.DEFAULT_ARGS,
-    tags=support.TAGS,
     doc_md=__doc__,
+    **support.DAG_DEFAULTS,
     params={
         "connection_id": Param(
             "",

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
 from include import dag_support as support
@@ -32,12 +31,8 @@ from include import dag_support as support
 @dag(
     dag_id="audiocodes_number_sync",
     schedule=os.environ.get("AUDIOCODES_SYNC_SCHEDULE", "@hourly"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=support.DEFAULT_ARGS,
-    tags=support.TAGS,
     doc_md=__doc__,
+    **support.DAG_DEFAULTS,
     params={
         "allow_mass_removal": Param(
             False,

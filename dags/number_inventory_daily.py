@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
 from include import dag_support as support
@@ -29,12 +28,8 @@ from include import dag_support as support
 @dag(
     dag_id="number_inventory_daily",
     schedule=os.environ.get("NUMBER_INVENTORY_DAILY_SCHEDULE", "@daily"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=support.DEFAULT_ARGS,
-    tags=support.TAGS,
     doc_md=__doc__,
+    **support.DAG_DEFAULTS,
     params={
         "dry_run": Param(
             False,

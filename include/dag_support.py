@@ -30,6 +30,14 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_delay": dt.timedelta(minutes=2),
 }
 TAGS = ["number-inventory", "audiocodes"]
+#: What every DAG of the project shares: ``@dag(dag_id=..., schedule=..., **DAG_DEFAULTS)``.
+DAG_DEFAULTS: dict[str, Any] = {
+    "start_date": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+    "tags": TAGS,
+}
 
 
 def read_settings() -> dict[str, Any]:
