@@ -1,0 +1,343 @@
+"""Unit tests of operator settings validation (``include.number_inventory.settings``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from include.number_inventory.settings import (
+    Contract,
+    MassRemovalGuard,
+    SettingError,
+    connection_ids,
+    cooling_days,
+    flag,
+    mass_removal_guard,
+    timezone,
+)
+
+# --- audiocodes_cooling_duration -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("0", 0, id="zero"),
+        pytest.param("2", 2, id="two"),
+        pytest.param("999", 999, id="max"),
+        pytest.param(2, 2, id="int"),
+        pytest.param(0, 0, id="int-zero"),
+        pytest.param(None, 2, id="none-is-default"),
+        pytest.param(" 7 ", 7, id="surrounding-spaces"),
+        pytest.param("007", 7, id="leading-zeros"),
+    ],
+)
+def test_cooling_days_accepts(value: Any, expected: int) -> None:
+    result = cooling_days(value)
+    assert result == expected
+    assert type(result) is int
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("abc", id="letters"),
+        pytest.param("-1", id="negative-text"),
+        pytest.param(-1, id="negative-int"),
+        pytest.param("2.5", id="fraction"),
+        pytest.param(2.0, id="float"),
+        pytest.param("1000", id="too-large"),
+        pytest.param(1000, id="too-large-int"),
+        pytest.param("", id="empty"),
+        pytest.param(" ", id="blank"),
+        pytest.param(True, id="bool-true"),
+        pytest.param(False, id="bool-false"),
+        pytest.param("+2", id="plus-sign"),
+        pytest.param("2 days", id="with-unit"),
+        pytest.param("٣", id="non-ascii-digit"),
+    ],
+)
+def test_cooling_days_rejects(value: Any) -> None:
+    with pytest.raises(SettingError, match="audiocodes_cooling_duration") as info:
+        cooling_days(value)
+    assert repr(value) in str(info.value)
+
+
+# --- audiocodes_connections ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(None, ("audiocodes_default",), id="none-is-default"),
+        pytest.param('["audiocodes_default"]', ("audiocodes_default",), id="one"),
+        pytest.param('["sbc-1", "arm.east", "SBC_2"]', ("sbc-1", "arm.east", "SBC_2"), id="several-in-order"),
+        pytest.param(["a", "b"], ("a", "b"), id="python-list"),
+    ],
+)
+def test_connection_ids_accepts(value: Any, expected: tuple[str, ...]) -> None:
+    assert connection_ids(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        pytest.param("audiocodes_default", "not JSON", id="bare-word-not-json"),
+        pytest.param("['a']", "not JSON", id="single-quotes-not-json"),
+        pytest.param("", "not JSON", id="empty-not-json"),
+        pytest.param('{"a": 1}', "JSON list", id="object-not-list"),
+        pytest.param('"audiocodes_default"', "JSON list", id="string-not-list"),
+        pytest.param("42", "JSON list", id="number-not-list"),
+        pytest.param('["a", 1]', "JSON list", id="non-string-item"),
+        pytest.param('["bad id"]', "JSON list", id="space-in-id"),
+        pytest.param('["a/b"]', "JSON list", id="slash-in-id"),
+        pytest.param('[""]', "JSON list", id="empty-id"),
+        pytest.param(json.dumps(["x" * 251]), "JSON list", id="id-too-long"),
+        pytest.param('["sbc1", "sbc2", "sbc1"]', "twice", id="duplicate"),
+    ],
+)
+def test_connection_ids_rejects(value: Any, fragment: str) -> None:
+    with pytest.raises(SettingError, match="audiocodes_connections") as info:
+        connection_ids(value)
+    assert fragment in str(info.value)
+
+
+# --- number_inventory_timezone ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "UTC"),
+        ("", "UTC"),
+        ("UTC", "UTC"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("Asia/Tokyo", "Asia/Tokyo"),
+    ],
+)
+def test_timezone_accepts(value: Any, expected: str) -> None:
+    assert timezone(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["Mars/Olympus_Mons", "not a zone", "../../etc/passwd", "/etc/localtime", 5]
+)
+def test_timezone_rejects(value: Any) -> None:
+    with pytest.raises(SettingError, match="number_inventory_timezone"):
+        timezone(value)
+
+
+# --- audiocodes_mass_removal_guard -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(None, MassRemovalGuard(0.5, 100), id="none-is-default"),
+        pytest.param("", MassRemovalGuard(0.5, 100), id="empty-is-default"),
+        pytest.param('{"max_share": 0.25, "min_numbers": 10}', MassRemovalGuard(0.25, 10), id="both"),
+        pytest.param('{"min_numbers": 0}', MassRemovalGuard(0.5, 0), id="only-min"),
+        pytest.param('{"max_share": 1}', MassRemovalGuard(1, 100), id="share-one-int"),
+        pytest.param({"max_share": 0, "min_numbers": 5}, MassRemovalGuard(0, 5), id="dict"),
+    ],
+)
+def test_mass_removal_guard_accepts(value: Any, expected: MassRemovalGuard) -> None:
+    assert mass_removal_guard(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("not json", id="not-json"),
+        pytest.param("[0.5, 100]", id="list"),
+        pytest.param("null", id="null"),
+        pytest.param('{"max_share": 1.5}', id="share-above-one"),
+        pytest.param('{"max_share": -0.1}', id="share-negative"),
+        pytest.param('{"max_share": "0.5"}', id="share-text"),
+        pytest.param('{"max_share": NaN}', id="share-nan"),
+        pytest.param('{"min_numbers": -1}', id="min-negative"),
+        pytest.param('{"min_numbers": 2.5}', id="min-fraction"),
+        pytest.param('{"min_numbers": true}', id="min-bool"),
+        pytest.param('{"min_numbers": "100"}', id="min-text"),
+        pytest.param('{"max_share": 0.5, "unknown": 1}', id="unknown-key"),
+        pytest.param('{"max_share": true}', id="share-bool"),
+        pytest.param('{"max_share": false}', id="share-bool-false"),
+        pytest.param('{"max_share": Infinity}', id="share-infinity"),
+        pytest.param('{"min_numbers": 1e999}', id="min-infinity"),
+    ],
+)
+def test_mass_removal_guard_rejects(value: Any) -> None:
+    with pytest.raises(SettingError, match="audiocodes_mass_removal_guard"):
+        mass_removal_guard(value)
+
+
+@pytest.mark.parametrize(
+    ("guard", "previous", "removed", "expected"),
+    [
+        pytest.param(MassRemovalGuard(), 1000, 501, True, id="over-half-and-over-min"),
+        pytest.param(MassRemovalGuard(), 1000, 500, False, id="exactly-half-is-fine"),
+        pytest.param(MassRemovalGuard(), 150, 100, True, id="exactly-min-and-over-half"),
+        pytest.param(MassRemovalGuard(), 150, 99, False, id="below-min"),
+        pytest.param(MassRemovalGuard(), 100, 100, True, id="everything-removed"),
+        pytest.param(MassRemovalGuard(), 0, 0, False, id="nothing"),
+        pytest.param(MassRemovalGuard(0.1, 0), 10, 2, True, id="strict-guard"),
+        pytest.param(MassRemovalGuard(0.1, 0), 10, 1, False, id="strict-guard-at-share"),
+        pytest.param(MassRemovalGuard(1.0, 0), 10, 10, False, id="share-one-never-trips"),
+    ],
+)
+def test_mass_removal_guard_trips(
+    guard: MassRemovalGuard, previous: int, removed: int, expected: bool
+) -> None:
+    assert guard.trips(previous, removed) is expected
+
+
+# --- yes/no trigger parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (False, False),
+        (None, False),
+        ("", False),
+        ("true", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("1", True),
+        (1, True),
+        ("false", False),
+        ("No", False),
+        ("0", False),
+        (0, False),
+    ],
+)
+def test_flag_accepts(value: Any, expected: bool) -> None:
+    assert flag("allow_mass_removal", value) is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "y", "2", 2, "on"])
+def test_flag_rejects(value: Any) -> None:
+    with pytest.raises(SettingError, match="'dry_run'") as info:
+        flag("dry_run", value)
+    assert repr(value) in str(info.value)
+
+
+# --- Contract.from_extras --------------------------------------------------------------------------
+
+
+def test_contract_defaults_match_spec() -> None:
+    contract = Contract.from_extras({}, "audiocodes_default")
+    assert contract == Contract()
+    assert (contract.path, contract.page_size, contract.items_field, contract.total_field) == (
+        "/api/v1/registeredUsers",
+        1000,
+        "registeredUsers",
+        "total",
+    )
+    assert (contract.aor_field, contract.contact_field, contract.offset_param, contract.limit_param) == (
+        "addressOfRecord",
+        "contact",
+        "offset",
+        "limit",
+    )
+
+
+def test_contract_overrides_and_ignores_unknown_keys() -> None:
+    extras = {
+        "path": "/api/v2/users",
+        "page_size": "250",
+        "items_field": "items",
+        "total_field": "count",
+        "aor_field": "aor",
+        "contact_field": "binding",
+        "offset_param": "start",
+        "limit_param": "size",
+        "timeout_seconds": "2.5",
+        "retries": 0,
+        "backoff_seconds": 1,
+        "max_restarts": 7.0,
+        "max_pages": 3,
+        "max_page_bytes": 1024,
+        "verify": False,
+    }
+    contract = Contract.from_extras(extras, "sbc1")
+    assert contract == Contract(
+        path="/api/v2/users",
+        page_size=250,
+        items_field="items",
+        total_field="count",
+        aor_field="aor",
+        contact_field="binding",
+        offset_param="start",
+        limit_param="size",
+        timeout_seconds=2.5,
+        retries=0,
+        backoff_seconds=1.0,
+        max_restarts=7,
+        max_pages=3,
+        max_page_bytes=1024,
+    )
+    assert type(contract.page_size) is int
+    assert type(contract.max_restarts) is int
+    assert type(contract.backoff_seconds) is float
+
+
+def test_contract_extra_keys_are_the_fields() -> None:
+    keys = Contract.extra_keys()
+    assert keys[:4] == ("path", "page_size", "items_field", "total_field")
+    assert len(keys) == 14
+    assert "timeout_seconds" in keys and "max_page_bytes" in keys
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        pytest.param("path", "", id="path-empty"),
+        pytest.param("path", 5, id="path-number"),
+        pytest.param("items_field", None, id="items-field-null"),
+        pytest.param("aor_field", ["addressOfRecord"], id="aor-field-list"),
+        pytest.param("page_size", "abc", id="page-size-text"),
+        pytest.param("page_size", 2.5, id="page-size-fraction"),
+        pytest.param("page_size", "2.5", id="page-size-fraction-text"),
+        pytest.param("page_size", True, id="page-size-bool"),
+        pytest.param("page_size", None, id="page-size-null"),
+        pytest.param("page_size", -5, id="page-size-negative"),
+        pytest.param("retries", -1, id="retries-negative"),
+        pytest.param("max_page_bytes", float("nan"), id="max-page-bytes-nan"),
+        pytest.param("timeout_seconds", "soon", id="timeout-text"),
+        pytest.param("timeout_seconds", -0.5, id="timeout-negative"),
+        pytest.param("backoff_seconds", None, id="backoff-null"),
+        pytest.param("timeout_seconds", True, id="timeout-bool"),
+        # Non-finite numbers: JSON extras may hold them (json.loads reads NaN, Infinity and 1e999).
+        pytest.param("page_size", float("inf"), id="page-size-infinity"),
+        pytest.param("max_pages", "Infinity", id="max-pages-infinity-text"),
+        pytest.param("timeout_seconds", float("nan"), id="timeout-nan"),
+        pytest.param("timeout_seconds", float("inf"), id="timeout-infinity"),
+        pytest.param("backoff_seconds", "nan", id="backoff-nan-text"),
+    ],
+)
+def test_contract_type_errors_name_connection_and_key(key: str, raw: Any) -> None:
+    with pytest.raises(SettingError) as info:
+        Contract.from_extras({key: raw}, "sbc-east")
+    message = str(info.value)
+    assert "'sbc-east'" in message
+    assert f"'{key}'" in message
+    assert repr(raw) in message
+
+
+@pytest.mark.parametrize(
+    ("extras", "fragment"),
+    [
+        pytest.param({"page_size": 0}, "page_size and max_pages must be at least 1", id="page-size-zero"),
+        pytest.param({"max_pages": 0}, "page_size and max_pages must be at least 1", id="max-pages-zero"),
+        pytest.param({"path": "api/v1/registeredUsers"}, "'path' must start with '/'", id="relative-path"),
+    ],
+)
+def test_contract_range_errors(extras: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(SettingError) as info:
+        Contract.from_extras(extras, "arm1")
+    assert "'arm1'" in str(info.value)
+    assert fragment in str(info.value)
