@@ -16,14 +16,14 @@ import pandas as pd
 #: The normalised form of an inventory number (also enforced by a CHECK in the schema).
 NUMBER_PATTERN = r"^\+?[0-9]{1,32}$"
 
-_SCHEME = r"^\s*<?\s*(?:sips?|tel):"
+_SCHEME = r"^\s*<?\s*(?:(?:sips?|tel):)?"
 # Visual separators that dial plans and tel URIs allow inside a number (RFC 3966).
 _SEPARATORS = r"[\s\-.()]"
 _NUMBER_RE = re.compile(NUMBER_PATTERN)
 
 
 def normalise_aors(aors: pd.Series) -> pd.Series:
-    """Return the inventory number for each AOR, or ``<NA>`` where the AOR is not a number.
+    """Return the inventory number for each AOR, missing (``isna()``) where the AOR is not a number.
 
     The user part is what stands before ``@`` with its URI parameters (``;user=phone``) and visual
     separators removed; ``%2B`` is read as ``+``.

@@ -63,6 +63,12 @@ def connection_ids(value: Any) -> tuple[str, ...]:
             f"Variable {CONNECTIONS_VARIABLE!r} must be a JSON list of connection ids "
             f"(letters, digits, '_', '-', '.'), got {value!r}"
         )
+    if not parsed:
+        # An empty list would read no device and cool every AudioCodes number.
+        raise SettingError(
+            f"Variable {CONNECTIONS_VARIABLE!r} must list at least one connection id; to decommission "
+            "a device, run the audiocodes_connection_purge DAG"
+        )
     if len(set(parsed)) != len(parsed):
         raise SettingError(f"Variable {CONNECTIONS_VARIABLE!r} lists a connection id twice: {parsed!r}")
     return tuple(parsed)

@@ -17,6 +17,7 @@ NUMBERS = [
     pytest.param("tel:+1-415-555-0100", "+14155550100", id="tel-uri-dashes"),
     pytest.param("<sip:2000@h>", "2000", id="angle-brackets"),
     pytest.param("<sip:2000>", "2000", id="angle-brackets-no-host"),
+    pytest.param("<1000@h>", "1000", id="angle-brackets-no-scheme"),
     pytest.param("<tel:+14155550100>", "+14155550100", id="angle-tel"),
     pytest.param("SIP:3000@Host", "3000", id="scheme-upper-case"),
     pytest.param("sips:4000@host:5061", "4000", id="sips-with-port"),

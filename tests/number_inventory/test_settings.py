@@ -96,6 +96,7 @@ def test_connection_ids_accepts(value: Any, expected: tuple[str, ...]) -> None:
         pytest.param('[""]', "JSON list", id="empty-id"),
         pytest.param(json.dumps(["x" * 251]), "JSON list", id="id-too-long"),
         pytest.param('["sbc1", "sbc2", "sbc1"]', "twice", id="duplicate"),
+        pytest.param("[]", "at least one connection", id="empty-list-would-cool-everything"),
     ],
 )
 def test_connection_ids_rejects(value: Any, fragment: str) -> None:
