@@ -1,0 +1,19 @@
+# The project's Airflow image: the official image at the Airflow version pinned in requirements.txt
+# (tests/deploy/test_compose.py checks that they match), Python 3.11 like constraints.txt, plus the
+# pinned requirements. docker-compose.yaml builds it for every Airflow service.
+FROM apache/airflow:3.3.2-python3.11
+
+# As the image's airflow user, with the project's constraints: every version the tests ran with.
+COPY --chown=airflow:0 requirements.txt constraints.txt /opt/airflow/project/
+RUN pip install --no-cache-dir -r /opt/airflow/project/requirements.txt -c /opt/airflow/project/constraints.txt
+
+# The project itself, so that the image also runs without docker-compose.yaml's bind mounts (which
+# replace these folders with the working tree's).
+COPY --chown=airflow:0 dags /opt/airflow/project/dags
+COPY --chown=airflow:0 include /opt/airflow/project/include
+COPY --chown=airflow:0 plugins /opt/airflow/project/plugins
+
+# The repository root on PYTHONPATH, as in the tests, so that `include` imports.
+ENV PYTHONPATH=/opt/airflow/project \
+    AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/project/dags \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/airflow/project/plugins
