@@ -47,7 +47,15 @@ VARIABLES = {
     )
 }
 #: Extras the http provider reads itself, beside the contract's.
-HTTP_PROVIDER_EXTRAS = {"verify", "cert", "proxies", "stream", "allow_redirects", "max_redirects", "trust_env"}
+HTTP_PROVIDER_EXTRAS = {
+    "verify",
+    "cert",
+    "proxies",
+    "stream",
+    "allow_redirects",
+    "max_redirects",
+    "trust_env",
+}
 
 
 def env_example() -> tuple[dict[str, str], dict[str, str]]:
@@ -128,9 +136,10 @@ def test_the_executor_is_celery_on_redis_with_postgres():
     for name in [*AIRFLOW_COMMANDS, "airflow-init"]:
         env = environment(name)
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
-        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://") and "@redis:6379/" in env[
-            "AIRFLOW__CELERY__BROKER_URL"
-        ]
+        assert (
+            env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+            and "@redis:6379/" in env["AIRFLOW__CELERY__BROKER_URL"]
+        )
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
         assert "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
@@ -165,7 +174,9 @@ def test_the_variables_set_are_the_ones_the_dags_read():
     assert set(VARIABLES.values()) <= set(documented)
     # no variable the DAGs do not read (a misspelt name would be silently ignored)
     compose_names = set(re.findall(r"\b(AIRFLOW_VAR_[A-Z0-9_]+)", (ROOT / "docker-compose.yaml").read_text()))
-    stray = {n for n in compose_names | set(documented) if n.startswith("AIRFLOW_VAR_")} - set(VARIABLES.values())
+    stray = {n for n in compose_names | set(documented) if n.startswith("AIRFLOW_VAR_")} - set(
+        VARIABLES.values()
+    )
     assert not stray, f"variables no DAG reads: {stray}"
     # and every value shown is one the DAGs accept
     assert settings.cooling_days(documented[VARIABLES[settings.COOLING_VARIABLE]]) >= 0
@@ -204,9 +215,15 @@ def test_env_example_documents_every_setting_of_the_compose_file():
     used = set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
     assigned, commented = env_example()
     assert used, "no ${VAR} found"
-    assert used <= set(assigned) | set(commented), f"not in .env.example: {used - set(assigned) - set(commented)}"
+    assert used <= set(assigned) | set(commented), (
+        f"not in .env.example: {used - set(assigned) - set(commented)}"
+    )
     # and .env.example has nothing stale: each line is used by compose or is an Airflow connection/variable
-    stale = {n for n in assigned | commented if n not in used and not n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
+    stale = {
+        n
+        for n in assigned | commented
+        if n not in used and not n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))
+    }
     assert not stale, f"set in .env.example but used nowhere: {stale}"
 
 
@@ -254,7 +271,10 @@ def test_the_inventory_init_script_runs_on_postgres(pg):
     }
     try:
         result = subprocess.run(
-            ["bash", str(ROOT / "deploy/postgres/create-inventory-db.sh")], env=env, capture_output=True, text=True
+            ["bash", str(ROOT / "deploy/postgres/create-inventory-db.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stderr
         with store.connect(local_db.with_database(pg[0], name)) as conn:
