@@ -102,6 +102,7 @@ def test_the_build_context_leaves_secrets_and_local_state_out():
     copied = set(re.findall(r"^COPY\s+(?:--\S+\s+)*(.+?)\s+\S+$", (ROOT / "Dockerfile").read_text(), re.M))
     assert {name for line in copied for name in line.split()} == included
     assert all((ROOT / name).exists() for name in included)
+    assert ".env" in (ROOT / ".gitignore").read_text().split()  # nor is .env committed
 
 
 def test_every_service_of_the_layout_is_there_with_a_healthcheck():
