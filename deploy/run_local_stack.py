@@ -33,7 +33,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -615,8 +614,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.device:
         devices = tuple(Device(*spec.split("=", 1)) for spec in args.device)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="number-inventory-stack-"))
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # also when started in the background, where SIGINT is ignored
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     stack = LocalStack(
         workdir, devices=devices, redis_url=args.redis_url, api_port=args.api_port, schedules=args.schedules
     )
@@ -639,10 +642,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.once:
             print("\nRunning; Ctrl-C stops everything.")
             with contextlib.suppress(KeyboardInterrupt):
-                while not stopping.wait(1):
+                while True:
+                    time.sleep(1)
                     for process in stack.processes.values():
                         process.check_running()
         return 0 if state == "success" else 1
+    except KeyboardInterrupt:
+        return 130
     except (RuntimeError, TimeoutError, AssertionError) as exc:
         print(f"\n{exc}\n\n{stack.log_tails()}", file=sys.stderr)
         return 1
