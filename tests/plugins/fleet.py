@@ -98,6 +98,7 @@ def scenario(conn, a: DeviceServer, b: DeviceServer, passwords: dict[str, str], 
 # --- a realistic inventory ----------------------------------------------------------------------
 
 BERLIN, MUNICH, HAMBURG = "+4930555", "+4989777", "+4940333"
+REALISTIC_CONNECTIONS = ["audiocodes_sbc_berlin", "audiocodes_sbc_munich", "audiocodes_arm_hamburg"]
 
 
 def realistic(conn, today: dt.date, *, days: int = 21, seed: int = 6) -> dict[str, DeviceServer]:
@@ -173,8 +174,11 @@ def realistic(conn, today: dt.date, *, days: int = 21, seed: int = 6) -> dict[st
 
 
 def _churn(rng, devices, phones, sites, scale: int) -> None:
-    """Some phones go offline, some come back, a few new ones register."""
+    """Some phones go offline, some come back, a few new ones register: every day in Berlin (more
+    on the day of an office move), on some days elsewhere."""
     for c, numbers in phones.items():
+        if sites[c] != BERLIN and (scale > 1 or rng.random() < 0.6):
+            continue
         gone = rng.sample(sorted(numbers), k=min(len(numbers), scale * rng.randint(8, 30)))
         for number in gone:
             devices[c].unregister(number)
