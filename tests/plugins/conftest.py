@@ -38,13 +38,18 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-@pytest.fixture(scope="module")
-def scenario_dsn(pg) -> str:
-    """A database of the module's own, so that tests emptying the session's database leave it be."""
+def own_database(pg, suffix: str):
+    """A database beside the session's (which other tests empty), dropped afterwards; yields its DSN."""
     server, dsn = pg
-    name = conninfo_to_dict(dsn)["dbname"] + "_view"
+    name = f"{conninfo_to_dict(dsn)['dbname']}_{suffix}"
     yield local_db.with_database(server, name)
     local_db.drop_database(server, name)
+
+
+@pytest.fixture(scope="module")
+def scenario_dsn(pg) -> str:
+    """The database of the module's inventory."""
+    yield from own_database(pg, "view")
 
 
 @pytest.fixture(scope="module")
