@@ -59,8 +59,8 @@ async def _authenticated(request: Request) -> Any:
 
 
 def _check_allowed(request: Request, user: Any) -> None:
-    """Raise 403 unless the auth manager lets ``user`` view plugins (every role of the simple
-    auth manager does; FAB's Viewer role does)."""
+    """Raise 403 unless the auth manager lets ``user`` view plugins, as for the UI's plugin pages
+    (every role of the simple auth manager may)."""
     from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
     from airflow.api_fastapi.core_api.security import requires_access_view
 

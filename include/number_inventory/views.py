@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql as pgsql
@@ -155,7 +156,7 @@ def status_trend(
     back from the counts ``now`` through the history. Only the DAGs' changes are in the history, so
     rows loaded or edited by hand count as if they had always been so."""
     first = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time(), tzinfo=_zone(timezone))
+    since = dt.datetime.combine(first, dt.time(), tzinfo=ZoneInfo(timezone))
     deltas: dict[tuple[dt.date, str], int] = {}
     for row in _rows(conn, sql("views/status_changes_by_day"), {"since": since, "timezone": timezone}):
         deltas[(row["day"], row["status"])] = row["delta"]
@@ -166,12 +167,6 @@ def status_trend(
         trend.append({"day": day, **counts})
         counts = {status: counts[status] - deltas.get((day, status), 0) for status in TREND_STATUSES}
     return trend[::-1]
-
-
-def _zone(timezone: str) -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(timezone)
 
 
 # --- numbers ------------------------------------------------------------------------------------

@@ -193,7 +193,12 @@ def test_nothing_the_view_does_changes_the_inventory(api, scenario):
     assert fingerprint() == before
 
 
-def test_an_unreachable_or_empty_database_gets_a_clear_503(api, pg, monkeypatch):
+def test_a_missing_unreachable_or_empty_database_gets_a_clear_503(api, pg, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_NUMBER_INVENTORY_DB")
+    missing = api("/api/summary")
+    assert missing.status_code == 503
+    assert missing.json() == {"detail": "The Airflow connection 'number_inventory_db' is not configured"}
+
     monkeypatch.setenv(
         "AIRFLOW_CONN_NUMBER_INVENTORY_DB",
         json.dumps({"conn_type": "postgres", "host": "127.0.0.1", "port": 9, "login": "x", "schema": "x"}),
