@@ -1,0 +1,8 @@
+-- One page of the history of one number, newest first.
+SELECT id, number, changed_at, dag_id, run_id, run_day, reason,
+       before_status, before_usage, before_vendor, before_tag, before_release_date,
+       after_status, after_usage, after_vendor, after_tag, after_release_date
+FROM number_inventory_history
+WHERE number = %(number)s
+ORDER BY id DESC
+LIMIT %(limit)s OFFSET %(offset)s

@@ -1,0 +1,300 @@
+"""The Number Inventory view: a page in the Airflow UI and the JSON API it reads.
+
+An Airflow plugin mounts a small FastAPI app under the API server at ``/number-inventory`` and
+links it from the navigation (*Browse → Number Inventory*, shown inside the UI). The app answers
+only users the API server's auth manager authenticates, exactly as the core API does: the UI's
+``_token`` cookie or an ``Authorization: Bearer`` JWT from ``POST /auth/token``. Anonymous API
+requests get 401 (403 for a bad token); the page sends them to the login page.
+
+Each request opens its own connection to ``number_inventory_db`` (never at import) and reads in a
+read-only transaction (``include.number_inventory.views``). Airflow imports this file in every
+process that loads plugins, task workers included, so everything heavy is imported inside the
+functions that run in the API server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from airflow.configuration import conf
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+log = logging.getLogger(__name__)
+
+URL_PREFIX = "/number-inventory"
+PAGE = Path(__file__).with_suffix(".html")
+# Where the API server serves the app when Airflow runs under a sub-path ([api] base_url).
+BASE_PATH = urlsplit(conf.get("api", "base_url", fallback="") or "/").path.rstrip("/") + URL_PREFIX
+STATUS = Literal["Available", "Used", "Used-Utility", "Reserved", "Cooling"]
+LIMIT = Query(50, ge=1, le=500, description="rows per page (at most 500)")
+OFFSET = Query(0, ge=0, le=100_000_000, description="rows to skip")
+
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#51504f" '
+    'stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M22 16.9v3a2 2 0 0 1-2.2 '
+    "2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 "
+    "2 1.7c.1 1 .4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8 9.9a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 "
+    '2.8.7a2 2 0 0 1 1.7 2z"/></svg>'
+)
+
+
+# --- authentication -----------------------------------------------------------------------------
+
+
+async def _authenticated(request: Request) -> Any:
+    """The user of this request as the API server's auth manager sees it (the core API's own
+    ``get_user``: a Bearer JWT first, else the UI's ``_token`` cookie); raises 401 or 403."""
+    from airflow.api_fastapi.core_api.security import bearer_scheme, get_user
+
+    return await get_user(request, None, await bearer_scheme(request))
+
+
+def _check_allowed(request: Request, user: Any) -> None:
+    """Raise 403 unless the auth manager lets ``user`` view plugins, as for the UI's plugin pages
+    (every role of the simple auth manager may)."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+    from airflow.api_fastapi.core_api.security import requires_access_view
+
+    requires_access_view(AccessView.PLUGINS)(request, user)
+
+
+async def airflow_user(request: Request) -> Any:
+    """FastAPI dependency: an authenticated Airflow user allowed to view plugins."""
+    user = await _authenticated(request)
+    _check_allowed(request, user)
+    return user
+
+
+# --- reading the inventory ----------------------------------------------------------------------
+
+
+def _view_settings() -> tuple[str, list[str]]:
+    """The run-day time zone and the configured connections, from the project's Variables."""
+    from airflow.sdk import Variable
+
+    from include.number_inventory import settings
+
+    timezone = settings.timezone(Variable.get(settings.TIMEZONE_VARIABLE, default=None))
+    configured = settings.connection_ids(Variable.get(settings.CONNECTIONS_VARIABLE, default=None))
+    return timezone, list(configured)
+
+
+def _today(timezone: str) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def _read(work: Callable[..., Any]) -> Any:
+    """Run ``work(conn, timezone, configured)`` in a read-only transaction on ``number_inventory_db``
+    and turn what can go wrong into an HTTP answer that says what to fix."""
+    import psycopg
+    from airflow.exceptions import AirflowNotFoundException
+
+    from include.dag_support import inventory_db
+    from include.number_inventory import views
+    from include.number_inventory.settings import INVENTORY_CONN_ID, SettingError
+
+    try:
+        timezone, configured = _view_settings()
+        with inventory_db() as conn, views.reading(conn):
+            return work(conn, timezone, configured)
+    except views.BadQuery as exc:
+        raise HTTPException(422, str(exc)) from None
+    except SettingError as exc:
+        raise HTTPException(503, str(exc)) from None
+    except AirflowNotFoundException:
+        raise HTTPException(503, f"The Airflow connection {INVENTORY_CONN_ID!r} is not configured") from None
+    except psycopg.errors.UndefinedTable:
+        raise HTTPException(
+            503, "The inventory tables are not there yet: they are created by the first run of a DAG"
+        ) from None
+    except psycopg.errors.QueryCanceled:
+        log.exception("A Number Inventory query took too long")
+        raise HTTPException(503, "The inventory database took too long to answer") from None
+    except psycopg.OperationalError as exc:
+        log.warning("Cannot read %s: %s", INVENTORY_CONN_ID, exc)
+        raise HTTPException(503, f"Cannot reach the inventory database ({INVENTORY_CONN_ID})") from None
+
+
+def _number(text: str) -> str:
+    from include.number_inventory.views import number_or_none
+
+    number = number_or_none(text)
+    if number is None:
+        raise HTTPException(422, f"{text!r} is not a number: digits with an optional leading '+'")
+    return number
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+app = FastAPI(
+    title="Number Inventory",
+    description="The number inventory and its AudioCodes device reads, read-only.",
+    docs_url=None,
+    redoc_url=None,
+)
+User = Annotated[Any, Depends(airflow_user)]
+
+
+@app.get("/", include_in_schema=False)
+async def page(request: Request) -> Response:
+    """The page; anonymous visitors are sent to Airflow's login page and come back after it."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    try:
+        user = await _authenticated(request)
+    except HTTPException:
+        return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), 303)
+    _check_allowed(request, user)
+    nonce = secrets.token_urlsafe(16)
+    html = PAGE.read_text(encoding="utf-8").replace("{{nonce}}", nonce)
+    return HTMLResponse(
+        html,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+                "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors 'self'"
+            ),
+        },
+    )
+
+
+@app.get("/icon.svg", include_in_schema=False)
+def icon() -> Response:
+    """The navigation icon (public: it shows nothing of the inventory)."""
+    return Response(ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
+@app.get("/api/summary")
+def summary(user: User) -> Any:
+    """Counts by status and vendor, the AudioCodes share, releases per day for the next 30 days,
+    Used / Cooling / Available over the last 30 days, and the latest daily run."""
+    from include.number_inventory import views
+
+    return _read(lambda conn, tz, _: views.summary(conn, _today(tz), tz))
+
+
+@app.get("/api/numbers")
+def numbers(
+    user: User,
+    status: Annotated[STATUS | None, Query()] = None,
+    prefix: Annotated[str | None, Query(max_length=64)] = None,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+) -> Any:
+    """One page of inventory rows in number order, by status and number prefix."""
+    from include.number_inventory import views
+
+    return _read(
+        lambda conn, *_: views.numbers_page(
+            conn, status=status, prefix=views.parse_prefix(prefix), limit=limit, offset=offset
+        )
+    )
+
+
+@app.get("/api/cooling")
+def cooling(
+    user: User,
+    prefix: Annotated[str | None, Query(max_length=64)] = None,
+    sort: Literal["release_date", "number"] = "release_date",
+    order: Literal["asc", "desc"] = "asc",
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+) -> Any:
+    """The cooling queue: number, release date, days left, the connection it was last seen on."""
+    from include.number_inventory import views
+
+    return _read(
+        lambda conn, tz, _: views.cooling_queue(
+            conn,
+            _today(tz),
+            prefix=views.parse_prefix(prefix),
+            sort=sort,
+            descending=order == "desc",
+            limit=limit,
+            offset=offset,
+        )
+    )
+
+
+NUMBER = PathParam(max_length=64, description="a number, e.g. 4930100 or +14155550100")
+
+
+@app.get("/api/numbers/{number}")
+def number(user: User, number: Annotated[str, NUMBER]) -> Any:
+    """One number: its inventory row, the connections that register it, its cooling details."""
+    from include.number_inventory import views
+
+    wanted = _number(number)
+    found = _read(lambda conn, tz, _: views.number_detail(conn, wanted, _today(tz)))
+    if found["row"] is None and not found["registrations"]:
+        raise HTTPException(404, f"{wanted} is not in the inventory")
+    return found
+
+
+@app.get("/api/numbers/{number}/history")
+def number_history(
+    user: User, number: Annotated[str, NUMBER], limit: int = Query(100, ge=1, le=500), offset: int = OFFSET
+) -> Any:
+    """The history of one number, newest first."""
+    from include.number_inventory import views
+
+    wanted = _number(number)
+    return _read(lambda conn, *_: views.number_history(conn, wanted, limit=limit, offset=offset))
+
+
+@app.get("/api/changes")
+def changes(user: User, limit: int = LIMIT, offset: int = OFFSET) -> Any:
+    """Recent changes to the inventory (the history), newest first."""
+    from include.number_inventory import views
+
+    return _read(lambda conn, *_: views.recent_changes(conn, limit=limit, offset=offset))
+
+
+@app.get("/api/audit")
+def audit(user: User, limit: int = LIMIT, offset: int = OFFSET) -> Any:
+    """The latest daily run's audit: its summary and its findings."""
+    from include.number_inventory import views
+
+    return _read(lambda conn, *_: views.latest_audit(conn, limit=limit, offset=offset))
+
+
+@app.get("/api/connections")
+def connections(user: User) -> Any:
+    """Each connection: configured or not, last complete read (time, bindings, numbers), the last
+    failure and why."""
+    from include.number_inventory import views
+
+    return _read(lambda conn, _, configured: views.connections(conn, configured))
+
+
+class NumberInventoryViewPlugin(AirflowPlugin):
+    """Registers the app with the API server and links its page from the navigation."""
+
+    name = "number_inventory_view"
+    fastapi_apps: ClassVar[list[dict[str, Any]]] = [
+        {"app": app, "url_prefix": URL_PREFIX, "name": "Number Inventory"}
+    ]
+    external_views: ClassVar[list[dict[str, Any]]] = [
+        {
+            "name": "Number Inventory",
+            "href": f"{BASE_PATH}/",
+            "url_route": "number-inventory",
+            "destination": "nav",
+            "category": "browse",
+            "icon": f"{BASE_PATH}/icon.svg",
+        }
+    ]

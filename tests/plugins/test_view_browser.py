@@ -1,0 +1,276 @@
+"""The Number Inventory page in a real browser: ``airflow api-server`` with the plugin on a free port,
+Debian's Chromium driven by Playwright, the simple auth manager's login form, and an inventory the
+real pipeline made over three weeks (``fleet.realistic``). Leaves a screenshot in ``test-output/``
+(the README's picture, ``docs/number-inventory-view.png``, is a copy of it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.conftest import OUTPUT
+from tests.plugins import fleet
+from tests.plugins.conftest import PASSWORD, PREFIX, USER, fresh
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = OUTPUT / "number-inventory-view.png"
+WAIT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def inventory(scenario_dsn, today):
+    """A connection to the realistic inventory the page shows."""
+    conn = fresh(scenario_dsn)
+    fleet.realistic(conn, today)
+    yield conn
+    conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_health(url: str, server: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"airflow api-server exited with {server.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"airflow api-server did not answer within {seconds} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def api_server(auth_env, airflow_home, inventory, tmp_path_factory):
+    """``airflow api-server`` on a free local port, loading the plugin from ``plugins/``; its URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("api-server") / "api-server.log"
+    env = {**os.environ, "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(fleet.REALISTIC_CONNECTIONS)}
+    command = [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*command, "--workers", "1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, server, log, seconds=180)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the server and the workers it started
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def problems() -> list[str]:
+    """Script errors and refused resources (a CSP violation is one) seen by the browser tab."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def page(browser, api_server, problems):
+    """A browser tab that opened the view anonymously, was sent to Airflow's login form, signed in
+    and came back to the loaded view."""
+    tab = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+    tab.set_default_timeout(WAIT_MS)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+
+    tab.goto(f"{api_server}{PREFIX}/")
+    assert "/auth/login?next=" in tab.url
+    tab.locator("input[name=username]").fill(USER)
+    tab.locator("input[name=password]").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_selector("body[data-loaded=true]")
+    assert tab.url == f"{api_server}{PREFIX}/"
+    yield tab
+    tab.context.close()
+
+
+def card(page, status: str) -> str:
+    return page.locator(f"#count-{status} .value").inner_text()
+
+
+def cooling_rows(page) -> list[tuple[str, str, str]]:
+    """``(number, release date, days left)`` of the cooling table as shown."""
+    rows = page.locator("#cooling-table tbody tr")
+    return [tuple(rows.nth(i).locator("td").all_inner_texts()[:3]) for i in range(rows.count())]
+
+
+def expected_cooling(inventory, today, prefix: str = "", order: str = 'release_date, number COLLATE "C"'):
+    rows = inventory.execute(
+        f"SELECT number, release_date::text, (release_date - %s::date)::text FROM number_inventory "
+        f"WHERE status = 'Cooling' AND number LIKE %s ORDER BY {order} LIMIT 50",
+        (today, prefix + "%"),
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def test_the_counts_shown_are_the_inventory(page, inventory, problems):
+    counts = dict(inventory.execute("SELECT status, count(*) FROM number_inventory GROUP BY 1").fetchall())
+    total = sum(counts.values())
+    assert card(page, "total") == f"{total:,}"
+    for status in ("Available", "Used", "Cooling", "Reserved", "Used-Utility"):
+        assert card(page, status) == f"{counts.get(status, 0):,}", status
+    audiocodes = inventory.execute(
+        "SELECT count(*) FROM number_inventory WHERE vendor = 'AudioCodes'"
+    ).fetchone()[0]
+    assert card(page, "audiocodes") == f"{100 * audiocodes / total:.1f}%"
+    states = dict(
+        zip(
+            page.locator("#connections-table tbody tr td:nth-child(1) span").all_inner_texts(),
+            page.locator("#connections-table tbody tr td:nth-child(2)").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert states == {
+        "audiocodes_arm_hamburg": "failing",
+        "audiocodes_sbc_berlin": "ok",
+        "audiocodes_sbc_munich": "ok",
+    }
+    assert page.locator("#releases-chart svg rect").count() >= 1
+    assert page.locator("#trend-chart svg polyline").count() == 3
+    assert not problems
+
+
+def test_the_cooling_queue_shown_is_the_next_releases(page, inventory, today, problems):
+    assert cooling_rows(page) == expected_cooling(inventory, today)
+    first = page.locator("#cooling-table tbody tr").first.locator("td").nth(3).inner_text()
+    assert first.startswith("audiocodes_") or first.startswith("one of")
+
+
+def test_the_cooling_queue_filters_by_prefix_and_sorts_by_number(page, inventory, today, problems):
+    page.locator("#cooling-prefix").fill("+4989 777")
+    expect(page.locator("#cooling-note")).to_have_text("numbers starting with +4989777")
+    munich = expected_cooling(inventory, today, "+4989777")
+    assert munich and cooling_rows(page) == munich
+
+    header = page.locator("#cooling-table th[data-sort=number]")
+    header.click()
+    page.wait_for_selector("#cooling-table th[data-sort=number].sorted:not(.desc)")
+    assert cooling_rows(page) == expected_cooling(inventory, today, "+4989777", 'number COLLATE "C"')
+    header.click()
+    page.wait_for_selector("#cooling-table th[data-sort=number].sorted.desc")
+    assert cooling_rows(page) == expected_cooling(inventory, today, "+4989777", 'number COLLATE "C" DESC')
+
+    page.locator("#cooling-prefix").fill("")
+    expect(page.locator("#cooling-note")).to_have_text("")
+    assert not problems
+
+
+def storied_number(inventory) -> tuple[str, str, int]:
+    """The cooling number with the longest history: ``(number, status, changes)``."""
+    return inventory.execute(
+        "SELECT n.number, n.status, count(*) FROM number_inventory AS n "
+        "JOIN number_inventory_history AS h USING (number) WHERE n.status = 'Cooling' "
+        "GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 1"
+    ).fetchone()
+
+
+def search(page, text: str, number: str, changes: int) -> None:
+    page.locator("#search-input").fill(text)
+    page.locator("#search-button").click()
+    page.wait_for_selector(f"#detail-number:text-is('{number}')")
+    expect(page.locator("#number-history tbody tr")).to_have_count(changes)
+
+
+def test_searching_a_number_shows_its_row_and_its_whole_history(page, inventory, problems):
+    number, status, changes = storied_number(inventory)
+    reasons = [
+        r[0]
+        for r in inventory.execute(
+            "SELECT reason FROM number_inventory_history WHERE number = %s ORDER BY id DESC", (number,)
+        )
+    ]
+    search(page, number[:5] + " " + number[5:], number, changes)  # typed with a space
+    assert page.locator("#number-detail .pill").first.inner_text() == status
+    shown = page.locator("#number-history tbody tr td:nth-child(3)").all_inner_texts()
+    assert shown == reasons and len(reasons) >= 3
+    assert not problems
+
+
+def test_screenshot(page, inventory, problems):
+    """The whole page as it first shows, with one number looked up."""
+    page.reload()
+    page.wait_for_selector("body[data-loaded=true]")
+    number, _, changes = storied_number(inventory)
+    search(page, number, number, changes)
+    page.mouse.move(0, 0)  # no row under the pointer
+    page.evaluate("window.scrollTo(0, 0)")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 50_000
+    if os.environ.get("NUMBER_INVENTORY_DOCS_SCREENSHOT"):  # refresh the README's picture
+        shutil.copyfile(SCREENSHOT, Path(__file__).resolve().parents[2] / "docs" / SCREENSHOT.name)
+    assert not problems
+
+
+def test_the_airflow_navigation_links_the_view(page, api_server):
+    page.goto(f"{api_server}/")
+    page.get_by_role("button", name="Browse").click()
+    page.get_by_role("menuitem", name="Number Inventory").click()
+    page.wait_for_function("location.pathname.startsWith('/plugin/number-inventory')")
+    frame = page.frame_locator("iframe")
+    frame.locator("body[data-loaded=true]").wait_for()
+    assert frame.locator("#count-total .value").inner_text() == card_value_from_api(page, api_server)
+
+
+def card_value_from_api(page, api_server) -> str:
+    """The total as the API gives it to the signed-in browser (its cookie)."""
+    response = page.request.get(f"{api_server}{PREFIX}/api/summary")
+    assert response.ok
+    return f"{response.json()['total']:,}"

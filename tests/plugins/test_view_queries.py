@@ -1,0 +1,274 @@
+"""The view's read-only queries (``include.number_inventory.views``) against a real PostgreSQL holding
+an inventory the real pipeline made (``fleet.scenario``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+
+from include.number_inventory import pipeline, views
+from include.number_inventory.store import RunInfo
+from tests.plugins.conftest import CONNECTIONS, fresh
+
+A, B = CONNECTIONS
+
+
+def days(today: dt.date, n: int) -> dt.date:
+    return today + dt.timedelta(days=n)
+
+
+@pytest.fixture
+def read(scenario):
+    """Run one query function in the view's read-only transaction."""
+
+    def run(function, *args, **kwargs):
+        with views.reading(scenario):
+            return function(scenario, *args, **kwargs)
+
+    return run
+
+
+def test_counts_by_status_and_vendor_and_the_audiocodes_share(read, today):
+    summary = read(views.summary, today, "UTC")
+
+    assert summary["total"] == 21
+    assert summary["by_status"] == {
+        "Available": 11,
+        "Used": 5,
+        "Used-Utility": 1,
+        "Reserved": 1,
+        "Cooling": 3,
+    }
+    assert summary["by_vendor"] == {"": 13, "AudioCodes": 7, "Microsoft": 1}
+    assert summary["audiocodes"] == 7
+    assert summary["audiocodes_share"] == pytest.approx(7 / 21)
+    assert summary["last_daily_run"]["run_day"] == today
+    assert summary["last_daily_run"]["summary"]["released"] == 1
+
+
+def test_releases_per_day_for_the_next_30_days(read, today):
+    releases = read(views.summary, today, "UTC")["releases"]
+
+    assert [d["day"] for d in releases["days"]] == [days(today, n) for n in range(30)]
+    due = {d["day"]: d["numbers"] for d in releases["days"] if d["numbers"]}
+    assert due == {days(today, 1): 2, days(today, 2): 1}  # 1001 and 2000; 1002
+    assert releases["overdue"] == 0 and releases["undated"] == 0
+
+
+def test_used_cooling_available_over_recent_days_from_the_history(read, today):
+    trend = read(views.summary, today, "UTC")["trend"]
+
+    assert len(trend) == 30 and trend[-1]["day"] == today
+    assert trend[-1] == {"day": today, "Used": 5, "Cooling": 3, "Available": 11}
+    # Every change of the scenario was written today (wall clock); before them only the
+    # operator's rows: 1100-1109 Available and 1020 Used by Microsoft.
+    assert trend[-2] == {"day": days(today, -1), "Used": 1, "Cooling": 0, "Available": 10}
+    assert trend[0] == {"day": days(today, -29), "Used": 1, "Cooling": 0, "Available": 10}
+
+
+def test_status_trend_puts_changes_on_their_day_in_the_time_zone(pg, today):
+    conn = fresh(pg[1])
+    conn.execute("INSERT INTO number_inventory (number, status) VALUES ('1', 'Used'), ('2', 'Cooling')")
+    late_yesterday = dt.datetime.combine(days(today, -1), dt.time(23, 30), tzinfo=dt.UTC)
+    conn.execute(
+        "INSERT INTO number_inventory_history (number, changed_at, reason, before_status, after_status) "
+        "VALUES ('1', %(at)s, 'registered', 'Available', 'Used'), ('2', %(at)s, 'registration_gone', 'Used', 'Cooling')",
+        {"at": late_yesterday},
+    )
+    with views.reading(conn):
+        utc = views.status_trend(conn, today, "UTC", {"Used": 1, "Cooling": 1, "Available": 0})
+        berlin = views.status_trend(conn, today, "Europe/Berlin", {"Used": 1, "Cooling": 1, "Available": 0})
+    assert utc[-2:] == [
+        {"day": days(today, -1), "Used": 1, "Cooling": 1, "Available": 0},
+        {"day": today, "Used": 1, "Cooling": 1, "Available": 0},
+    ]
+    assert utc[-3] == {"day": days(today, -2), "Used": 1, "Cooling": 0, "Available": 1}
+    # 23:30 UTC is already today in Berlin.
+    assert berlin[-2] == {"day": days(today, -1), "Used": 1, "Cooling": 0, "Available": 1}
+    conn.close()
+
+
+def test_cooling_queue_in_release_order_with_days_left_and_where_each_was_last_seen(read, scenario, today):
+    page = read(views.cooling_queue, today)
+
+    rows = [(r["number"], r["release_date"], r["days_left"], r["last_seen_on"]) for r in page["items"]]
+    assert rows == [
+        ("1001", days(today, 1), 1, [A, B]),  # 1001 left A and 2000 left B in the same run
+        ("2000", days(today, 1), 1, [A, B]),
+        ("1002", days(today, 2), 2, [A]),  # only A dropped numbers that run (B failed)
+    ]
+    assert not page["has_more"]
+    last = page["items"][2]
+    assert last["last_seen_basis"] == "dropped" and last["cooling_reason"] == "registration_gone"
+    # Last seen in A's read of day 3: the latest complete read of A before the one that lost it.
+    day3_read = scenario.execute(
+        "SELECT finished_at FROM audiocodes_read WHERE connection_id = %s AND run_day = %s AND state = 'complete'",
+        (A, days(today, -1)),
+    ).fetchone()[0]
+    assert last["last_seen_at"] == day3_read
+    assert page["items"][0]["last_seen_at"] is None  # ambiguous: no single read to name
+
+
+def test_cooling_queue_sorts_filters_by_prefix_and_pages(read, today):
+    by_number = read(views.cooling_queue, today, sort="number", descending=True)
+    assert [r["number"] for r in by_number["items"]] == ["2000", "1002", "1001"]
+
+    assert [r["number"] for r in read(views.cooling_queue, today, prefix="100")["items"]] == ["1001", "1002"]
+    assert read(views.cooling_queue, today, prefix="3")["items"] == []
+
+    first = read(views.cooling_queue, today, limit=2)
+    second = read(views.cooling_queue, today, limit=2, offset=2)
+    assert first["has_more"] and not second["has_more"]
+    assert [r["number"] for r in first["items"] + second["items"]] == ["1001", "2000", "1002"]
+
+
+def test_numbers_by_status_and_prefix(read):
+    page = read(views.numbers_page, status="Used", prefix="10", limit=10, offset=0)
+    assert [(r["number"], r["vendor"]) for r in page["items"]] == [
+        ("1003", "AudioCodes"),
+        ("1004", "AudioCodes"),
+        ("1020", "Microsoft"),
+    ]
+    everything = read(views.numbers_page, status=None, prefix=None, limit=500, offset=0)
+    assert len(everything["items"]) == 21 and not everything["has_more"]
+    assert (
+        read(views.numbers_page, status="Reserved", prefix=None, limit=5, offset=0)["items"][0]["number"]
+        == "1021"
+    )
+    with pytest.raises(views.BadQuery, match="status must be one of"):
+        read(views.numbers_page, status="Free", prefix=None, limit=5, offset=0)
+
+
+def test_one_number_its_row_registrations_and_history(read, today):
+    detail = read(views.number_detail, "1004", today)
+    assert detail["row"]["status"] == "Used"
+    assert [(r["connection_id"], r["active"]) for r in detail["registrations"]] == [(A, True), (B, True)]
+    assert detail["cooling"] is None
+
+    cooling = read(views.number_detail, "1002", today)
+    assert cooling["cooling"]["last_seen_on"] == [A] and cooling["cooling"]["days_left"] == 2
+
+    history = read(views.number_history, "1000", limit=100, offset=0)
+    assert [r["reason"] for r in history["items"]] == [
+        "released",
+        "tag_recount",
+        "registration_gone",
+        "registered",
+    ]
+    assert [r["run_day"] for r in history["items"]] == [
+        today,
+        days(today, -1),
+        days(today, -2),
+        days(today, -3),
+    ]
+    assert (
+        history["items"][0]["before_status"] == "Cooling"
+        and history["items"][0]["after_status"] == "Available"
+    )
+
+    missing = read(views.number_detail, "5555", today)
+    assert missing["row"] is None and missing["registrations"] == []
+
+
+def test_recent_changes_newest_first(read):
+    page = read(views.recent_changes, limit=3, offset=0)
+    # today's daily run wrote last: 1000 released, the Tags of 1001 and 2000 recounted
+    assert sorted((r["reason"], r["number"]) for r in page["items"]) == [
+        ("released", "1000"),
+        ("tag_recount", "1001"),
+        ("tag_recount", "2000"),
+    ]
+    assert page["has_more"]
+    ids = [r["id"] for r in read(views.recent_changes, limit=500, offset=0)["items"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_latest_audit_and_its_findings(read, today):
+    audit = read(views.latest_audit, limit=50, offset=0)
+    assert audit["run"]["run_day"] == today
+    assert audit["run"]["summary"]["findings"] == {"conflict": 1}
+    assert [(f["number"], f["check"], f["repaired"]) for f in audit["items"]] == [("1020", "conflict", False)]
+    assert audit["items"][0]["before"]["vendor"] == "Microsoft"
+
+
+def test_connections_last_complete_read_or_last_failure(read, today):
+    rows = {r["connection_id"]: r for r in read(views.connections, [*CONNECTIONS, "audiocodes_new"])}
+
+    assert rows[A]["state"] == "ok" and rows[A]["configured"]
+    assert (rows[A]["kept_bindings"], rows[A]["kept_numbers"]) == (3, 3)  # 1003, 1004, 1020
+    assert rows[A]["failed_at"] is None
+    assert rows[B]["state"] == "failing"
+    assert "HTTP 503" in rows[B]["failed_error"]
+    assert rows[B]["kept_numbers"] == 3  # 1004, 2001, 2002 from its day-3 read, still in force
+    assert rows[B]["kept_run_id"].startswith(f"scheduled__{days(today, -1)}")
+    assert rows["audiocodes_new"]["state"] == "never read" and rows["audiocodes_new"]["kept_read_at"] is None
+
+
+def test_last_seen_on_a_purged_connection_and_in_a_kept_read(pg, today):
+    """The other two ways to know a cooling number's connection: a purge names it, and a number
+    cooled because its connection left the configuration is still in that connection's kept read."""
+    from include.number_inventory.device_server import DeviceServer
+    from tests.plugins import fleet
+
+    conn = fresh(pg[1])
+    passwords = {A: "pa", B: "pb"}
+    devices = {c: DeviceServer("admin", passwords[c]).start() for c in CONNECTIONS}
+    try:
+        devices[A].register_numbers([1, 2])
+        devices[B].register_numbers([3])
+        fleet.Fleet(conn, devices, passwords).sync(days(today, -1))
+    finally:
+        for device in devices.values():
+            device.stop()
+    # B leaves the configuration (its kept read stays), then A is purged.
+    pipeline.sync(conn, RunInfo("audiocodes_number_sync", "manual__without_b", today), [A], 2)
+    pipeline.purge(conn, RunInfo("audiocodes_connection_purge", "manual__purge", today), A, [A], 2)
+
+    with views.reading(conn):
+        queue = {r["number"]: r for r in views.cooling_queue(conn, today)["items"]}
+    assert (queue["1"]["last_seen_on"], queue["1"]["last_seen_basis"]) == ([A], "purged")
+    assert queue["1"]["cooling_reason"] == "connection_purged"
+    assert queue["1"]["last_seen_at"] is not None
+    assert (queue["3"]["last_seen_on"], queue["3"]["last_seen_basis"]) == ([B], "kept_read")
+    conn.close()
+
+
+def test_reading_is_read_only_and_bounded_in_time(scenario):
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), views.reading(scenario):
+        scenario.execute("UPDATE number_inventory SET tag = 'x' WHERE number = '1000'")
+    with pytest.raises(psycopg.errors.QueryCanceled), views.reading(scenario, timeout_ms=100):
+        scenario.execute("SELECT pg_sleep(2)")
+    assert scenario.execute("SELECT tag FROM number_inventory WHERE number = '1000'").fetchone()[0] is None
+
+
+def test_prefixes_and_pages_are_checked():
+    assert views.parse_prefix(" +49 30-555 ") == "+4930555"
+    assert views.parse_prefix("+") == "+"
+    assert views.parse_prefix("") is None and views.parse_prefix(None) is None
+    for bad in ("49a", "'; DROP TABLE number_inventory; --", "++4"):
+        with pytest.raises(views.BadQuery, match="prefix must be digits"):
+            views.parse_prefix(bad)
+    for limit, offset in ((0, 0), (501, 0), (10, -1)):
+        with pytest.raises(views.BadQuery):
+            views.check_page(limit, offset)
+
+
+def test_a_prefix_is_a_range_of_the_c_collation(pg):
+    """'+49' and '49' are different prefixes, whatever the database's collation does with '+'."""
+    conn = fresh(pg[1])
+    conn.execute(
+        "INSERT INTO number_inventory (number) VALUES ('+4930'), ('+4989'), ('4930'), ('49'), ('5'), ('+5')"
+    )
+    with views.reading(conn):
+
+        def numbers(prefix):
+            page = views.numbers_page(conn, status=None, prefix=prefix, limit=10, offset=0)
+            return [r["number"] for r in page["items"]]
+
+        assert numbers("+49") == ["+4930", "+4989"]
+        assert numbers("49") == ["49", "4930"]
+        assert numbers("+") == ["+4930", "+4989", "+5"]
+        assert numbers(None) == ["+4930", "+4989", "+5", "49", "4930", "5"]
+    conn.close()

@@ -1,0 +1,209 @@
+"""The view stays fast with a million numbers: every answer is an index range or a bounded
+aggregate. Loads a million inventory rows, 300,000 history rows, the kept reads of three
+connections (600,000 registrations) and a month of hourly reads into a database of its own,
+then times each of the view's queries and checks the plans of the paged ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+
+from include.number_inventory import views
+from tests.conftest import OUTPUT
+from tests.plugins.conftest import fresh, own_database
+
+pytestmark = pytest.mark.scale
+
+NUMBERS = 1_000_000
+#: Generous on a busy two-core CI machine; the figures it prints are typically far lower.
+BUDGET_SECONDS = 1.5
+
+LOAD = [
+    # 1,000,000 numbers: mostly AudioCodes devices, some free, 3% cooling over the next 30 days.
+    """
+    INSERT INTO number_inventory (number, status, usage, vendor, tag, release_date)
+    SELECT '+4930' || lpad(g::text, 7, '0'), s.status, s.usage, s.vendor,
+           CASE WHEN s.status = 'Cooling' THEN 'Cooling: ' || (g %% 30) || ' day(s) until release' END,
+           CASE WHEN s.status = 'Cooling' THEN %(today)s::date + (g %% 30) END
+    FROM generate_series(0, %(numbers)s - 1) AS g,
+    LATERAL (SELECT CASE
+        WHEN g %% 100 < 3 THEN 'Cooling' WHEN g %% 100 < 4 THEN 'Reserved' WHEN g %% 100 < 5 THEN 'Used-Utility'
+        WHEN g %% 100 < 40 THEN 'Available' ELSE 'Used' END AS status) AS st,
+    LATERAL (SELECT st.status,
+        CASE WHEN st.status IN ('Used', 'Cooling') THEN 'Device' END AS usage,
+        CASE WHEN st.status = 'Cooling' OR (st.status = 'Used' AND g %% 20 <> 0) THEN 'AudioCodes'
+             WHEN st.status = 'Used' THEN 'Microsoft' END AS vendor) AS s
+    """,
+    # A month of hourly reads of three connections; the last one of each is its kept read.
+    """
+    INSERT INTO audiocodes_read (connection_id, run_id, run_day, started_at, finished_at, state, total,
+                                 bindings, active_bindings, numbers, removed, error)
+    SELECT c, 'scheduled__' || h, (%(now)s - h * interval '1 hour')::date, %(now)s - h * interval '1 hour',
+           %(now)s - h * interval '1 hour' + interval '1 min',
+           CASE WHEN h %% 97 = 5 THEN 'failed' ELSE 'complete' END, 200000, 200000, 200000, 200000,
+           h %% 40, CASE WHEN h %% 97 = 5 THEN 'HTTP 503, still failing after 5 attempts' END
+    FROM generate_series(719, 0, -1) AS h, unnest(ARRAY['audiocodes_sbc_1', 'audiocodes_sbc_2', 'audiocodes_sbc_3']) AS c
+    """,
+    """
+    INSERT INTO audiocodes_connection (connection_id, read_id, read_at)
+    SELECT DISTINCT ON (connection_id) connection_id, read_id, finished_at FROM audiocodes_read
+    WHERE state = 'complete' ORDER BY connection_id, read_id DESC
+    """,
+    """
+    INSERT INTO audiocodes_registration (connection_id, number, active)
+    SELECT 'audiocodes_sbc_' || (1 + g %% 3), '+4930' || lpad(g::text, 7, '0'), true
+    FROM generate_series(0, %(numbers)s - 1) AS g WHERE g %% 100 >= 40 AND g %% 20 <> 0 AND g < 650000
+    """,
+    # 270,000 numbers registered over the last 30 days, and every cooling number's move into Cooling,
+    # each in one of the hourly sync runs.
+    """
+    INSERT INTO number_inventory_history (number, changed_at, dag_id, run_id, run_day, reason,
+                                          before_status, after_status, after_vendor)
+    SELECT '+4930' || lpad(((g * 3331) %% %(numbers)s)::text, 7, '0'), %(now)s - (g %% 720) * interval '1 hour',
+           'audiocodes_number_sync', 'scheduled__' || (g %% 720), (%(now)s - (g %% 720) * interval '1 hour')::date,
+           'registered', 'Available', 'Used', 'AudioCodes'
+    FROM generate_series(0, 269999) AS g
+    """,
+    """
+    INSERT INTO number_inventory_history (number, changed_at, dag_id, run_id, run_day, reason,
+                                          before_status, after_status, after_vendor, after_release_date)
+    SELECT number, %(now)s - h * interval '1 hour', 'audiocodes_number_sync', 'scheduled__' || h,
+           (%(now)s - h * interval '1 hour')::date, 'registration_gone', 'Used', 'Cooling', 'AudioCodes', release_date
+    FROM number_inventory, LATERAL (SELECT 1 + abs(hashtext(number)) %% 719 AS h) AS run
+    WHERE status = 'Cooling'
+    """,
+    """
+    INSERT INTO inventory_run (kind, dag_id, run_id, run_day, finished_at, summary)
+    VALUES ('daily', 'number_inventory_daily', 'scheduled__daily', %(today)s, %(now)s,
+            '{"released": 1200, "findings": {"conflict": 5000}}')
+    """,
+    """
+    INSERT INTO audit_finding (dag_id, run_id, run_day, number, "check", repaired, before, after)
+    SELECT 'number_inventory_daily', 'scheduled__daily', %(today)s, '+4930' || lpad((g * 20)::text, 7, '0'),
+           'conflict', false, '{"status": "Used", "vendor": "Microsoft"}', '{"status": "Used", "vendor": "Microsoft"}'
+    FROM generate_series(0, 4999) AS g
+    """,
+]
+
+
+@pytest.fixture(scope="module")
+def million_dsn(pg) -> str:
+    yield from own_database(pg, "scale")
+
+
+@pytest.fixture(scope="module")
+def million(million_dsn, today):
+    conn = fresh(million_dsn)
+    started = time.monotonic()
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+    for statement in LOAD:
+        conn.execute(statement, {"numbers": NUMBERS, "today": today, "now": now})
+    conn.execute("VACUUM (ANALYZE)")  # as autovacuum would have: index-only scans need the visibility map
+    print(f"\nloaded {NUMBERS:,} numbers in {time.monotonic() - started:.1f} s")
+    yield conn
+    conn.close()
+
+
+def timed(conn, function, *args, **kwargs):
+    with views.reading(conn):
+        started = time.perf_counter()
+        result = function(conn, *args, **kwargs)
+        return result, time.perf_counter() - started
+
+
+def test_every_answer_of_the_view_is_fast_with_a_million_numbers(million, today):
+    conn = million
+    deep = NUMBERS - 1000
+    calls = {
+        "summary": (views.summary, (today, "UTC"), {}),
+        "numbers, first page": (views.numbers_page, (), dict(status=None, prefix=None, limit=50, offset=0)),
+        f"numbers, offset {deep:,}": (
+            views.numbers_page,
+            (),
+            dict(status=None, prefix=None, limit=50, offset=deep),
+        ),
+        "numbers, Reserved, prefix": (
+            views.numbers_page,
+            (),
+            dict(status="Reserved", prefix="+49300", limit=50, offset=0),
+        ),
+        "numbers, rare prefix": (
+            views.numbers_page,
+            (),
+            dict(status="Cooling", prefix="+4930099999", limit=50, offset=0),
+        ),
+        "cooling queue": (views.cooling_queue, (today,), dict(limit=50)),
+        "cooling queue, by number, desc": (
+            views.cooling_queue,
+            (today,),
+            dict(sort="number", descending=True, limit=50),
+        ),
+        "cooling queue, prefix, page 20": (
+            views.cooling_queue,
+            (today,),
+            dict(prefix="+49301", limit=50, offset=1000),
+        ),
+        "one number": (views.number_detail, ("+49300000001", today), {}),
+        "its history": (views.number_history, ("+49300000001",), dict(limit=100, offset=0)),
+        "recent changes": (views.recent_changes, (), dict(limit=50, offset=0)),
+        "latest audit": (views.latest_audit, (), dict(limit=50, offset=0)),
+        "connections": (
+            views.connections,
+            (["audiocodes_sbc_1", "audiocodes_sbc_2", "audiocodes_sbc_3"],),
+            {},
+        ),
+    }
+    timings = {}
+    for name, (function, args, kwargs) in calls.items():
+        timed(conn, function, *args, **kwargs)  # warm the cache, as a second visitor would find it
+        result, seconds = timed(conn, function, *args, **kwargs)
+        timings[name] = round(seconds * 1000, 1)
+        assert result, name
+    print("\n".join(f"  {name:<34} {ms:>8.1f} ms" for name, ms in timings.items()))
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "number-inventory-view-timings.json").write_text(json.dumps(timings, indent=2))
+
+    summary = timed(conn, views.summary, today, "UTC")[0]
+    assert summary["total"] == NUMBERS and summary["by_status"]["Cooling"] == 30_000
+    queue = timed(conn, views.cooling_queue, today, limit=50)[0]["items"]
+    assert [r["release_date"] for r in queue] == [today] * 50
+    assert queue[0]["last_seen_on"] and queue[0]["cooling_reason"] == "registration_gone"
+    slow = {name: ms for name, ms in timings.items() if ms > BUDGET_SECONDS * 1000}
+    assert not slow, f"slower than {BUDGET_SECONDS} s: {slow}"
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs"),
+    [
+        (views.numbers_page, dict(status=None, prefix="+493001", limit=50, offset=0)),
+        (views.numbers_page, dict(status="Reserved", prefix=None, limit=50, offset=5000)),
+        (views.numbers_page, dict(status="Available", prefix="+49305", limit=50, offset=0)),
+        (views.cooling_queue, dict(today=None, prefix="+49302", limit=50, offset=0)),
+        (views.cooling_queue, dict(today=None, sort="number", descending=True, limit=50, offset=100)),
+    ],
+)
+def test_pages_are_index_scans_never_a_scan_of_the_inventory(million, today, function, kwargs, monkeypatch):
+    """The plans of the paged queries: ranges of the project's indexes, never a sequential scan of
+    the inventory."""
+    if "today" in kwargs:
+        kwargs = {**kwargs, "today": today}
+    plans = []
+
+    def explain(conn, query, params=None):
+        plan = conn.execute(b"EXPLAIN " + _bytes(conn, query), params).fetchall()
+        plans.append("\n".join(row[0] for row in plan))
+        return []
+
+    monkeypatch.setattr(views, "_rows", explain)
+    with views.reading(million):
+        function(million, **kwargs)
+    (plan,) = plans
+    assert "Seq Scan on number_inventory" not in plan, plan
+    assert "number_inventory_" in plan, plan  # one of the project's indexes
+
+
+def _bytes(conn, query) -> bytes:
+    return query.as_bytes(conn) if hasattr(query, "as_bytes") else query.encode()
