@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: venv demo test lint format lock clean
+.PHONY: venv chromium demo test lint format lock clean
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -18,7 +18,13 @@ venv: $(VENV)/.installed  ## only create .venv with the pinned requirements
 demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
 	$(PY) scripts/demo.py
 
-test: $(VENV)/.installed  ## the whole test suite
+# The browser test drives Debian's Chromium; test tools never download a browser of their own.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: $(VENV)/.installed chromium  ## the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff lint and format check
