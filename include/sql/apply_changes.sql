@@ -1,14 +1,10 @@
--- Write the planned changes set-based and record each one in the history.
+-- Write the planned changes set-based and record each one in the history; run in this order.
 -- An update lands only where the row still holds the values the plan was made from (compare and
--- set), so a concurrent hand edit is never overwritten; the next run plans again from it.
-WITH inserted AS (
-    INSERT INTO number_inventory (number, status, usage, vendor, tag, release_date)
-    SELECT number, status, usage, vendor, tag, release_date
-    FROM inventory_change
-    WHERE is_new
-    ON CONFLICT (number) DO NOTHING
-    RETURNING number
-), updated AS (
+-- set), so a concurrent hand edit is never overwritten; the next run plans again from it. A new
+-- number that someone inserted meanwhile is left alone the same way.
+-- Each statement writes its history rows from what it changed (RETURNING), so the history holds
+-- exactly the rows written.
+WITH updated AS (
     UPDATE number_inventory AS n
     SET status = c.status, usage = c.usage, vendor = c.vendor, tag = c.tag,
         release_date = c.release_date, updated_at = now()
@@ -18,7 +14,28 @@ WITH inserted AS (
       AND (n.status, nullif(n.usage, ''), nullif(n.vendor, ''), nullif(n.tag, ''), n.release_date)
           IS NOT DISTINCT FROM
           (c.before_status, c.before_usage, c.before_vendor, c.before_tag, c.before_release_date)
-    RETURNING n.number
+    RETURNING c.number, c.reason,
+              c.before_status, c.before_usage, c.before_vendor, c.before_tag, c.before_release_date,
+              c.status, c.usage, c.vendor, c.tag, c.release_date
+)
+INSERT INTO number_inventory_history (
+    number, dag_id, run_id, run_day, reason,
+    before_status, before_usage, before_vendor, before_tag, before_release_date,
+    after_status, after_usage, after_vendor, after_tag, after_release_date
+)
+SELECT number, %(dag_id)s, %(run_id)s, %(run_day)s, reason,
+       before_status, before_usage, before_vendor, before_tag, before_release_date,
+       status, usage, vendor, tag, release_date
+FROM updated;
+
+WITH inserted AS (
+    INSERT INTO number_inventory (number, status, usage, vendor, tag, release_date)
+    SELECT number, status, usage, vendor, tag, release_date
+    FROM inventory_change
+    WHERE is_new
+    ORDER BY number
+    ON CONFLICT (number) DO NOTHING
+    RETURNING number
 )
 INSERT INTO number_inventory_history (
     number, dag_id, run_id, run_day, reason,
@@ -29,4 +46,4 @@ SELECT c.number, %(dag_id)s, %(run_id)s, %(run_day)s, c.reason,
        c.before_status, c.before_usage, c.before_vendor, c.before_tag, c.before_release_date,
        c.status, c.usage, c.vendor, c.tag, c.release_date
 FROM inventory_change AS c
-JOIN (SELECT number FROM inserted UNION ALL SELECT number FROM updated) AS written USING (number)
+JOIN inserted USING (number)
