@@ -139,6 +139,12 @@ def _copy_columns(
         copy.write(data.getvalue())
 
 
+# COPY's text format: NULL, and the characters that must be escaped in a value.
+NULL = "\\N"
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def use_work_mem(conn: psycopg.Connection) -> None:
     """Inside the caller's transaction: give it ``WORK_MEM`` until commit."""
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
@@ -165,12 +171,29 @@ def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo)
     """
     if changes.empty:
         return 0
+    if not changes["number"].is_unique:
+        raise ValueError("a plan names a number more than once; nothing was written")
     conn.execute(sql("create_change_table"))
     _copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
     conn.execute("ANALYZE inventory_change")
-    written = sum(conn.execute(statement, run.params()).rowcount for statement in statements("apply_changes"))
+    written = conn.execute(sql("apply_updates"), run.params()).rowcount
+    if changes["is_new"].any():
+        written += _insert_new(conn, run)
     conn.execute("DROP TABLE inventory_change")
     return written
+
+
+def _insert_new(conn: psycopg.Connection, run: RunInfo) -> int:
+    """Insert the new numbers of ``inventory_change`` with their history; return how many."""
+    try:
+        with conn.transaction():
+            last = None
+            for statement in statements("apply_inserts"):
+                last = conn.execute(statement, run.params())
+            return last.rowcount
+    except psycopg.errors.UniqueViolation:
+        # Someone inserted one of these numbers while we did: the savepoint undid our part.
+        return conn.execute(sql("apply_inserts_on_conflict"), run.params()).rowcount
 
 
 def latest_run_day(conn: psycopg.Connection, kind: str) -> dt.date | None:
@@ -235,21 +258,29 @@ def stage_bindings(conn: psycopg.Connection, read_id: int, items: Sequence[tuple
     Returns how many bindings carried no number."""
     if not items:
         return 0
-    aors, contacts = (list(column) for column in zip(*items, strict=True))
+    aors = [aor for aor, _ in items]
+    contacts = [contact for _, contact in items]
+    text = "".join(aors) + "".join(contacts)
     # PostgreSQL text cannot hold NUL; a device that sends one gets it dropped, not a failed COPY.
-    if "\x00" in "".join(aors) or "\x00" in "".join(contacts):
+    if "\x00" in text:
         aors = [aor.replace("\x00", "") for aor in aors]
         contacts = [contact.replace("\x00", "") for contact in contacts]
     numbers = nums.normalise_aors(pd.Series(aors, dtype="string")).to_numpy(dtype=object, na_value=None)
     active = nums.binding_active(pd.Series(contacts, dtype="string")).to_numpy()
-    columns = {
-        "read_id": [read_id] * len(aors),
-        "aor": aors,
-        "contact": contacts,
-        "number": numbers,
-        "active": ["t" if flag else "f" for flag in active],
-    }
-    _copy_columns(conn, "audiocodes_binding_stage", columns, force_not_null=("aor", "contact"))
+    if _COPY_SPECIAL.search(text):
+        aors = [aor.translate(_COPY_ESCAPES) for aor in aors]
+        contacts = [contact.translate(_COPY_ESCAPES) for contact in contacts]
+    # COPY's text format, written directly: the numbers need no escaping, the rest was escaped above.
+    data = "".join(
+        [
+            f"{read_id}\t{aor}\t{contact}\t{number or NULL}\t{'t' if flag else 'f'}\n"
+            for aor, contact, number, flag in zip(aors, contacts, numbers, active, strict=True)
+        ]
+    )
+    with conn.cursor().copy(
+        "COPY audiocodes_binding_stage (read_id, aor, contact, number, active) FROM STDIN"
+    ) as copy:
+        copy.write(data)
     return sum(number is None for number in numbers)
 
 
