@@ -93,7 +93,7 @@ def sync(
     """
     with conn.transaction():
         store.lock_inventory(conn)
-        store.use_work_mem(conn)
+        store.tune_transaction(conn)
         latest = store.latest_run_day(conn, "sync")
         if latest is not None and run.run_day < latest:
             return {"skipped": f"run day {run.run_day} is before the latest sync ({latest}); nothing changed"}
@@ -132,7 +132,7 @@ def daily(
     """
     with conn.transaction():
         store.lock_inventory(conn)
-        store.use_work_mem(conn)
+        store.tune_transaction(conn)
         latest = store.latest_run_day(conn, "daily")
         backfill = latest is not None and run.run_day < latest
         inventory = store.load_inventory(conn)
@@ -183,7 +183,7 @@ def purge(
     that no other configured connection registers."""
     with conn.transaction():
         store.lock_inventory(conn)
-        store.use_work_mem(conn)
+        store.tune_transaction(conn)
         if connection_id not in store.kept_connections(conn):
             raise SettingError(f"connection {connection_id!r} has no kept read: there is nothing to purge")
         numbers = store.purge_connection(conn, connection_id)

@@ -101,11 +101,14 @@ def migrate(conn: psycopg.Connection) -> list[str]:
 def _fetch_columns(
     conn: psycopg.Connection, query: str, columns: Sequence[str], params: Any = None
 ) -> pd.DataFrame:
-    """The result of ``query`` as a frame of text columns. The query returns, per row, one
-    NUL-joined ``bytea`` aggregate per column (see ``include/sql/load_inventory.sql``)."""
+    """The result of ``query`` as a frame of text columns. The query returns one NUL-joined
+    ``bytea`` aggregate per column, in one or more rows (see ``include/sql/load_inventory.sql``);
+    a row of NULLs is a part of the table without rows."""
     values: list[list[str]] = [[] for _ in columns]
     with conn.cursor(binary=True) as cursor:
         for row in cursor.execute(query, params):
+            if row[0] is None:
+                continue
             for column, joined in zip(values, row, strict=True):
                 column.extend(bytes(joined).decode().split("\x00"))
     return pd.DataFrame(
@@ -145,9 +148,11 @@ _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def use_work_mem(conn: psycopg.Connection) -> None:
-    """Inside the caller's transaction: give it ``WORK_MEM`` until commit."""
+def tune_transaction(conn: psycopg.Connection) -> None:
+    """Inside the caller's transaction, until commit: ``WORK_MEM``, and no JIT compilation (which
+    costs more than it saves on these scans, joins and aggregates)."""
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    conn.execute("SET LOCAL jit = off")
 
 
 # --- inventory ----------------------------------------------------------------------------------
@@ -305,7 +310,7 @@ def finish_read(
     up to ``total`` or when the read would drop a suspicious share of the connection's numbers.
     """
     with conn.transaction():
-        use_work_mem(conn)
+        tune_transaction(conn)
         conn.execute(sql("collect_read"), {"read_id": read_id, "connection_id": connection_id})
         cursor = conn.execute(sql("read_figures"), {"read_id": read_id, "connection_id": connection_id})
         figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
