@@ -23,6 +23,8 @@ _NUMBER_RE = re.compile(NUMBER_PATTERN)
 # A user part that is already a number, followed by the host or nothing (``\Z``: not even a newline).
 _PLAIN = re.compile(r"(\+?[0-9]{1,32})(?:@|\Z)")
 _STATUS = re.compile(r"status\s*:\s*(\d+)", re.IGNORECASE)
+# For ASCII text, the same search on the lower-cased text: a literal prefix, so several times faster.
+_STATUS_LOWER = re.compile(r"status\s*:\s*(\d+)")
 
 
 def normalise_aors(aors: pd.Series) -> pd.Series:
@@ -90,5 +92,7 @@ def binding_active(contacts: pd.Series) -> pd.Series:
 
 def _active(contact: str | None) -> bool:
     """The first ``status:N`` of a contact is ``1``, or there is none."""
-    match = _STATUS.search(contact) if contact is not None else None
+    if contact is None:
+        return True
+    match = _STATUS_LOWER.search(contact.lower()) if contact.isascii() else _STATUS.search(contact)
     return match is None or match.group(1) == "1"
