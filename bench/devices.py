@@ -47,10 +47,11 @@ def bindings_of(indexes: list[int]) -> list[tuple[str, str]]:
     out = []
     for i in indexes:
         num = number(i)
-        aor = sip_spelling(num) if i % 100 == 7 else f"{num}@{DEFAULT_HOST}"
-        out.append((aor, contact_for(aor, 0)))
+        plain = f"{num}@{DEFAULT_HOST}"
+        aor = sip_spelling(num) if i % 100 == 7 else plain
+        out.append((aor, contact_for(plain, 0)))
         if i % 50 == 3:
-            out.append((aor, contact_for(aor, 1, status=0)))
+            out.append((aor, contact_for(plain, 1, status=0)))
         if i % 1000 == 11:
             name = f"user-{i}@{DEFAULT_HOST}"
             out.append((name, contact_for(name, 0)))
