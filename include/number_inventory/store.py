@@ -119,10 +119,16 @@ def _fetch_columns(
 def _copy_in(
     conn: psycopg.Connection, table: str, frame: pd.DataFrame, force_not_null: Sequence[str] = ()
 ) -> None:
-    """COPY ``frame`` into ``table``; empty strings arrive as NULL unless in ``force_not_null``."""
+    """COPY ``frame`` into ``table``; empty strings arrive as NULL unless in ``force_not_null``.
+    A text column that is empty throughout is left to the table's default (NULL) instead of sent:
+    the before-values of a first load, say."""
     if frame.empty:
         return
-    columns = {name: frame[name].to_numpy(dtype=object, na_value=None) for name in frame.columns}
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object, na_value=None)
+        if name in force_not_null or frame[name].dtype != "string" or any(values):
+            columns[name] = values
     _copy_columns(conn, table, columns, force_not_null)
 
 
