@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: venv chromium demo test lint format lock clean
+.PHONY: venv chromium demo test lint format lock clean bench bench-small
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -26,6 +26,12 @@ chromium:
 
 test: $(VENV)/.installed chromium  ## the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed  ## the sync benchmark: 10k, 100k and 1M users; results in bench/results/
+	$(PY) -m bench
+
+bench-small: $(VENV)/.installed  ## the benchmark at CI size (1,500 users), results in test-output/bench/
+	$(PY) -m bench --sizes 1500 --naive-sizes 1500 --airflow-size 0 --repeat 1 --out test-output/bench
 
 lint: $(VENV)/.installed  ## ruff lint and format check
 	$(VENV)/bin/ruff check .

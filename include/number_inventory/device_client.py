@@ -177,14 +177,13 @@ def _parse_page(body: bytes, contract: Contract, offset: int) -> tuple[list[Bind
         raise DeviceReadError(f"{where}: malformed page: {contract.items_field!r} is not a list")
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
         raise DeviceReadError(f"{where}: malformed page: {contract.total_field!r} is not a whole number")
-    page = []
-    for item in items:
-        aor = item.get(contract.aor_field) if isinstance(item, dict) else None
-        contact = item.get(contract.contact_field) if isinstance(item, dict) else None
-        if not isinstance(aor, str) or not isinstance(contact, str):
-            raise DeviceReadError(
-                f"{where}: malformed item: needs text fields "
-                f"{contract.aor_field!r} and {contract.contact_field!r}"
-            )
-        page.append((aor, contact))
+    try:
+        page = [(item[contract.aor_field], item[contract.contact_field]) for item in items]
+    except (KeyError, TypeError):  # an item that is not an object, or lacks a field
+        page = None
+    if page is None or not all(isinstance(aor, str) and isinstance(contact, str) for aor, contact in page):
+        raise DeviceReadError(
+            f"{where}: malformed item: needs text fields "
+            f"{contract.aor_field!r} and {contract.contact_field!r}"
+        )
     return page, total

@@ -22,6 +22,9 @@ from include.number_inventory.store import RunInfo
 
 log = logging.getLogger(__name__)
 
+#: Bindings staged per COPY while reading a connection.
+STAGE_BATCH = 20_000
+
 
 def read_connection(
     conn: psycopg.Connection,
@@ -38,14 +41,26 @@ def read_connection(
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read."""
     read_id = store.begin_read(conn, connection_id, run)
+    # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded.
+    batch: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if batch:
+            store.stage_bindings(conn, read_id, batch)
+            batch.clear()
+
+    def stage(items: Sequence[tuple[str, str]]) -> None:
+        batch.extend(items)
+        if len(batch) >= STAGE_BATCH:
+            flush()
+
+    def restart() -> None:
+        batch.clear()
+        store.reset_read(conn, read_id)
+
     try:
-        result = read_registered_users(
-            session,
-            base_url,
-            contract,
-            on_page=lambda items: store.stage_bindings(conn, read_id, items),
-            on_restart=lambda: store.reset_read(conn, read_id),
-        )
+        result = read_registered_users(session, base_url, contract, on_page=stage, on_restart=restart)
+        flush()
     except DeviceReadError as exc:
         store.fail_read(conn, read_id, str(exc))
         raise
@@ -78,6 +93,7 @@ def sync(
     """
     with conn.transaction():
         store.lock_inventory(conn)
+        store.tune_transaction(conn)
         latest = store.latest_run_day(conn, "sync")
         if latest is not None and run.run_day < latest:
             return {"skipped": f"run day {run.run_day} is before the latest sync ({latest}); nothing changed"}
@@ -116,6 +132,7 @@ def daily(
     """
     with conn.transaction():
         store.lock_inventory(conn)
+        store.tune_transaction(conn)
         latest = store.latest_run_day(conn, "daily")
         backfill = latest is not None and run.run_day < latest
         inventory = store.load_inventory(conn)
@@ -166,6 +183,7 @@ def purge(
     that no other configured connection registers."""
     with conn.transaction():
         store.lock_inventory(conn)
+        store.tune_transaction(conn)
         if connection_id not in store.kept_connections(conn):
             raise SettingError(f"connection {connection_id!r} has no kept read: there is nothing to purge")
         numbers = store.purge_connection(conn, connection_id)

@@ -8,6 +8,7 @@ COPY data or bound parameters.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import io
@@ -31,6 +32,9 @@ MIGRATIONS_DIR = SQL_DIR / "migrations"
 # pg_advisory_xact_lock keys: every inventory write holds the first, migrations the second.
 INVENTORY_LOCK = 7_301_001
 MIGRATION_LOCK = 7_301_002
+#: ``work_mem`` of the transactions that sort, hash and join whole reads and the whole inventory, so
+#: that a million rows are handled in memory instead of spilling to disk (the server default is 4MB).
+WORK_MEM = "128MB"
 
 
 @dataclass(frozen=True)
@@ -94,30 +98,67 @@ def migrate(conn: psycopg.Connection) -> list[str]:
 # --- COPY helpers -------------------------------------------------------------------------------
 
 
-def _copy_out(
+def _fetch_columns(
     conn: psycopg.Connection, query: str, columns: Sequence[str], params: Any = None
 ) -> pd.DataFrame:
-    buffer = io.BytesIO()
-    with conn.cursor().copy(query, params) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    buffer.seek(0)
-    if not buffer.getbuffer().nbytes:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
-    return pd.read_csv(buffer, names=list(columns), dtype="string", keep_default_na=False, na_filter=False)
+    """The result of ``query`` as a frame of text columns. The query returns one NUL-joined
+    ``bytea`` aggregate per column, in one or more rows (see ``include/sql/load_inventory.sql``);
+    a row of NULLs is a part of the table without rows."""
+    values: list[list[str]] = [[] for _ in columns]
+    with conn.cursor(binary=True) as cursor:
+        for row in cursor.execute(query, params):
+            if row[0] is None:
+                continue
+            for column, joined in zip(values, row, strict=True):
+                column.extend(bytes(joined).decode().split("\x00"))
+    return pd.DataFrame(
+        {name: pd.Series(column, dtype="string") for name, column in zip(columns, values, strict=True)}
+    )
 
 
 def _copy_in(
     conn: psycopg.Connection, table: str, frame: pd.DataFrame, force_not_null: Sequence[str] = ()
 ) -> None:
-    """COPY ``frame`` into ``table``; empty strings arrive as NULL unless in ``force_not_null``."""
+    """COPY ``frame`` into ``table``; empty strings arrive as NULL unless in ``force_not_null``.
+    A text column that is empty throughout is left to the table's default (NULL) instead of sent:
+    the before-values of a first load, say."""
     if frame.empty:
         return
-    columns = ", ".join(frame.columns)
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object, na_value=None)
+        if name in force_not_null or frame[name].dtype != "string" or any(values):
+            columns[name] = values
+    _copy_columns(conn, table, columns, force_not_null)
+
+
+def _copy_columns(
+    conn: psycopg.Connection,
+    table: str,
+    columns: dict[str, Sequence[Any]],
+    force_not_null: Sequence[str] = (),
+) -> None:
+    """COPY equally long columns of values into ``table`` as CSV (the ``csv`` module writes it at C
+    speed, unlike ``DataFrame.to_csv``). ``None`` and empty strings arrive as NULL unless their
+    column is in ``force_not_null``."""
     options = "FORMAT csv" + (f", FORCE_NOT_NULL ({', '.join(force_not_null)})" if force_not_null else "")
-    data = frame.to_csv(index=False, header=False)
-    with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN WITH ({options})") as copy:
-        copy.write(data)
+    data = io.StringIO()
+    csv.writer(data, lineterminator="\n").writerows(zip(*columns.values(), strict=True))
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})") as copy:
+        copy.write(data.getvalue())
+
+
+# COPY's text format: NULL, and the characters that must be escaped in a value.
+NULL = "\\N"
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tune_transaction(conn: psycopg.Connection) -> None:
+    """Inside the caller's transaction, until commit: ``WORK_MEM``, and no JIT compilation (which
+    costs more than it saves on these scans, joins and aggregates)."""
+    conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    conn.execute("SET LOCAL jit = off")
 
 
 # --- inventory ----------------------------------------------------------------------------------
@@ -131,7 +172,7 @@ def lock_inventory(conn: psycopg.Connection) -> None:
 
 def load_inventory(conn: psycopg.Connection) -> pd.DataFrame:
     """The whole inventory as an inventory frame (see ``transitions``)."""
-    return _copy_out(conn, sql("load_inventory"), INVENTORY_COLUMNS)
+    return _fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
 
 
 def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo) -> int:
@@ -141,11 +182,29 @@ def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo)
     """
     if changes.empty:
         return 0
+    if not changes["number"].is_unique:
+        raise ValueError("a plan names a number more than once; nothing was written")
     conn.execute(sql("create_change_table"))
     _copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
-    cursor = conn.execute(sql("apply_changes"), run.params())
+    conn.execute("ANALYZE inventory_change")
+    written = conn.execute(sql("apply_updates"), run.params()).rowcount
+    if changes["is_new"].any():
+        written += _insert_new(conn, run)
     conn.execute("DROP TABLE inventory_change")
-    return cursor.rowcount
+    return written
+
+
+def _insert_new(conn: psycopg.Connection, run: RunInfo) -> int:
+    """Insert the new numbers of ``inventory_change`` with their history; return how many."""
+    try:
+        with conn.transaction():
+            last = None
+            for statement in statements("apply_inserts"):
+                last = conn.execute(statement, run.params())
+            return last.rowcount
+    except psycopg.errors.UniqueViolation:
+        # Someone inserted one of these numbers while we did: the savepoint undid our part.
+        return conn.execute(sql("apply_inserts_on_conflict"), run.params()).rowcount
 
 
 def latest_run_day(conn: psycopg.Connection, kind: str) -> dt.date | None:
@@ -210,14 +269,30 @@ def stage_bindings(conn: psycopg.Connection, read_id: int, items: Sequence[tuple
     Returns how many bindings carried no number."""
     if not items:
         return 0
-    page = pd.DataFrame(items, columns=["aor", "contact"], dtype="string")
+    aors = [aor for aor, _ in items]
+    contacts = [contact for _, contact in items]
+    text = "".join(aors) + "".join(contacts)
     # PostgreSQL text cannot hold NUL; a device that sends one gets it dropped, not a failed COPY.
-    page = page.apply(lambda column: column.str.replace("\x00", "", regex=False))
-    page.insert(0, "read_id", read_id)
-    page["number"] = nums.normalise_aors(page["aor"])
-    page["active"] = nums.binding_active(page["contact"])
-    _copy_in(conn, "audiocodes_binding_stage", page, force_not_null=("aor", "contact"))
-    return int(page["number"].isna().sum())
+    if "\x00" in text:
+        aors = [aor.replace("\x00", "") for aor in aors]
+        contacts = [contact.replace("\x00", "") for contact in contacts]
+    numbers = nums.normalise_aors(pd.Series(aors, dtype="string")).to_numpy(dtype=object, na_value=None)
+    active = nums.binding_active(pd.Series(contacts, dtype="string")).to_numpy()
+    if _COPY_SPECIAL.search(text):
+        aors = [aor.translate(_COPY_ESCAPES) for aor in aors]
+        contacts = [contact.translate(_COPY_ESCAPES) for contact in contacts]
+    # COPY's text format, written directly: the numbers need no escaping, the rest was escaped above.
+    data = "".join(
+        [
+            f"{read_id}\t{aor}\t{contact}\t{number or NULL}\t{'t' if flag else 'f'}\n"
+            for aor, contact, number, flag in zip(aors, contacts, numbers, active, strict=True)
+        ]
+    )
+    with conn.cursor().copy(
+        "COPY audiocodes_binding_stage (read_id, aor, contact, number, active) FROM STDIN"
+    ) as copy:
+        copy.write(data)
+    return sum(number is None for number in numbers)
 
 
 def reset_read(conn: psycopg.Connection, read_id: int) -> None:
@@ -241,6 +316,8 @@ def finish_read(
     up to ``total`` or when the read would drop a suspicious share of the connection's numbers.
     """
     with conn.transaction():
+        tune_transaction(conn)
+        conn.execute(sql("collect_read"), {"read_id": read_id, "connection_id": connection_id})
         cursor = conn.execute(sql("read_figures"), {"read_id": read_id, "connection_id": connection_id})
         figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
         summary = {
@@ -312,8 +389,10 @@ def kept_connections(conn: psycopg.Connection) -> set[str]:
 
 def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str]) -> pd.Series:
     """Numbers registered (an active binding) in the kept read of any of ``connection_ids``."""
-    frame = _copy_out(conn, sql("registered_numbers"), ["number"], {"connection_ids": list(connection_ids)})
-    return frame["number"]
+    frame = _fetch_columns(
+        conn, sql("registered_numbers"), ["number"], {"connection_ids": list(connection_ids)}
+    )
+    return pd.Series(frame["number"].unique(), name="number", dtype="string")
 
 
 def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:

@@ -82,6 +82,19 @@ def _number_index(numbers: Iterable[str]) -> pd.Index:
     return pd.Index(pd.Series(values, dtype="string")).unique()
 
 
+def _match(numbers: pd.Series, registered: pd.Index) -> tuple[pd.Series, pd.Index]:
+    """Which of the inventory's ``numbers`` are registered, and the registered numbers the
+    inventory lacks, from one hash table over the inventory's numbers."""
+    index = pd.Index(numbers)
+    if not index.is_unique:  # not an inventory from the database; the plain way
+        return numbers.isin(registered), registered.difference(index)
+    positions = index.get_indexer(registered)
+    found = positions >= 0
+    mask = np.zeros(len(index), dtype=bool)
+    mask[positions[found]] = True
+    return pd.Series(mask, index=numbers.index), registered[~found]
+
+
 _USED_BY_DEVICE = {"status": USED, "usage": DEVICE, "vendor": AUDIOCODES, "tag": "", "release_date": ""}
 
 
@@ -107,7 +120,7 @@ def plan_sync(
     """
     registered = _number_index(registered)
     status, usage, vendor = inventory["status"], inventory["usage"], inventory["vendor"]
-    is_registered = inventory["number"].isin(registered)
+    is_registered, missing = _match(inventory["number"], registered)
     ours_used = (status == USED) & (vendor == AUDIOCODES)
 
     ours_cooling = (status == COOLING) & (vendor == AUDIOCODES)
@@ -122,7 +135,6 @@ def plan_sync(
     conflicts = inventory[is_registered & ~reclaim & ~ours_used]
     gone = inventory[~is_registered & ours_used]
 
-    missing = registered.difference(pd.Index(inventory["number"]))
     new_rows = pd.DataFrame({"number": missing, **{f: "" for f in FIELDS}})
     inserted = _changes(new_rows, _USED_BY_DEVICE, "registered").assign(is_new=True)
 

@@ -1,0 +1,1 @@
+"""The sync benchmark (``make bench``, ``make bench-small``); see ``bench/run.py``."""

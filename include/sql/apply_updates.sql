@@ -1,0 +1,27 @@
+-- Write the planned updates of existing rows and record each in the history. An update lands only
+-- where the row still holds the values the plan was made from (compare and set), so a concurrent
+-- hand edit is never overwritten; the next run plans again from it. The history rows come from
+-- what the update returns, so they are exactly the rows written.
+WITH updated AS (
+    UPDATE number_inventory AS n
+    SET status = c.status, usage = c.usage, vendor = c.vendor, tag = c.tag,
+        release_date = c.release_date, updated_at = now()
+    FROM inventory_change AS c
+    WHERE NOT c.is_new
+      AND n.number = c.number
+      AND (n.status, nullif(n.usage, ''), nullif(n.vendor, ''), nullif(n.tag, ''), n.release_date)
+          IS NOT DISTINCT FROM
+          (c.before_status, c.before_usage, c.before_vendor, c.before_tag, c.before_release_date)
+    RETURNING c.number, c.reason,
+              c.before_status, c.before_usage, c.before_vendor, c.before_tag, c.before_release_date,
+              c.status, c.usage, c.vendor, c.tag, c.release_date
+)
+INSERT INTO number_inventory_history (
+    number, dag_id, run_id, run_day, reason,
+    before_status, before_usage, before_vendor, before_tag, before_release_date,
+    after_status, after_usage, after_vendor, after_tag, after_release_date
+)
+SELECT number, %(dag_id)s, %(run_id)s, %(run_day)s, reason,
+       before_status, before_usage, before_vendor, before_tag, before_release_date,
+       status, usage, vendor, tag, release_date
+FROM updated
