@@ -50,16 +50,7 @@ CTX = multiprocessing.get_context("forkserver")
 CTX.set_forkserver_preload(["bench.steps"])
 COOLING_DAYS = 2
 DAY0 = dt.date(2026, 11, 2)
-TABLES = (
-    "number_inventory",
-    "number_inventory_history",
-    "audiocodes_read",
-    "audiocodes_binding_stage",
-    "audiocodes_registration",
-    "audiocodes_connection",
-    "inventory_run",
-    "audit_finding",
-)
+TABLES = store.PROJECT_TABLES
 STEP_TIMEOUT = 900
 
 

@@ -38,16 +38,7 @@ from include.number_inventory import local_db, store  # noqa: E402
 from include.number_inventory.device_server import DeviceServer  # noqa: E402
 
 OUTPUT = ROOT / "test-output"
-PROJECT_TABLES = (
-    "number_inventory",
-    "number_inventory_history",
-    "audiocodes_read",
-    "audiocodes_binding_stage",
-    "audiocodes_registration",
-    "audiocodes_connection",
-    "inventory_run",
-    "audit_finding",
-)
+PROJECT_TABLES = store.PROJECT_TABLES
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,18 @@ from include.number_inventory.transitions import BEFORE, CHANGE_COLUMNS, FIELDS,
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 
+#: Every table the migrations create, for tests and benchmarks that empty them.
+PROJECT_TABLES = (
+    "number_inventory",
+    "number_inventory_history",
+    "audiocodes_read",
+    "audiocodes_binding_stage",
+    "audiocodes_registration",
+    "audiocodes_connection",
+    "inventory_run",
+    "audit_finding",
+)
+
 # pg_advisory_xact_lock keys: every inventory write holds the first, migrations the second.
 INVENTORY_LOCK = 7_301_001
 MIGRATION_LOCK = 7_301_002
