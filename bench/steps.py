@@ -240,6 +240,10 @@ def naive_sync(
 
     conn = PostgresHook(postgres_conn_id="number_inventory_db").get_conn()
     conn.autocommit = True
+    # psycopg prepares a statement run five times; planned generically while the inventory is
+    # still empty, the per-number SELECT would scan the table ever after. Plan each one afresh, as
+    # psycopg2-era hooks did, so the baseline is not slowed by that.
+    conn.prepare_threshold = None
     session = _session(auth)
     info = _run_info(run)
     day = info.run_day
