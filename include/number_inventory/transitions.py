@@ -216,6 +216,21 @@ def apply_to_frame(inventory: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFra
     first, and for replaying the history in tests)."""
     if changes.empty:
         return inventory
+    index = pd.Index(inventory["number"])
+    if not (index.is_unique and changes["number"].is_unique):  # not from the database: by labels
+        return _apply_by_labels(inventory, changes)
+    positions = index.get_indexer(changes["number"])
+    known = positions >= 0
+    updated = inventory[list(INVENTORY_COLUMNS)].reset_index(drop=True)
+    for field in FIELDS:
+        values = updated[field].to_numpy(dtype=object, copy=True)
+        values[positions[known]] = changes[field].to_numpy(dtype=object)[known]
+        updated[field] = pd.Series(values, dtype=inventory[field].dtype)
+    added = changes.loc[~known, list(INVENTORY_COLUMNS)]
+    return pd.concat([updated, added], ignore_index=True)
+
+
+def _apply_by_labels(inventory: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     updated = inventory.set_index("number")
     after = changes.set_index("number")[list(FIELDS)]
     known = after.index.isin(updated.index)
