@@ -118,14 +118,23 @@ _DIFF_DAILY = [
 ]
 
 
-def sync(*, dsn: str, connection_ids: list[str], run: dict, cooling_days: int, ready: Callable) -> dict:
-    """``pipeline.sync``: ``diff`` is loading the inventory and the registrations and planning,
+def _reconcile(
+    step: Callable,
+    diff: object,
+    *,
+    dsn: str,
+    connection_ids: list[str],
+    run: dict,
+    cooling_days: int,
+    ready: Callable,
+) -> dict:
+    """Time one reconcile step: ``diff`` is loading the inventory and the registrations and planning,
     ``write`` the rest (applying the changes, their history and the commit)."""
     conn = store.connect(dsn)
     ready()
-    with phases({"diff": _DIFF_SYNC}) as seconds:
+    with phases({"diff": diff}) as seconds:
         start = time.perf_counter()
-        summary = pipeline.sync(conn, _run_info(run), connection_ids, cooling_days)
+        summary = step(conn, _run_info(run), connection_ids, cooling_days)
         wall = time.perf_counter() - start
     conn.close()
     return {
@@ -136,21 +145,14 @@ def sync(*, dsn: str, connection_ids: list[str], run: dict, cooling_days: int, r
     }
 
 
-def daily(*, dsn: str, connection_ids: list[str], run: dict, cooling_days: int, ready: Callable) -> dict:
-    """``pipeline.daily`` (release, recount, audit): phases as for :func:`sync`."""
-    conn = store.connect(dsn)
-    ready()
-    with phases({"diff": _DIFF_DAILY}) as seconds:
-        start = time.perf_counter()
-        summary = pipeline.daily(conn, _run_info(run), connection_ids, cooling_days)
-        wall = time.perf_counter() - start
-    conn.close()
-    return {
-        "wall": wall,
-        "seconds": {"diff": seconds["diff"], "write": wall - seconds["diff"]},
-        "written": summary["written"],
-        "summary": summary,
-    }
+def sync(**kwargs) -> dict:
+    """``pipeline.sync``, timed by :func:`_reconcile`."""
+    return _reconcile(pipeline.sync, _DIFF_SYNC, **kwargs)
+
+
+def daily(**kwargs) -> dict:
+    """``pipeline.daily`` (release, recount, audit), timed by :func:`_reconcile`."""
+    return _reconcile(pipeline.daily, _DIFF_DAILY, **kwargs)
 
 
 # --- the floor ------------------------------------------------------------------------------------
