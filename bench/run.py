@@ -170,6 +170,10 @@ class Bench:
                 "stage": max(r["seconds"]["stage"] for r in reads),
                 **synced["seconds"],
             },
+            "detail": {
+                **{k: max(r["detail"].get(k, 0.0) for r in reads) for k in reads[0]["detail"]},
+                **synced["detail"],
+            },
             "read_wall": read_wall,
             "sync_wall": sync_wall,
             "written": synced["written"],
@@ -196,6 +200,7 @@ class Bench:
         return {
             "total": wall,
             "seconds": result["seconds"],
+            "detail": result["detail"],
             "written": result["written"],
             "rss": result["rss"],
             "summary": result["summary"],

@@ -37,7 +37,8 @@ def peak_rss() -> int:
 
 @contextlib.contextmanager
 def phases(plan: dict[str, list[tuple[Any, str]]]) -> Iterator[dict[str, float]]:
-    """Time the functions named in ``plan`` (phase -> [(module, function name)]) while inside."""
+    """Time the functions named in ``plan`` (phase -> [(module, function name)]) while inside: each
+    phase's total, and each function's under ``"phase/function"`` (for profiling)."""
     seconds: dict[str, float] = defaultdict(float)
     originals = []
     for phase, targets in plan.items():
@@ -50,7 +51,9 @@ def phases(plan: dict[str, list[tuple[Any, str]]]) -> Iterator[dict[str, float]]
                 try:
                     return _original(*args, **kwargs)
                 finally:
-                    seconds[_phase] += time.perf_counter() - start
+                    took = time.perf_counter() - start
+                    seconds[_phase] += took
+                    seconds[f"{_phase}/{_original.__name__}"] += took
 
             setattr(module, name, functools.wraps(original)(timed))
     try:
@@ -58,6 +61,10 @@ def phases(plan: dict[str, list[tuple[Any, str]]]) -> Iterator[dict[str, float]]
     finally:
         for module, name, original in originals:
             setattr(module, name, original)
+
+
+def _detail(seconds: dict[str, float]) -> dict[str, float]:
+    return {name: took for name, took in seconds.items() if "/" in name}
 
 
 def worker(step: str, kwargs: dict[str, Any], barrier: Any, results: Any, slot: int) -> None:
@@ -103,6 +110,7 @@ def read(
     return {
         "wall": wall,
         "seconds": {"read_http": wall - seconds["stage"], "stage": seconds["stage"]},
+        "detail": _detail(seconds),
         "bindings": summary["bindings"],
         "numbers": summary["numbers"],
     }
@@ -132,7 +140,9 @@ def _reconcile(
     ``write`` the rest (applying the changes, their history and the commit)."""
     conn = store.connect(dsn)
     ready()
-    with phases({"diff": diff}) as seconds:
+    # "apply" is only for the detail: "write" is the time outside "diff", commit included.
+    apply = [(store, "apply_changes"), (store, "_insert_new"), (store, "record_run")]
+    with phases({"diff": diff, "apply": apply}) as seconds:
         start = time.perf_counter()
         summary = step(conn, _run_info(run), connection_ids, cooling_days)
         wall = time.perf_counter() - start
@@ -140,6 +150,7 @@ def _reconcile(
     return {
         "wall": wall,
         "seconds": {"diff": seconds["diff"], "write": wall - seconds["diff"]},
+        "detail": _detail(seconds),
         "written": summary.get("written", 0),
         "summary": summary,
     }

@@ -8,13 +8,15 @@ COPY data or bound parameters.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
 import io
 import json
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ import psycopg
 from include.number_inventory import numbers as nums
 from include.number_inventory.settings import MassRemovalGuard
 from include.number_inventory.transitions import BEFORE, CHANGE_COLUMNS, FIELDS, INVENTORY_COLUMNS
+
+log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -47,6 +51,14 @@ MIGRATION_LOCK = 7_301_002
 #: ``work_mem`` of the transactions that sort, hash and join whole reads and the whole inventory, so
 #: that a million rows are handled in memory instead of spilling to disk (the server default is 4MB).
 WORK_MEM = "128MB"
+#: A bulk insert (see :func:`deferred_indexes`) of at least this many rows, and at least as many as
+#: the table holds, drops the table's plain indexes and builds them again afterwards.
+BULK_ROWS = 50_000
+#: ``maintenance_work_mem`` while building those indexes (the server default is 64MB).
+MAINTENANCE_WORK_MEM = "256MB"
+#: How long a bulk insert waits for readers of the table (the Number Inventory view, say) to let go
+#: of it before it inserts with the indexes in place instead.
+BULK_LOCK_WAIT = "3s"
 
 
 @dataclass(frozen=True)
@@ -200,16 +212,21 @@ def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo)
     _copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
     conn.execute("ANALYZE inventory_change")
     written = conn.execute(sql("apply_updates"), run.params()).rowcount
-    if changes["is_new"].any():
-        written += _insert_new(conn, run)
+    new = int(changes["is_new"].sum())
+    if new:
+        written += _insert_new(conn, run, new)
     conn.execute("DROP TABLE inventory_change")
     return written
 
 
-def _insert_new(conn: psycopg.Connection, run: RunInfo) -> int:
-    """Insert the new numbers of ``inventory_change`` with their history; return how many."""
+def _insert_new(conn: psycopg.Connection, run: RunInfo, count: int) -> int:
+    """Insert the ``count`` new numbers of ``inventory_change`` with their history; return how many."""
     try:
-        with conn.transaction():
+        with (
+            conn.transaction(),
+            deferred_indexes(conn, "number_inventory", count),
+            deferred_indexes(conn, "number_inventory_history", count),
+        ):
             last = None
             for statement in statements("apply_inserts"):
                 last = conn.execute(statement, run.params())
@@ -217,6 +234,54 @@ def _insert_new(conn: psycopg.Connection, run: RunInfo) -> int:
     except psycopg.errors.UniqueViolation:
         # Someone inserted one of these numbers while we did: the savepoint undid our part.
         return conn.execute(sql("apply_inserts_on_conflict"), run.params()).rowcount
+
+
+@contextlib.contextmanager
+def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterator[bool]:
+    """Inside the caller's transaction: around an insert of ``rows`` rows into ``table``, when that is
+    a bulk load (at least :data:`BULK_ROWS`, and at least as many rows as the table holds), drop the
+    table's indexes and build them again once the body is done. Building an index over a million
+    rows costs a fraction of maintaining it row by row (PostgreSQL's advice for populating a table).
+
+    Keys are built again too, so a duplicate still fails, at the build (a ``UniqueViolation``, as it
+    would have at the insert); keys that foreign keys refer to stay. Dropping an index takes the
+    table's ACCESS EXCLUSIVE lock: readers wait until the transaction commits, and nobody can write
+    the table in between. If readers hold the table for :data:`BULK_LOCK_WAIT`, the insert keeps the
+    indexes. Should the body fail, rolling back the transaction (or savepoint) brings the indexes
+    back. Yields whether the indexes were dropped.
+    """
+    held = conn.execute(sql("table_rows"), {"table": table}).fetchone()[0]
+    if rows < max(BULK_ROWS, held):
+        yield False
+        return
+    if not _lock_exclusive(conn, table):
+        log.info("%s is in use: inserting %d rows with its indexes in place", table, rows)
+        yield False
+        return
+    indexes = conn.execute(sql("deferrable_indexes"), {"table": table}).fetchall()
+    for drop, _ in indexes:
+        conn.execute(drop)
+    yield True
+    previous = conn.execute("SELECT current_setting('maintenance_work_mem')").fetchone()[0]
+    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (MAINTENANCE_WORK_MEM,))
+    for _, build in indexes:
+        conn.execute(build)
+    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (previous,))
+
+
+def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:
+    """Inside the caller's transaction: take ``table``'s ACCESS EXCLUSIVE lock, waiting at most
+    :data:`BULK_LOCK_WAIT`; whether it was taken."""
+    previous = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    try:
+        with conn.transaction():
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (BULK_LOCK_WAIT,))
+            conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        return True
+    except psycopg.errors.LockNotAvailable:
+        return False
+    finally:
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
 
 
 def latest_run_day(conn: psycopg.Connection, kind: str) -> dt.date | None:
@@ -410,5 +475,6 @@ def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str]) 
 def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
     """Inside the caller's transaction: drop a connection's kept read; return the numbers it had."""
     numbers = registered_numbers(conn, [connection_id])
+    conn.execute("DELETE FROM audiocodes_registration WHERE connection_id = %s", (connection_id,))
     conn.execute("DELETE FROM audiocodes_connection WHERE connection_id = %s", (connection_id,))
     return numbers

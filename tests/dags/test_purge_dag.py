@@ -34,6 +34,8 @@ def test_purge_cools_only_numbers_no_other_connection_has(db, two_devices, run_d
     assert {r[0] for r in reasons} == {"registered", "connection_purged"}
     kept = db.execute("SELECT connection_id FROM audiocodes_connection").fetchall()
     assert kept == [("audiocodes_a",)]
+    registrations = db.execute("SELECT DISTINCT connection_id FROM audiocodes_registration").fetchall()
+    assert registrations == [("audiocodes_a",)]
 
 
 @pytest.mark.parametrize(

@@ -40,12 +40,43 @@ def test_operators_load_ranges_with_a_plain_insert_or_copy(db):
 
 @pytest.mark.parametrize(
     "values",
-    ["('10 00', 'Available')", "('alice', 'Available')", "('1000', 'Free')"],
-    ids=["space", "not-a-number", "unknown-status"],
+    [
+        "('10 00', 'Available')",
+        "('alice', 'Available')",
+        "('', 'Available')",
+        "('+', 'Available')",
+        "('++1000', 'Available')",
+        "('10+00', 'Available')",
+        "('1000+', 'Available')",
+        "('\u0661\u0662', 'Available')",
+        "(repeat('1', 33), 'Available')",
+        "('+' || repeat('1', 33), 'Available')",
+        "('1000', 'Free')",
+    ],
+    ids=[
+        "space",
+        "not-a-number",
+        "empty",
+        "plus-only",
+        "two-pluses",
+        "plus-inside",
+        "plus-at-end",
+        "arabic-indic-digits",
+        "33-digits",
+        "plus-33-digits",
+        "unknown-status",
+    ],
 )
 def test_the_table_refuses_what_the_spec_does_not_allow(db, values):
     with pytest.raises(psycopg.errors.CheckViolation):
         db.execute(f"INSERT INTO number_inventory (number, status) VALUES {values}")
+
+
+def test_the_table_takes_numbers_of_one_to_32_digits_with_an_optional_plus(db):
+    db.execute(
+        "INSERT INTO number_inventory (number) VALUES ('0'), ('+1'), (repeat('9', 32)), ('+' || repeat('9', 32))"
+    )
+    assert db.execute("SELECT count(*) FROM number_inventory").fetchone()[0] == 4
 
 
 def test_load_inventory_gives_strings_with_empty_for_null(db):

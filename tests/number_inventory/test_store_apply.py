@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import psycopg
+import pytest
 
 from include.number_inventory import store, transitions
 from include.number_inventory.store import RunInfo
@@ -50,3 +52,125 @@ def test_a_concurrent_insert_falls_back_to_on_conflict(db, monkeypatch) -> None:
     assert written == 2
     assert inventory(db)["1001"] == ("Reserved", None)
     assert history(db) == ["1000", "1002"]
+
+
+# --- bulk loads: plain indexes dropped and built again ---------------------------------------------
+
+INDEXES = (
+    "SELECT indexname, indexdef FROM pg_indexes "
+    "WHERE tablename IN ('number_inventory', 'number_inventory_history') ORDER BY 1"
+)
+
+
+def indexes(db) -> list[tuple[str, str]]:
+    return db.execute(INDEXES).fetchall()
+
+
+def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monkeypatch) -> None:
+    before = indexes(db)
+    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    dropped = []
+    original = store.deferred_indexes
+
+    def spy(conn, table, rows):
+        with original(conn, table, rows) as did:
+            dropped.append((table, did))
+            yield did
+
+    monkeypatch.setattr(store, "deferred_indexes", store.contextlib.contextmanager(spy))
+    numbers = [f"+4930{i}" for i in range(10_000, 10_500)]
+    with db.transaction():
+        assert store.apply_changes(db, plan_new(numbers), RUN) == 500
+
+    assert dropped == [("number_inventory", True), ("number_inventory_history", True)]
+    assert indexes(db) == before
+    assert len(inventory(db)) == 500
+    assert len(history(db)) == 500
+    # The rebuilt indexes are valid: the view's prefix index finds exactly the prefix's numbers.
+    db.execute("SET enable_seqscan = off")
+    plan = db.execute(
+        "EXPLAIN SELECT number FROM number_inventory WHERE number COLLATE \"C\" >= '+4930102' "
+        "AND number COLLATE \"C\" < '+4930103'"
+    ).fetchall()
+    assert "number_inventory_number_c" in " ".join(r[0] for r in plan)
+    found = db.execute(
+        "SELECT count(*) FROM number_inventory WHERE number COLLATE \"C\" >= '+4930102' "
+        "AND number COLLATE \"C\" < '+4930103'"
+    ).fetchone()[0]
+    db.execute("RESET enable_seqscan")
+    assert found == 100
+
+
+def test_a_small_insert_or_one_into_a_larger_table_keeps_the_indexes(db, monkeypatch) -> None:
+    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    before = indexes(db)
+    with db.transaction(), store.deferred_indexes(db, "number_inventory", 2) as did:
+        assert did is False  # below BULK_ROWS
+        assert indexes(db) == before
+    db.execute("INSERT INTO number_inventory (number) SELECT g::text FROM generate_series(1, 1000) AS g")
+    db.execute("ANALYZE number_inventory")
+    with db.transaction():
+        with store.deferred_indexes(db, "number_inventory", 500) as did:
+            assert did is False  # the table holds more than is inserted
+            assert indexes(db) == before
+        with store.deferred_indexes(db, "number_inventory", 1500) as did:
+            assert did is True
+            assert len(indexes(db)) < len(before)
+    assert indexes(db) == before
+
+
+def test_a_failed_bulk_insert_leaves_the_indexes_in_place(db, monkeypatch) -> None:
+    before = indexes(db)
+    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    with (
+        pytest.raises(RuntimeError),
+        db.transaction(),
+        store.deferred_indexes(db, "number_inventory", 10) as did,
+    ):
+        assert did is True
+        assert len(indexes(db)) < len(before)
+        raise RuntimeError("the insert failed")
+    assert indexes(db) == before
+
+
+def test_a_bulk_insert_does_not_wait_long_for_readers_of_the_table(pg, db, monkeypatch) -> None:
+    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    monkeypatch.setattr(store, "BULK_LOCK_WAIT", "200ms")
+    before = indexes(db)
+    with psycopg.connect(pg[1]) as reader:  # a view query in a transaction that stays open
+        reader.execute("SELECT count(*) FROM number_inventory").fetchone()
+        with db.transaction():
+            written = store.apply_changes(db, plan_new([str(n) for n in range(1000, 1300)]), RUN)
+            lock_timeout = db.execute("SHOW lock_timeout").fetchone()[0]
+        reader.rollback()
+    assert written == 300
+    assert indexes(db) == before
+    assert lock_timeout == "0"  # the short wait applied to the lock only
+
+
+def test_a_concurrent_insert_during_a_bulk_load_falls_back_to_on_conflict(db, monkeypatch) -> None:
+    monkeypatch.setattr(store, "BULK_ROWS", 200)
+    before = indexes(db)
+    changes = plan_new([str(n) for n in range(1000, 1300)])
+    db.execute("INSERT INTO number_inventory (number, status) VALUES ('1001', 'Reserved')")
+    fast = store.statements("apply_inserts")
+    monkeypatch.setattr(store, "statements", lambda name: fast[1:] if name == "apply_inserts" else [])
+    with db.transaction():
+        written = store.apply_changes(db, changes, RUN)
+    assert written == 299
+    assert inventory(db)["1001"] == ("Reserved", None)
+    assert "1001" not in history(db) and len(history(db)) == 299
+    assert indexes(db) == before
+
+
+def test_keys_that_foreign_keys_refer_to_stay_in_place(db) -> None:
+    def read_indexes() -> set[str]:
+        rows = db.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'audiocodes_read'")
+        return {r[0] for r in rows}
+
+    before = read_indexes()
+    with db.transaction(), store.deferred_indexes(db, "audiocodes_read", 10**6) as did:
+        assert did is True
+        # audiocodes_connection.read_id refers to the key: only the plain indexes went.
+        assert read_indexes() == {"audiocodes_read_pkey"}
+    assert read_indexes() == before
