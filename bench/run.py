@@ -104,7 +104,9 @@ class Bench:
             with store.connect(dsn) as conn:
                 store.migrate(conn)
         with store.connect(self.dsn) as conn:
+            # As the pipeline's: the stage unlogged, the written rows logged.
             conn.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_floor_binding (aor text, contact text)")
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_floor_inventory (LIKE number_inventory)")
         # The registrations of each state: S0, then 1% gone and 1% new, then the due numbers gone.
         n = size
         self.s0 = list(range(n))

@@ -9,10 +9,8 @@ COPY data or bound parameters.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import functools
-import io
 import json
 import logging
 import re
@@ -140,42 +138,37 @@ def _fetch_columns(
     )
 
 
-def _copy_in(
-    conn: psycopg.Connection, table: str, frame: pd.DataFrame, force_not_null: Sequence[str] = ()
-) -> None:
-    """COPY ``frame`` into ``table``; empty strings arrive as NULL unless in ``force_not_null``.
-    A text column that is empty throughout is left to the table's default (NULL) instead of sent:
-    the before-values of a first load, say."""
-    if frame.empty:
-        return
-    columns = {}
-    for name in frame.columns:
-        values = frame[name].to_numpy(dtype=object, na_value=None)
-        if name in force_not_null or frame[name].dtype != "string" or any(values):
-            columns[name] = values
-    _copy_columns(conn, table, columns, force_not_null)
-
-
-def _copy_columns(
-    conn: psycopg.Connection,
-    table: str,
-    columns: dict[str, Sequence[Any]],
-    force_not_null: Sequence[str] = (),
-) -> None:
-    """COPY equally long columns of values into ``table`` as CSV (the ``csv`` module writes it at C
-    speed, unlike ``DataFrame.to_csv``). ``None`` and empty strings arrive as NULL unless their
-    column is in ``force_not_null``."""
-    options = "FORMAT csv" + (f", FORCE_NOT_NULL ({', '.join(force_not_null)})" if force_not_null else "")
-    data = io.StringIO()
-    csv.writer(data, lineterminator="\n").writerows(zip(*columns.values(), strict=True))
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})") as copy:
-        copy.write(data.getvalue())
-
-
 # COPY's text format: NULL, and the characters that must be escaped in a value.
 NULL = "\\N"
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_in(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
+    """COPY ``frame``, of text and boolean columns, into ``table``; missing and empty text arrives as
+    NULL. A text column that is empty throughout is left to the table's default (NULL) instead of
+    sent: the before-values of a first load, say. The data is COPY's text format built column by
+    column and joined at C speed, several times faster than the ``csv`` module row by row."""
+    if frame.empty:
+        return
+    columns: dict[str, list[str]] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == bool:
+            columns[name] = ["t" if flag else "f" for flag in column.to_numpy()]
+            continue
+        if column.dtype != "string":
+            raise TypeError(f"{table}.{name}: only text and boolean columns are copied, not {column.dtype}")
+        values = column.to_numpy(dtype=object, na_value="")
+        joined = "".join(values)
+        if not joined:
+            continue
+        if _COPY_SPECIAL.search(joined):
+            values = [value.translate(_COPY_ESCAPES) for value in values]
+        columns[name] = [value or NULL for value in values]
+    rows = map("\t".join, zip(*columns.values(), strict=True))
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write("\n".join(rows) + "\n")
 
 
 def tune_transaction(conn: psycopg.Connection) -> None:

@@ -174,3 +174,44 @@ def test_keys_that_foreign_keys_refer_to_stay_in_place(db) -> None:
         # audiocodes_connection.read_id refers to the key: only the plain indexes went.
         assert read_indexes() == {"audiocodes_read_pkey"}
     assert read_indexes() == before
+
+
+# --- COPY of the plan ----------------------------------------------------------------------------
+
+
+def test_values_with_copy_special_characters_survive_the_copy(db) -> None:
+    """The plan's before-values must reach PostgreSQL exactly, or compare-and-set skips the row."""
+    tag = "a\tb\\c\nd\re\\N"
+    db.execute(
+        "INSERT INTO number_inventory (number, status, usage, vendor, tag) "
+        "VALUES ('1000', 'Used', 'Device', 'AudioCodes', %s)",
+        (tag,),
+    )
+    inventory_now = store.load_inventory(db)
+    changes = transitions.plan_sync(inventory_now, [], RUN.run_day, 2).changes
+    assert changes["before_tag"].tolist() == [tag]
+    with db.transaction():
+        assert store.apply_changes(db, changes, RUN) == 1
+    row = db.execute("SELECT status, tag FROM number_inventory").fetchone()
+    assert row[0] == "Cooling"
+    assert db.execute("SELECT before_tag FROM number_inventory_history").fetchone()[0] == tag
+
+
+def test_the_copy_sends_empty_text_as_null_and_refuses_other_types(db) -> None:
+    db.execute("CREATE TEMP TABLE copied (a text, b boolean, c text, d text DEFAULT 'default')")
+    frame = pd.DataFrame(
+        {
+            "a": pd.Series(["x", "", None], dtype="string"),
+            "b": [True, False, True],
+            "c": pd.Series(["", "y", "z"], dtype="string"),
+            "d": pd.Series(["", "", None], dtype="string"),  # empty throughout: not sent
+        }
+    )
+    store._copy_in(db, "copied", frame)
+    assert db.execute("SELECT a, b, c, d FROM copied").fetchall() == [
+        ("x", True, None, "default"),
+        (None, False, "y", "default"),
+        (None, True, "z", "default"),
+    ]
+    with pytest.raises(TypeError, match="only text and boolean"):
+        store._copy_in(db, "copied", pd.DataFrame({"a": [1, 2]}))
