@@ -87,7 +87,14 @@ def binding_active(contacts: pd.Series) -> pd.Series:
     carries no status at all is a plain binding and counts as active.
     """
     values = contacts.astype("string").to_numpy(dtype=object, na_value=None)
-    return pd.Series([_active(contact) for contact in values], index=contacts.index, dtype=bool)
+    joined = None if any(value is None for value in values) else "\x00".join(values)
+    if joined is not None and joined.isascii() and joined.count("\x00") == len(values) - 1:
+        # The usual case, at C speed: one lower() for all, then the search of each.
+        lowered = joined.lower().split("\x00")
+        active = [match is None or match[1] == "1" for match in map(_STATUS_LOWER.search, lowered)]
+    else:
+        active = [_active(contact) for contact in values]
+    return pd.Series(active, index=contacts.index, dtype=bool)
 
 
 def _active(contact: str | None) -> bool:

@@ -40,13 +40,13 @@ def read_connection(
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read."""
-    read_id = store.begin_read(conn, connection_id, run)
+    read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded.
     batch: list[tuple[str, str]] = []
 
     def flush() -> None:
         if batch:
-            store.stage_bindings(conn, read_id, batch)
+            store.stage_bindings(conn, read, batch)
             batch.clear()
 
     def stage(items: Sequence[tuple[str, str]]) -> None:
@@ -56,20 +56,20 @@ def read_connection(
 
     def restart() -> None:
         batch.clear()
-        store.reset_read(conn, read_id)
+        store.reset_read(conn, read)
 
     try:
         result = read_registered_users(session, base_url, contract, on_page=stage, on_restart=restart)
         flush()
     except DeviceReadError as exc:
-        store.fail_read(conn, read_id, str(exc))
+        store.fail_read(conn, read.read_id, str(exc))
         raise
     except BaseException as exc:
-        store.fail_read(conn, read_id, f"{type(exc).__name__} during the read")
+        store.fail_read(conn, read.read_id, f"{type(exc).__name__} during the read")
         raise
     return store.finish_read(
         conn,
-        read_id,
+        read,
         connection_id,
         total=result.total,
         pages=result.pages,

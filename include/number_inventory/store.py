@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,8 @@ def _fetch_columns(
     a row of NULLs is a part of the table without rows."""
     values: list[list[str]] = [[] for _ in columns]
     with conn.cursor(binary=True) as cursor:
-        for row in cursor.execute(query, params):
+        # Streamed: each row is split here while the server builds the next.
+        for row in cursor.stream(query, params):
             if row[0] is None:
                 continue
             for column, joined in zip(values, row, strict=True):
@@ -140,7 +141,7 @@ def _fetch_columns(
 
 # COPY's text format: NULL, and the characters that must be escaped in a value.
 NULL = "\\N"
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_SPECIALS = "\\\t\n\r"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -163,7 +164,7 @@ def _copy_in(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
         joined = "".join(values)
         if not joined:
             continue
-        if _COPY_SPECIAL.search(joined):
+        if any(special in joined for special in _COPY_SPECIALS):
             values = [value.translate(_COPY_ESCAPES) for value in values]
         columns[name] = [value or NULL for value in values]
     rows = map("\t".join, zip(*columns.values(), strict=True))
@@ -320,6 +321,39 @@ def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunIn
 # --- device reads -------------------------------------------------------------------------------
 
 
+@dataclass
+class StagedRead:
+    """A read being staged, and the figures of the bindings staged so far: the distinct bindings,
+    held as 64-bit hashes of AOR and contact (a read of a million bindings takes megabytes, not its
+    text; two bindings sharing a hash is a chance of about one in 10^7 at that size), how many of
+    them are active, and the distinct AORs that are not numbers. Counting here, as the pages stream
+    by, spares the database a DISTINCT over the read's text."""
+
+    read_id: int
+    active_bindings: int = 0
+    skipped_aors: set[str] = field(default_factory=set)
+    _seen: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def bindings(self) -> int:
+        return len(self._seen)
+
+    def count(
+        self, aors: Sequence[str], contacts: Sequence[str], numbers: Sequence, active: Sequence
+    ) -> None:
+        seen = self._seen
+        for key, flag in zip(map(hash, zip(aors, contacts, strict=True)), active, strict=True):
+            if key not in seen:
+                seen.add(key)
+                self.active_bindings += flag
+        self.skipped_aors.update(aor for aor, number in zip(aors, numbers, strict=True) if number is None)
+
+    def clear(self) -> None:
+        self.active_bindings = 0
+        self.skipped_aors.clear()
+        self._seen.clear()
+
+
 def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> int:
     """Start a read of ``connection_id``; earlier reads of it left running by a killed worker are
     marked failed first. Returns the new read id."""
@@ -334,9 +368,9 @@ def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> in
     return row[0]
 
 
-def stage_bindings(conn: psycopg.Connection, read_id: int, items: Sequence[tuple[str, str]]) -> int:
-    """Stage one page of ``(aor, contact)`` bindings with their number (or none) and active flag.
-    Returns how many bindings carried no number."""
+def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[tuple[str, str]]) -> int:
+    """Stage one page of ``(aor, contact)`` bindings with their number (or none) and active flag, and
+    count them into ``read``. Returns how many bindings carried no number."""
     if not items:
         return 0
     aors = [aor for aor, _ in items]
@@ -347,14 +381,15 @@ def stage_bindings(conn: psycopg.Connection, read_id: int, items: Sequence[tuple
         aors = [aor.replace("\x00", "") for aor in aors]
         contacts = [contact.replace("\x00", "") for contact in contacts]
     numbers = nums.normalise_aors(pd.Series(aors, dtype="string")).to_numpy(dtype=object, na_value=None)
-    active = nums.binding_active(pd.Series(contacts, dtype="string")).to_numpy()
-    if _COPY_SPECIAL.search(text):
+    active = nums.binding_active(pd.Series(contacts, dtype="string")).tolist()
+    read.count(aors, contacts, numbers, active)
+    if any(special in text for special in _COPY_SPECIALS):
         aors = [aor.translate(_COPY_ESCAPES) for aor in aors]
         contacts = [contact.translate(_COPY_ESCAPES) for contact in contacts]
     # COPY's text format, written directly: the numbers need no escaping, the rest was escaped above.
     data = "".join(
         [
-            f"{read_id}\t{aor}\t{contact}\t{number or NULL}\t{'t' if flag else 'f'}\n"
+            f"{read.read_id}\t{aor}\t{contact}\t{number or NULL}\t{'t' if flag else 'f'}\n"
             for aor, contact, number, flag in zip(aors, contacts, numbers, active, strict=True)
         ]
     )
@@ -365,14 +400,15 @@ def stage_bindings(conn: psycopg.Connection, read_id: int, items: Sequence[tuple
     return sum(number is None for number in numbers)
 
 
-def reset_read(conn: psycopg.Connection, read_id: int) -> None:
+def reset_read(conn: psycopg.Connection, read: StagedRead) -> None:
     """Drop what a read staged so far (the device's total changed; the read starts over)."""
-    conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read_id,))
+    conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read.read_id,))
+    read.clear()
 
 
 def finish_read(
     conn: psycopg.Connection,
-    read_id: int,
+    read: StagedRead,
     connection_id: str,
     *,
     total: int,
@@ -385,11 +421,17 @@ def finish_read(
     Raises :class:`ReadRejected` (after recording the failure) when the distinct bindings do not add
     up to ``total`` or when the read would drop a suspicious share of the connection's numbers.
     """
+    read_id = read.read_id
     with conn.transaction():
         tune_transaction(conn)
         conn.execute(sql("collect_read"), {"read_id": read_id, "connection_id": connection_id})
-        cursor = conn.execute(sql("read_figures"), {"read_id": read_id, "connection_id": connection_id})
-        figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
+        cursor = conn.execute(sql("read_figures"))
+        figures = {
+            "bindings": read.bindings,
+            "active_bindings": read.active_bindings,
+            "skipped_aors": len(read.skipped_aors),
+            **dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True)),
+        }
         summary = {
             "connection_id": connection_id,
             "read_id": read_id,

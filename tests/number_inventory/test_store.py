@@ -142,11 +142,11 @@ DEFAULT_GUARD = MassRemovalGuard()
 
 
 def stage(db, connection_id: str, bindings, *, total=None, guard=DEFAULT_GUARD, allow=False):
-    read_id = store.begin_read(db, connection_id, RUN)
-    store.stage_bindings(db, read_id, bindings)
+    read = store.StagedRead(store.begin_read(db, connection_id, RUN))
+    store.stage_bindings(db, read, bindings)
     return store.finish_read(
         db,
-        read_id,
+        read,
         connection_id,
         total=len(bindings) if total is None else total,
         pages=1,
@@ -189,7 +189,7 @@ def test_the_mass_removal_guard(db):
 
 def test_a_read_left_running_by_a_killed_worker_is_failed_by_the_next(db):
     stale = store.begin_read(db, "a", RUN)
-    store.stage_bindings(db, stale, [("1000@h", "status:1")])
+    store.stage_bindings(db, store.StagedRead(stale), [("1000@h", "status:1")])
     stage(db, "a", [("1001@h", "status:1")])
     state, error = db.execute(
         "SELECT state, error FROM audiocodes_read WHERE read_id = %s", (stale,)
