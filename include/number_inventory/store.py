@@ -327,7 +327,7 @@ class StagedRead:
     held as 64-bit hashes of AOR and contact (a read of a million bindings takes megabytes, not its
     text; two bindings sharing a hash is a chance of about one in 10^7 at that size), how many of
     them are active, and the distinct AORs that are not numbers. Counting here, as the pages stream
-    by, spares the database a DISTINCT over the read's text."""
+    by, spares the database a DISTINCT over the read's text, which is then never staged."""
 
     read_id: int
     active_bindings: int = 0
@@ -369,34 +369,30 @@ def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> in
 
 
 def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[tuple[str, str]]) -> int:
-    """Stage one page of ``(aor, contact)`` bindings with their number (or none) and active flag, and
-    count them into ``read``. Returns how many bindings carried no number."""
+    """Count one page of ``(aor, contact)`` bindings into ``read`` and stage the number and active
+    flag of each binding that has a number. Returns how many bindings carried no number."""
     if not items:
         return 0
     aors = [aor for aor, _ in items]
     contacts = [contact for _, contact in items]
-    text = "".join(aors) + "".join(contacts)
-    # PostgreSQL text cannot hold NUL; a device that sends one gets it dropped, not a failed COPY.
-    if "\x00" in text:
+    # PostgreSQL text cannot hold NUL; a device that sends one gets it dropped, as it always was.
+    if "\x00" in "".join(aors) + "".join(contacts):
         aors = [aor.replace("\x00", "") for aor in aors]
         contacts = [contact.replace("\x00", "") for contact in contacts]
     numbers = nums.normalise_aors(pd.Series(aors, dtype="string")).to_numpy(dtype=object, na_value=None)
     active = nums.binding_active(pd.Series(contacts, dtype="string")).tolist()
     read.count(aors, contacts, numbers, active)
-    if any(special in text for special in _COPY_SPECIALS):
-        aors = [aor.translate(_COPY_ESCAPES) for aor in aors]
-        contacts = [contact.translate(_COPY_ESCAPES) for contact in contacts]
-    # COPY's text format, written directly: the numbers need no escaping, the rest was escaped above.
+    # COPY's text format, written directly: a normalised number needs no escaping.
     data = "".join(
         [
-            f"{read.read_id}\t{aor}\t{contact}\t{number or NULL}\t{'t' if flag else 'f'}\n"
-            for aor, contact, number, flag in zip(aors, contacts, numbers, active, strict=True)
+            f"{read.read_id}\t{number}\t{'t' if flag else 'f'}\n"
+            for number, flag in zip(numbers, active, strict=True)
+            if number is not None
         ]
     )
-    with conn.cursor().copy(
-        "COPY audiocodes_binding_stage (read_id, aor, contact, number, active) FROM STDIN"
-    ) as copy:
-        copy.write(data)
+    if data:
+        with conn.cursor().copy("COPY audiocodes_binding_stage (read_id, number, active) FROM STDIN") as copy:
+            copy.write(data)
     return sum(number is None for number in numbers)
 
 

@@ -7,7 +7,7 @@ SELECT coalesce(r.number, kept.number) AS number, r.active, kept.active AS kept_
 FROM (
     SELECT number, bool_or(active) AS active
     FROM audiocodes_binding_stage
-    WHERE read_id = %(read_id)s AND number IS NOT NULL
+    WHERE read_id = %(read_id)s
     GROUP BY number
 ) AS r
 FULL JOIN (
