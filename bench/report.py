@@ -141,8 +141,9 @@ applies the plan and its history and commits; *total* is wall time from the read
 reconcile's commit. Peak RSS is the largest of the case's processes (each read and the reconcile run in
 processes of their own, as tasks do). *naive*: the same sync with a statement per number, each
 committed, through the Postgres hook's connection. *floor*: the same pages fetched and parsed by as
-many processes, their bindings `COPY`d into a plain table, the inventory `COPY`d out and as many rows
-as the case wrote `COPY`d in."""
+many processes, their bindings `COPY`d into an unlogged table (as the pipeline's stage is), the
+inventory `COPY`d out and as many rows as the case wrote `COPY`d into a plain logged table without
+indexes or checks. The JSON also holds each case's seconds per function (`detail`), for profiling."""
 
 
 def markdown(results: list[dict[str, Any]], environment: dict[str, Any]) -> str:
