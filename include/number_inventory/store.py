@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,11 +257,19 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
     for drop, _ in indexes:
         conn.execute(drop)
     yield True
+    started = time.perf_counter()
     previous = conn.execute("SELECT current_setting('maintenance_work_mem')").fetchone()[0]
     conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (MAINTENANCE_WORK_MEM,))
     for _, build in indexes:
         conn.execute(build)
     conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (previous,))
+    log.info(
+        "%s: bulk insert of %d rows, its %d indexes built afterwards in %.1f s",
+        table,
+        rows,
+        len(indexes),
+        time.perf_counter() - started,
+    )
 
 
 def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:

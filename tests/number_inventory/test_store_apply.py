@@ -66,9 +66,10 @@ def indexes(db) -> list[tuple[str, str]]:
     return db.execute(INDEXES).fetchall()
 
 
-def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monkeypatch) -> None:
+def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monkeypatch, caplog) -> None:
     before = indexes(db)
     monkeypatch.setattr(store, "BULK_ROWS", 3)
+    caplog.set_level("INFO", logger=store.log.name)
     dropped = []
     original = store.deferred_indexes
 
@@ -83,6 +84,7 @@ def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monke
         assert store.apply_changes(db, plan_new(numbers), RUN) == 500
 
     assert dropped == [("number_inventory", True), ("number_inventory_history", True)]
+    assert "number_inventory: bulk insert of 500 rows, its 5 indexes built afterwards" in caplog.text
     assert indexes(db) == before
     assert len(inventory(db)) == 500
     assert len(history(db)) == 500
