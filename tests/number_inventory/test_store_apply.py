@@ -41,14 +41,19 @@ def test_new_numbers_inserted_since_the_plan_are_left_alone(db) -> None:
     assert history(db) == ["1000", "1002"]
 
 
-def test_a_concurrent_insert_falls_back_to_on_conflict(db, monkeypatch) -> None:
-    changes = plan_new(["1000", "1001", "1002"])
+def apply_colliding(db, monkeypatch, numbers: list[str]) -> int:
+    """Apply the plan of new ``numbers`` after someone inserted 1001, as if that row arrived between the
+    check and the insert (the check is skipped, so the insert collides); return the rows written."""
+    changes = plan_new(numbers)
     db.execute("INSERT INTO number_inventory (number, status) VALUES ('1001', 'Reserved')")
-    # As if the row arrived between the check and the insert: skip the check, so the insert collides.
     fast = store.statements("apply_inserts")
     monkeypatch.setattr(store, "statements", lambda name: fast[1:] if name == "apply_inserts" else [])
     with db.transaction():
-        written = store.apply_changes(db, changes, RUN)
+        return store.apply_changes(db, changes, RUN)
+
+
+def test_a_concurrent_insert_falls_back_to_on_conflict(db, monkeypatch) -> None:
+    written = apply_colliding(db, monkeypatch, ["1000", "1001", "1002"])
     assert written == 2
     assert inventory(db)["1001"] == ("Reserved", None)
     assert history(db) == ["1000", "1002"]
@@ -153,12 +158,7 @@ def test_a_bulk_insert_does_not_wait_long_for_readers_of_the_table(pg, db, monke
 def test_a_concurrent_insert_during_a_bulk_load_falls_back_to_on_conflict(db, monkeypatch) -> None:
     monkeypatch.setattr(store, "BULK_ROWS", 200)
     before = indexes(db)
-    changes = plan_new([str(n) for n in range(1000, 1300)])
-    db.execute("INSERT INTO number_inventory (number, status) VALUES ('1001', 'Reserved')")
-    fast = store.statements("apply_inserts")
-    monkeypatch.setattr(store, "statements", lambda name: fast[1:] if name == "apply_inserts" else [])
-    with db.transaction():
-        written = store.apply_changes(db, changes, RUN)
+    written = apply_colliding(db, monkeypatch, [str(n) for n in range(1000, 1300)])
     assert written == 299
     assert inventory(db)["1001"] == ("Reserved", None)
     assert "1001" not in history(db) and len(history(db)) == 299
