@@ -51,7 +51,7 @@ MIGRATION_LOCK = 7_301_002
 #: that a million rows are handled in memory instead of spilling to disk (the server default is 4MB).
 WORK_MEM = "128MB"
 #: A bulk insert (see :func:`deferred_indexes`) of at least this many rows, and at least as many as
-#: the table holds, drops the table's plain indexes and builds them again afterwards.
+#: the table holds, drops the table's indexes and builds them again afterwards.
 BULK_ROWS = 50_000
 #: ``maintenance_work_mem`` while building those indexes (the server default is 64MB).
 MAINTENANCE_WORK_MEM = "256MB"
@@ -384,7 +384,7 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
         return 0
     aors = [aor for aor, _ in items]
     contacts = [contact for _, contact in items]
-    # PostgreSQL text cannot hold NUL; a device that sends one gets it dropped, as it always was.
+    # PostgreSQL text cannot hold NUL: a device that sends one gets it dropped before normalising.
     if "\x00" in "".join(aors) + "".join(contacts):
         aors = [aor.replace("\x00", "") for aor in aors]
         contacts = [contact.replace("\x00", "") for contact in contacts]
