@@ -258,11 +258,9 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
         conn.execute(drop)
     yield True
     started = time.perf_counter()
-    previous = conn.execute("SELECT current_setting('maintenance_work_mem')").fetchone()[0]
-    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (MAINTENANCE_WORK_MEM,))
-    for _, build in indexes:
-        conn.execute(build)
-    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (previous,))
+    with _setting(conn, "maintenance_work_mem", MAINTENANCE_WORK_MEM):
+        for _, build in indexes:
+            conn.execute(build)
     log.info(
         "%s: bulk insert of %d rows, its %d indexes built afterwards in %.1f s",
         table,
@@ -275,16 +273,23 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
 def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:
     """Inside the caller's transaction: take ``table``'s ACCESS EXCLUSIVE lock, waiting at most
     :data:`BULK_LOCK_WAIT`; whether it was taken."""
-    previous = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
     try:
-        with conn.transaction():
-            conn.execute("SELECT set_config('lock_timeout', %s, true)", (BULK_LOCK_WAIT,))
+        with conn.transaction(), _setting(conn, "lock_timeout", BULK_LOCK_WAIT):
             conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         return True
     except psycopg.errors.LockNotAvailable:
         return False
-    finally:
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
+
+
+@contextlib.contextmanager
+def _setting(conn: psycopg.Connection, name: str, value: str) -> Iterator[None]:
+    """Inside the caller's transaction: the server setting ``name`` at ``value`` while inside, then
+    back to what it was. On an error the caller's rollback (of the transaction or savepoint it runs
+    in) undoes the setting, so it is not restored here."""
+    previous = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]
+    conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+    yield
+    conn.execute("SELECT set_config(%s, %s, true)", (name, previous))
 
 
 def latest_run_day(conn: psycopg.Connection, kind: str) -> dt.date | None:
