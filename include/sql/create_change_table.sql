@@ -1,7 +1,7 @@
 -- Planned changes of one run, copied in from pandas; dropped at commit. Numbers are unique (checked
 -- before the copy; no key to maintain for a million rows).
 CREATE TEMP TABLE inventory_change (
-    number              text NOT NULL,
+    number              text COLLATE "C" NOT NULL,
     reason              text NOT NULL,
     is_new              boolean NOT NULL,
     before_status       text,
