@@ -3,13 +3,14 @@
 AudioCodes devices report AORs in many spellings (``1000@10.8.5.71``, ``+14155550100``,
 ``sip:+1-415-555-0100;user=phone@host``, ``tel:+14155550100``) and also AORs that are not numbers
 at all (``alice``, ``conf-room-3``). The inventory keys on the normalised form: digits with an
-optional leading ``+``. Everything here is vectorised over pandas Series because a device can hold
-hundreds of thousands of registrations.
+optional leading ``+``. Everything here works on whole columns because a device can hold hundreds
+of thousands of registrations: pandas Series, or plain sequences for the pages of a read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -33,25 +34,23 @@ def normalise_aors(aors: pd.Series) -> pd.Series:
     The user part is what stands before ``@`` with its URI parameters (``;user=phone``) and visual
     separators removed; ``%2B`` is read as ``+``.
     """
-    aors = aors.astype("string")
-    values = aors.to_numpy(dtype=object, na_value=None)
-    numbers = [None if aor is None else _plain_number(aor) for aor in values]
-    others = [
-        i for i, (aor, number) in enumerate(zip(values, numbers, strict=True)) if number is None and aor
-    ]
+    values = aors.astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Series(aor_numbers(values), index=aors.index, dtype="string")
+
+
+def aor_numbers(aors: Sequence[str | None]) -> list[str | None]:
+    """:func:`normalise_aors` over a plain sequence, for a read's pages: the number of each AOR, or
+    ``None``."""
+    match = _PLAIN.match
+    # An AOR spelled the way devices almost always spell it (``1000@10.8.5.71``, ``+14155550100``)
+    # is already in normal form: the general rules would give the same number, at many times the cost.
+    numbers = [None if aor is None else (found[1] if (found := match(aor)) else None) for aor in aors]
+    others = [i for i, (aor, number) in enumerate(zip(aors, numbers, strict=True)) if number is None and aor]
     if others:
-        spelled = _normalise_spellings(aors.iloc[others]).to_numpy(dtype=object, na_value=None)
-        for i, number in zip(others, spelled, strict=True):
+        spelled = _normalise_spellings(pd.Series([aors[i] for i in others], dtype="string"))
+        for i, number in zip(others, spelled.to_numpy(dtype=object, na_value=None), strict=True):
             numbers[i] = number
-    return pd.Series(numbers, index=aors.index, dtype="string")
-
-
-def _plain_number(aor: str) -> str | None:
-    """The number of an AOR spelled the way devices almost always spell it (``1000@10.8.5.71``,
-    ``+14155550100``), else ``None``. Such an AOR is already in normal form: the general rules
-    would give the same number, at many times the cost."""
-    match = _PLAIN.match(aor)
-    return match.group(1) if match else None
+    return numbers
 
 
 def _normalise_spellings(aors: pd.Series) -> pd.Series:
@@ -87,14 +86,20 @@ def binding_active(contacts: pd.Series) -> pd.Series:
     carries no status at all is a plain binding and counts as active.
     """
     values = contacts.astype("string").to_numpy(dtype=object, na_value=None)
-    joined = None if any(value is None for value in values) else "\x00".join(values)
-    if joined is not None and joined.isascii() and joined.count("\x00") == len(values) - 1:
+    return pd.Series(contacts_active(values), index=contacts.index, dtype=bool)
+
+
+def contacts_active(contacts: Sequence[str | None]) -> list[bool]:
+    """:func:`binding_active` over a plain sequence, for a read's pages."""
+    try:
+        joined = "\x00".join(contacts)
+    except TypeError:  # a missing contact
+        joined = None
+    if joined is not None and joined.isascii() and joined.count("\x00") == len(contacts) - 1:
         # The usual case, at C speed: one lower() for all, then the search of each.
         lowered = joined.lower().split("\x00")
-        active = [match is None or match[1] == "1" for match in map(_STATUS_LOWER.search, lowered)]
-    else:
-        active = [_active(contact) for contact in values]
-    return pd.Series(active, index=contacts.index, dtype=bool)
+        return [match is None or match[1] == "1" for match in map(_STATUS_LOWER.search, lowered)]
+    return [_active(contact) for contact in contacts]
 
 
 def _active(contact: str | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
 import logging
 import re
@@ -344,28 +345,31 @@ class StagedRead:
     by, spares the database a DISTINCT over the read's text, which is then never staged."""
 
     read_id: int
-    active_bindings: int = 0
     skipped_aors: set[str] = field(default_factory=set)
     _seen: set[int] = field(default_factory=set, repr=False)
+    _active: set[int] = field(default_factory=set, repr=False)
 
     @property
     def bindings(self) -> int:
         return len(self._seen)
 
+    @property
+    def active_bindings(self) -> int:
+        return len(self._active)
+
     def count(
-        self, aors: Sequence[str], contacts: Sequence[str], numbers: Sequence, active: Sequence
+        self, aors: Sequence[str], contacts: Sequence[str], numbers: Sequence, active: Sequence[bool]
     ) -> None:
-        seen = self._seen
-        for key, flag in zip(map(hash, zip(aors, contacts, strict=True)), active, strict=True):
-            if key not in seen:
-                seen.add(key)
-                self.active_bindings += flag
+        # A binding's active flag follows from its contact, so a binding seen twice has one flag.
+        keys = list(map(hash, zip(aors, contacts, strict=True)))
+        self._seen.update(keys)
+        self._active.update(itertools.compress(keys, active))
         self.skipped_aors.update(aor for aor, number in zip(aors, numbers, strict=True) if number is None)
 
     def clear(self) -> None:
-        self.active_bindings = 0
         self.skipped_aors.clear()
         self._seen.clear()
+        self._active.clear()
 
 
 def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> int:
@@ -390,11 +394,11 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
     aors = [aor for aor, _ in items]
     contacts = [contact for _, contact in items]
     # PostgreSQL text cannot hold NUL: a device that sends one gets it dropped before normalising.
-    if "\x00" in "".join(aors) + "".join(contacts):
+    if "\x00" in "".join(aors) or "\x00" in "".join(contacts):
         aors = [aor.replace("\x00", "") for aor in aors]
         contacts = [contact.replace("\x00", "") for contact in contacts]
-    numbers = nums.normalise_aors(pd.Series(aors, dtype="string")).to_numpy(dtype=object, na_value=None)
-    active = nums.binding_active(pd.Series(contacts, dtype="string")).tolist()
+    numbers = nums.aor_numbers(aors)
+    active = nums.contacts_active(contacts)
     read.count(aors, contacts, numbers, active)
     # COPY's text format, written directly: a normalised number needs no escaping.
     data = "".join(

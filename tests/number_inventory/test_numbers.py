@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from include.number_inventory.numbers import binding_active, is_number, normalise_aors, normalise_number
+from include.number_inventory.numbers import (
+    aor_numbers,
+    binding_active,
+    contacts_active,
+    is_number,
+    normalise_aors,
+    normalise_number,
+)
 
 # (AOR as a device reports it, normalised inventory number)
 NUMBERS = [
@@ -119,3 +126,15 @@ def test_binding_active_vectorised_keeps_index() -> None:
     contacts = pd.Series(["a; status:1", "b; status:0", "c", "d; STATUS : 1"], index=list("wxyz"))
     result = binding_active(contacts)
     assert result.to_dict() == {"w": True, "x": False, "y": True, "z": True}
+
+
+def test_plain_sequences_give_what_the_series_give() -> None:
+    """The list forms a read's pages go through agree with the Series forms, missing values
+    included (a missing contact is a plain binding; a missing AOR has no number)."""
+    aors = ["1000@h", "sip:+1-415-555-0100;user=phone@h", "alice@h", None, ""]
+    contacts = ["a; status:1", "b; status:0", None, "ü; Status:1", ""]
+    assert aor_numbers(aors) == ["1000", "+14155550100", None, None, None]
+    series = normalise_aors(pd.Series(aors, dtype="string"))
+    assert aor_numbers(aors) == series.to_numpy(dtype=object, na_value=None).tolist()
+    assert contacts_active(contacts) == [True, False, True, True, True]
+    assert contacts_active(contacts) == binding_active(pd.Series(contacts, dtype="string")).tolist()
