@@ -70,8 +70,7 @@ def _normalise_spellings(aors: pd.Series) -> pd.Series:
 
 def normalise_number(text: str) -> str | None:
     """Normalise one AOR or number; ``None`` when it is not a number."""
-    result = normalise_aors(pd.Series([text], dtype="string")).iloc[0]
-    return None if pd.isna(result) else str(result)
+    return aor_numbers([text])[0]
 
 
 def is_number(text: str) -> bool:
