@@ -253,12 +253,17 @@ def plan_audit(
 def _two_spellings(inventory: pd.DataFrame, registered: pd.Index) -> pd.DataFrame:
     """Inventory rows whose number is also known in the other spelling (with or without the leading
     ``+``), in the inventory or among the registered numbers: possibly one number kept twice."""
-    numbers = pd.Index(inventory["number"]).append(registered).unique()
-    plus = numbers.str.startswith("+")
-    twice = numbers[plus].str[1:].intersection(numbers[~plus])
-    if twice.empty:
+    # Plain set passes: most inventories hold one spelling only, and then this costs one pass.
+    known = (inventory["number"].to_numpy(dtype=object), registered.to_numpy(dtype=object))
+    bare = {number for numbers in known for number in numbers if number[:1] != "+"}
+    if not bare:
         return inventory.iloc[:0]
-    return inventory[inventory["number"].str.lstrip("+").isin(twice)]
+    twice = {
+        number[1:] for numbers in known for number in numbers if number[:1] == "+" and number[1:] in bare
+    }
+    if not twice:
+        return inventory.iloc[:0]
+    return inventory[inventory["number"].isin([*twice, *("+" + digits for digits in twice)])]
 
 
 def plan_purge(
