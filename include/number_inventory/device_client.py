@@ -74,8 +74,9 @@ def probe(
     one run of the CLI command (``mediant-cli``), with the same auth, bounds and errors as a read."""
     transport = Transport(session, base_url, contract, sleep=sleep)
     if contract.api == "mediant-cli":
-        listing = mediant_cli.run(transport, lambda batch: None)
-        return ProbeResult(contract.api, listing.bindings, listing.registered, listing.bindings, True)
+        listing = mediant_cli.run(transport, lambda batch: None, count_registered=True)
+        registered = listing.registered or 0
+        return ProbeResult(contract.api, listing.bindings, registered, listing.bindings, True)
     if contract.api == "cursor":
         page, whole = cursor.first_page(transport)
         total = len(page) if whole else None

@@ -41,6 +41,8 @@ from include.number_inventory.device_apis.transport import Binding, DeviceReadEr
 
 #: Bindings handed on at a time.
 BATCH = 20_000
+#: What surrounds a line and is not part of it.
+_BLANK = " \t\r\n\x00"
 #: Characters of a line quoted in a message.
 _QUOTE = 80
 #: A bare AOR: ``user@host`` (optionally ``sip:``), one token, no prompt character.
@@ -67,11 +69,11 @@ _ERROR = re.compile(
 @dataclass(frozen=True)
 class Listing:
     """What one listing held: AORs listed, bindings (contacts) handed on, registered users (AORs
-    with an active contact) and the total line's count when there is one."""
+    with an active contact; ``None`` when not counted) and the total line's count when there is one."""
 
     aors: int
     bindings: int
-    registered: int
+    registered: int | None
     total: int | None
 
 
@@ -80,9 +82,9 @@ def _quote(text: str) -> str:
     return repr(text[:_QUOTE] + ("..." if len(text) > _QUOTE else ""))
 
 
-def lines(text: str) -> Iterator[str]:
-    """The lines of ``text``, whatever rendered its line breaks; each is a slice, never a copy of
-    the whole."""
+def lines(text: str, block: int = 1 << 20) -> Iterator[str]:
+    """The lines of ``text``, whatever rendered its line breaks. The text is split a block of about
+    ``block`` characters at a time, so the lines of a large listing never exist all at once."""
     if "\n" in text:
         sep = "\n"
     elif "\r" in text:
@@ -91,16 +93,20 @@ def lines(text: str) -> Iterator[str]:
         sep = ". "
     else:
         sep = "\n"
-    find, start, end = text.find, 0, len(text)
-    while start <= end:
-        stop = find(sep, start)
+    start, size = 0, len(text)
+    while start < size:
+        stop = text.find(sep, min(start + block, size))
         if stop < 0:
-            last = text[start:]
+            last = text[start:].split(sep)
             # The documented rendering ends its last line with the dot that replaced a break.
-            yield last[:-1] if sep == ". " and last.endswith(".") else last
+            if sep == ". " and last[-1].endswith("."):
+                last[-1] = last[-1][:-1]
+            yield from last
             return
-        yield text[start:stop]
+        yield from text[start:stop].split(sep)
         start = stop + len(sep)
+    if start == size and size and text.endswith(sep):
+        yield ""
 
 
 class _Parser:
@@ -116,10 +122,8 @@ class _Parser:
         self.says_empty = False
         self.first_other: str | None = None
 
-    def line(self, raw: str) -> None:
-        text = raw.strip(" \t\r\n\x00")
-        if not text:
-            return
+    def line(self, text: str) -> None:
+        """Any line but the commonest (see :func:`parse`), already stripped."""
         if text[0] == "<" and text[1:5].lower() in ("sip:", "sips"):
             self.contact(text)
         elif "@" in text and _BARE_AOR.fullmatch(text):
@@ -171,17 +175,18 @@ class _Parser:
     def contact(self, contact: str) -> None:
         if self.aor is None:
             raise DeviceReadError(f"a contact before any address of record: {_quote(contact)}")
-        lowered = contact.lower()
-        if lowered.startswith("<sip") and ">" not in contact:
+        if ">" not in contact and contact[:4].lower() == "<sip":
             raise DeviceReadError(f"a contact cut off before its '>': {_quote(contact)}")
-        status = _STATUS.search(lowered)
-        if status is not None:
-            active = status[1] == "1"
-        elif "not-active" in lowered or "not active" in lowered:
-            active = False
-            contact += "; Active status:0"
+        at = contact.find("status:")
+        if (
+            at >= 0
+            and contact[at + 7 : at + 8] in ("0", "1")
+            and not contact[at + 8 : at + 9].isdigit()
+            and contact.lower().find("status") == at
+        ):
+            active = contact[at + 7] == "1"  # the 7.2 marker as the manual writes it
         else:
-            active = True
+            active, contact = self.state(contact)
         if active and not self.aor_active:
             self.aor_active = True
             self.registered += 1
@@ -190,12 +195,23 @@ class _Parser:
         if len(self.batch) >= self.batch_size:
             self.flush()
 
+    @staticmethod
+    def state(contact: str) -> tuple[bool, str]:
+        """Whether a contact is active, and the contact to hand on (``Not-Active`` made explicit)."""
+        lowered = contact.lower()
+        status = _STATUS.search(lowered)
+        if status is not None:
+            return status[1] == "1", contact
+        if "not-active" in lowered or "not active" in lowered:
+            return False, contact + "; Active status:0"
+        return True, contact
+
     def flush(self) -> None:
         if self.batch:
             self.on_bindings(self.batch)
             self.batch = []
 
-    def finish(self) -> Listing:
+    def finish(self, count_registered: bool) -> Listing:
         if len(self.totals) > 1:
             raise DeviceReadError(f"the listing's total lines disagree: {sorted(self.totals)}")
         total = next(iter(self.totals), None)
@@ -213,7 +229,7 @@ class _Parser:
                 f"{self.aors} were listed"
             )
         self.flush()
-        return Listing(self.aors, self.bindings, self.registered, total)
+        return Listing(self.aors, self.bindings, self.registered if count_registered else None, total)
 
 
 def _is_decoration(text: str) -> bool:
@@ -227,10 +243,42 @@ def parse(
     on_bindings: Callable[[Sequence[Binding]], None],
     *,
     batch: int = BATCH,
+    count_registered: bool = False,
 ) -> Listing:
     """Parse a listing, handing its bindings to ``on_bindings`` in batches of ``batch``; a text that
-    is not a complete listing raises :class:`DeviceReadError`."""
+    is not a complete listing raises :class:`DeviceReadError`. ``Listing.registered`` is counted
+    only with ``count_registered`` (a connection test wants it; a read leaves it to the pipeline)."""
     parser = _Parser(command, on_bindings, batch)
-    for line in lines(text):
-        parser.line(line)
-    return parser.finish()
+    line, contact = parser.line, parser.contact
+    bare_aor = _BARE_AOR.fullmatch
+    for raw in lines(text):
+        # The lines every listing is made of, recognised here at a fraction of the general rules'
+        # cost; everything else, and every contact whose state needs a closer look, goes through them.
+        stripped = raw.strip(_BLANK)
+        head = stripped[:10]
+        if head[:5] == "<sip:" or head == "Contact: <":
+            uri = stripped[9:] if head[0] == "C" else stripped
+            if (
+                count_registered
+                or parser.aor is None
+                or ">" not in uri
+                or "ot" in uri  # maybe "Not-Active", in any case
+                or "OT" in uri
+                or "Ot" in uri
+                or "oT" in uri
+            ):
+                contact(uri)
+            else:
+                parser.bindings += 1
+                parser.batch.append((parser.aor, uri))
+                if len(parser.batch) >= batch:
+                    parser.flush()
+        elif (head[:5] == "AOR: " and " " not in stripped[5:] and len(stripped) > 5) or (
+            "@" in head and bare_aor(stripped)
+        ):
+            parser.aor = stripped[5:] if head[:5] == "AOR: " else stripped
+            parser.aor_active = False
+            parser.aors += 1
+        elif stripped:
+            line(stripped)
+    return parser.finish(count_registered)

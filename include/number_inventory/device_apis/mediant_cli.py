@@ -29,7 +29,12 @@ def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) 
     return ReadResult(total=listing.bindings, items=listing.bindings, pages=1, restarts=0)
 
 
-def run(transport: Transport, on_bindings: Callable[[Sequence[Binding]], None]) -> cli_listing.Listing:
+def run(
+    transport: Transport,
+    on_bindings: Callable[[Sequence[Binding]], None],
+    *,
+    count_registered: bool = False,
+) -> cli_listing.Listing:
     """Run ``cli_command`` and parse its output; anything but a complete listing is a failed read."""
     contract = transport.contract
     where = f"{transport.where} running {contract.cli_command!r}"
@@ -44,7 +49,9 @@ def run(transport: Transport, on_bindings: Callable[[Sequence[Binding]], None]) 
     )
     output = _output(answer.body, where)
     try:
-        return cli_listing.parse(output, contract.cli_command, on_bindings)
+        return cli_listing.parse(
+            output, contract.cli_command, on_bindings, count_registered=count_registered
+        )
     except DeviceReadError as exc:
         raise DeviceReadError(f"{where}: {exc}") from None
 
