@@ -49,9 +49,7 @@ def run(
     )
     output = _output(answer.body, where)
     try:
-        return cli_listing.parse(
-            output, contract.cli_command, on_bindings, count_registered=count_registered
-        )
+        return cli_listing.parse(output, contract.cli_command, on_bindings, count_registered=count_registered)
     except DeviceReadError as exc:
         raise DeviceReadError(f"{where}: {exc}") from None
 
