@@ -116,14 +116,16 @@ def test_a_busy_sbc_409_is_retried_then_read(device):
     device.register_numbers(range(10))
     device.busy(times=2)
 
-    result, items, sleeps = read(device, cli(retries=4, backoff_seconds=0.5))
+    result, _items, sleeps = read(device, cli(retries=4, backoff_seconds=0.5))
 
     assert result.items == 10 and sleeps == [0.5, 1.0]
 
 
 def test_an_sbc_busy_for_ever_fails_as_retryable(device):
     device.busy(times=None)
-    with pytest.raises(DeviceReadError, match=r"HTTP 409 \(the device is busy\), still failing after 3") as caught:
+    with pytest.raises(
+        DeviceReadError, match=r"HTTP 409 \(the device is busy\), still failing after 3"
+    ) as caught:
         read(device, cli(retries=2))
     assert caught.value.retryable
 
@@ -253,7 +255,7 @@ def test_a_transient_cursor_page_is_retried(cursor_device):
     cursor_device.register_numbers(range(100))
     cursor_device.fail_page(2, 503, times=1)
     cursor_device.drop_connection(3, times=1)
-    result, items, sleeps = read(cursor_device, cursor())
+    result, _items, sleeps = read(cursor_device, cursor())
     assert result.items == 100 and len(sleeps) == 2
 
 
@@ -273,4 +275,7 @@ def test_probe_of_a_cursor_collection(cursor_device):
     cursor_device.register_numbers(range(30))
     found = probe(session(), cursor_device.url, cursor())
     assert (found.bindings, found.total) == (25, None)
-    assert found.describe() == "cursor: the first page held 25 registered users (25 bindings); the collection has more"
+    assert (
+        found.describe()
+        == "cursor: the first page held 25 registered users (25 bindings); the collection has more"
+    )

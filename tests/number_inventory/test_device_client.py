@@ -172,7 +172,7 @@ def test_a_busy_device_409_is_retried_like_503(device):
     device.register_numbers(range(100))
     device.fail_page(1, 409, times=2)
 
-    result, items, _, sleeps = read(device, Contract(page_size=100, retries=4, backoff_seconds=0.5))
+    result, _items, _, sleeps = read(device, Contract(page_size=100, retries=4, backoff_seconds=0.5))
 
     assert result.items == 100 and sleeps == [0.5, 1.0]
 
@@ -257,9 +257,7 @@ def test_a_bad_port_gives_a_message_without_the_password(port):
     url = f"http://admin:{PASSWORD}@127.0.0.1:{port}"
     assert redact(url + "/x") == f"http://127.0.0.1:{port}/x"
     with pytest.raises(DeviceReadError, match="not a usable URL") as caught:
-        read_registered_users(
-            session(), url, Contract(), on_page=lambda items: None, on_restart=lambda: None
-        )
+        read_registered_users(session(), url, Contract(), on_page=lambda items: None, on_restart=lambda: None)
     assert PASSWORD not in str(caught.value) and f"127.0.0.1:{port}" in str(caught.value)
 
 
