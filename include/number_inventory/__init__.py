@@ -7,7 +7,8 @@ benchmarked on its own; the DAG files in ``dags/`` only wire it to Airflow.
 - ``registrations``: turning binding items read from a device into number rows.
 - ``transitions``: the SPEC's transition table, release and audit as pure DataFrame functions.
 - ``settings``: validation of operator settings (Variables, trigger parameters, connection extras).
-- ``device_client``: the paged, retried read of one device's registered users over HTTP.
+- ``device_client``: the read of one device's registered users over HTTP, whichever API it speaks;
+  ``device_apis`` holds the shared transport and one adapter per API (json, mediant-cli, cursor).
 - ``store``: the PostgreSQL side: schema migrations, staging, set-based writes, history.
 - ``device_server``: a small AudioCodes-like server for tests and the demo.
 """

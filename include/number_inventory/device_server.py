@@ -1,28 +1,50 @@
 """A small AudioCodes-like device server for tests, benchmarks and the demo.
 
-It answers the one endpoint the pipeline reads from an AudioCodes management server (ARM / SBC)::
+It serves the same registrations through the three device APIs the pipeline reads
+(HTTP Basic auth on every endpoint):
 
-    GET {base}/api/v1/registeredUsers?offset=0&limit=1000      (HTTP Basic auth)
+``json`` (the SPEC's contract), at ``path``::
+
+    GET {base}/api/v1/registeredUsers?offset=0&limit=1000
     200 {"registeredUsers": [{"addressOfRecord": "1000@10.8.5.71",
                               "contact": "<sip:1000@10.8.5.71:5060>;expires=180; Active status:1"}, ...],
          "total": 2345}
 
+``cursor`` (a Mediant REST collection), at ``path`` instead when ``paging="cursor"``::
+
+    GET {base}/api/v1/registeredUsers?limit=1000[&after=<cursor.after>]
+    200 {"items": [...], "cursor": {"start": "0", "before": "-1", "after": "999", "end": "999"}}
+    204 No Content      (nothing (more) to list)
+
+``mediant-cli`` (a Mediant SBC's CLI script through its REST API), always at ``cli_path``::
+
+    PUT {base}/api/v1/files/cliScript/incremental    multipart/form-data, part "file" = the commands
+    200 {"description": "Incremental CLI Script file was loaded.", "output": "<CLI text>"}
+    400 a script that is not ``show voip register db sbc list``     409 busy (an injected fault)
+
+The CLI text comes in the two documented styles (:meth:`DeviceServer.set_cli_listing`): ``7.2``
+(``AOR: 1000@10.8.5.71`` then ``Contact: <sip:...>;expires=180; Active status:1``) and ``4000``
+(a bare ``1000@10.8.5.71`` line, contacts without a marker when registered, ``Not-Active`` when not,
+with ``IPG:1`` and an id), with ``\n``, ``\r\n`` or the documented ``. `` line breaks and an
+optional ``Total: N`` line.
+
 There is one item per binding (an AOR with three contacts gives three items); ``status:1`` is a
 registered contact and ``status:0`` a REGISTER that was received but not confirmed. Like a real
-device it caps ``limit`` at its own page size, so clients must page by the number of items they
-actually received until ``offset >= total`` or a page comes back empty.
+device it caps ``limit`` at its own page size, so clients must page by what they received.
 
-The registrations and a set of injectable faults (failing, non-JSON, short, slow pages and a total
-that grows during a read) are driven either in-process through :class:`DeviceServer` or over HTTP
-through the ``/_control/...`` endpoints, so the server can also run as a separate process::
+The registrations and a set of injectable faults are driven either in-process through
+:class:`DeviceServer` or over HTTP through the ``/_control/...`` endpoints, so the server can also
+run as a separate process::
 
     DEVICE_PASSWORD=secret python -m include.number_inventory.device_server --port 8081 --numbers 1000-1999
+    python -m include.number_inventory.device_server --api mediant-cli --cli-style 4000 --numbers 1000-1999
 
 Only the standard library is used; nothing here imports Airflow or pandas.
 
 **Pages and faults.** Faults are keyed by the page index ``k`` within a *read*. A request with
-``offset=0`` starts a new read; page ``k`` is the ``k``-th distinct offset requested since then
-(0-based), so a retry of the same offset is the same page again. The numbering is shared by all
+``offset=0`` (json) or without ``after`` (cursor) starts a new read; page ``k`` is the ``k``-th
+distinct offset or cursor requested since then (0-based), so a retry of the same page is the same
+page again. Every CLI script request is page 0 of its own read. The numbering is shared by all
 clients of one server: faults assume one reader at a time.
 """
 
@@ -42,6 +64,8 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -57,6 +81,19 @@ NOT_JSON_BODY = b"<html>oops</html>"
 CONTROL_PREFIX = "/_control"
 #: Largest request body accepted (a control ``PUT`` of a million bindings is about 80 MB).
 MAX_BODY_BYTES = 256 * 1024 * 1024
+#: Where a Mediant SBC's REST API takes CLI scripts, and the one command this device knows.
+CLI_PATH = "/api/v1/files/cliScript/incremental"
+CLI_COMMAND = "show voip register db sbc list"
+CLI_LOADED = "Incremental CLI Script file was loaded."
+#: The listing styles of the manuals: version 7.2 (``Active status:N``) and Mediant 4000 (no marker
+#: when registered, ``Not-Active`` when not, ``IPG:`` and an id).
+CLI_STYLES = ("7.2", "4000")
+#: How line breaks of the CLI output are rendered; ``dot`` is the documented REST example's ``. ``.
+LINE_BREAKS = {"lf": "\n", "crlf": "\r\n", "dot": ". "}
+#: What the listing endpoint at ``path`` speaks: the SPEC's offset list or a cursor collection.
+PAGINGS = ("offset", "cursor")
+#: The prompt the CLI text echoes, per style.
+_PROMPTS = {"7.2": "SBC#", "4000": "Mediant4000#"}
 
 Binding = tuple[str, str]
 
@@ -73,12 +110,77 @@ def contact_for(aor: str, index: int = 0, status: int = 1) -> str:
     return f"<sip:{user}@{DEFAULT_HOST}:{5060 + index}>;expires=180; Active status:{status}"
 
 
+def _json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _known_script(script: str) -> bool:
+    """Whether every command line of an uploaded script is the one ``show`` this device knows."""
+    commands = [" ".join(line.lower().split()) for line in script.splitlines() if line.strip()]
+    return bool(commands) and all(command == CLI_COMMAND for command in commands)
+
+
+def _contact_4000(contact: str, ident: int) -> str:
+    """A 7.2-style contact as a Mediant 4000 manual shows it: no marker when registered,
+    ``Not-Active`` when not, then its IP Group and id."""
+    base, marker, status = contact.partition("; Active status:")
+    state = "; Not-Active" if marker and status.strip() != "1" else ""
+    return f"{base}{state}; IPG:1; id:{ident}"
+
+
+def render_cli_listing(
+    bindings: Sequence[Binding],
+    *,
+    style: str = "7.2",
+    line_break: str = "lf",
+    total_line: bool = False,
+    aor_label: str | None = None,
+) -> str:
+    """The text ``show voip register db sbc list`` prints for ``bindings``, in a manual's style:
+    the echoed command, one AOR line per user and one line per contact, an optional total line
+    counting the users, and the prompt; an empty table says ``No registered users``."""
+    label = aor_label if aor_label is not None else ("AOR:" if style == "7.2" else "")
+    prompt = _PROMPTS[style]
+    users: dict[str, list[str]] = {}
+    for aor, contact in bindings:
+        users.setdefault(aor, []).append(contact)
+    lines = [f"{prompt} {CLI_COMMAND}"]
+    if style == "4000":
+        lines += ["SBC Registered Users", "-" * 40]
+    ident = 0
+    for aor, contacts in users.items():
+        lines.append(f"{label} {aor}" if label else aor)
+        for contact in contacts:
+            ident += 1
+            lines.append(f"  Contact: {contact}" if style == "7.2" else f"  {_contact_4000(contact, ident)}")
+    if total_line:
+        lines.append(f"{'Total' if style == '7.2' else 'Total Users'}: {len(users)}")
+    elif not users:
+        lines.append("No registered users")
+    lines.append(prompt)
+    return LINE_BREAKS[line_break].join(lines)
+
+
 @dataclass
 class _Fault:
     """One injected fault: its arguments and how many more times it fires (``None`` = always)."""
 
     times: int | None
     args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Reply:
+    """One answer to a listing request, and how to (mis)deliver it."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Seconds between single bytes of the body (a trickling device), or ``None``.
+    trickle: float | None = None
+    #: Close the connection after half the body (a connection dropped mid-answer).
+    drop: bool = False
 
 
 class _RequestError(Exception):
@@ -132,10 +234,23 @@ class DeviceServer:
         max_page_size: int = 500,
         path: str = DEFAULT_PATH,
         verbose: bool = False,
+        paging: str = "offset",
+        cli_path: str = CLI_PATH,
     ) -> None:
         _check_positive("max_page_size", max_page_size)
-        if not path.startswith("/"):
-            raise ValueError(f"path must start with '/', got {path!r}")
+        for name, value in (("path", path), ("cli_path", cli_path)):
+            if not value.startswith("/"):
+                raise ValueError(f"{name} must start with '/', got {value!r}")
+        if paging not in PAGINGS:
+            raise ValueError(f"paging must be one of {PAGINGS}, got {paging!r}")
+        self.paging = paging
+        self.cli_path = cli_path.rstrip("/") or "/"
+        self._cli: dict[str, Any] = {
+            "style": "7.2",
+            "line_break": "lf",
+            "total_line": False,
+            "aor_label": None,
+        }
         self.username = username
         self._password = password
         self.host = host
@@ -335,13 +450,115 @@ class DeviceServer:
         """
         self._set_fault("change_total_during_read", k, times, add=_check_positive("add", add))
 
+    def reject_script(self, *, times: int | None = None) -> None:
+        """Answer the CLI script with ``400`` (a wrong script), ``times`` times (``None`` = always)."""
+        self._set_fault("reject_script", 0, times)
+
+    def busy(self, *, times: int | None = 1) -> None:
+        """Answer the CLI script with ``409`` (busy, e.g. syncing with its redundant unit)."""
+        self._set_fault("busy", 0, times)
+
+    def replace_output(self, text: str, *, times: int | None = None) -> None:
+        """Answer the CLI script with ``200`` and ``text`` as its output (an error, a banner, ...)."""
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a string, got {text!r}")
+        # Encoded once: a benchmark serves a listing of a million bindings this way.
+        body = _json_bytes({"description": CLI_LOADED, "output": text})
+        self._set_fault("replace_output", 0, times, text=text, body=body)
+
+    def cut_output(self, at: float = 0.5, *, times: int | None = None) -> None:
+        """Cut the CLI output inside the contact nearest after the fraction ``at`` of its length; the
+        JSON around it stays whole (a device that stopped writing mid-listing)."""
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at < 1:
+            raise ValueError(f"at must be a fraction from 0 to below 1, got {at!r}")
+        self._set_fault("cut_output", 0, times, at=float(at))
+
+    def malformed_page(self, k: int, *, times: int | None = None) -> None:
+        """Answer page ``k`` with ``200`` and a JSON object whose items are not a list."""
+        self._set_fault("malformed_page", k, times)
+
+    def cursor_loop(self, k: int, *, backwards: bool = False, times: int | None = None) -> None:
+        """On cursor page ``k`` (>= 1), answer with the cursor it was asked for (a repeat) or, with
+        ``backwards``, one before it."""
+        if _check_k(k) < 1:
+            raise ValueError("cursor_loop needs k >= 1: the first page has no cursor to repeat")
+        self._set_fault("cursor_loop", k, times, backwards=bool(backwards))
+
+    def trickle_page(self, k: int, seconds_per_byte: float = 1.0, *, times: int | None = None) -> None:
+        """Send page ``k``'s headers at once, then its body one byte every ``seconds_per_byte``."""
+        if isinstance(seconds_per_byte, bool) or not isinstance(seconds_per_byte, (int, float)):
+            raise ValueError(f"seconds_per_byte must be a number, got {seconds_per_byte!r}")
+        self._set_fault("trickle_page", k, times, seconds=float(seconds_per_byte))
+
+    def drop_connection(self, k: int, *, times: int | None = 1) -> None:
+        """Close the connection after half of page ``k``'s body (the client sees an incomplete read)."""
+        self._set_fault("drop_connection", k, times)
+
+    def broken_gzip(self, k: int, *, times: int | None = 1) -> None:
+        """Answer page ``k`` with ``Content-Encoding: gzip`` and a body that is not gzip."""
+        self._set_fault("broken_gzip", k, times)
+
+    def redirect_page(self, k: int, location: str, *, status: int = 302, times: int | None = None) -> None:
+        """Answer page ``k`` with a redirect to ``location`` (another host, or this same URL: a loop)."""
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError(f"status must be a redirect (301, 302, 303, 307, 308), got {status!r}")
+        if not isinstance(location, str) or not location:
+            raise ValueError(f"location must be a URL, got {location!r}")
+        self._set_fault("redirect_page", k, times, location=location, status=status)
+
+    def set_cli_listing(
+        self,
+        *,
+        style: str | None = None,
+        line_break: str | None = None,
+        total_line: bool | None = None,
+        aor_label: str | None = None,
+    ) -> None:
+        """How the CLI text looks: ``style`` ``7.2`` or ``4000``, ``line_break`` ``lf``, ``crlf`` or
+        ``dot``, a ``Total: N`` line or not, and the AOR label (``AOR:``, ``Address Of Record:``,
+        ``""`` for a bare line; by default ``AOR:`` in 7.2 and bare in 4000)."""
+        if style is not None and style not in CLI_STYLES:
+            raise ValueError(f"style must be one of {CLI_STYLES}, got {style!r}")
+        if line_break is not None and line_break not in LINE_BREAKS:
+            raise ValueError(f"line_break must be one of {tuple(LINE_BREAKS)}, got {line_break!r}")
+        if aor_label is not None and not isinstance(aor_label, str):
+            raise ValueError(f"aor_label must be a string, got {aor_label!r}")
+        with self._lock:
+            for key, value in (("style", style), ("line_break", line_break), ("total_line", total_line)):
+                if value is not None:
+                    self._cli[key] = bool(value) if key == "total_line" else value
+            if aor_label is not None:
+                self._cli["aor_label"] = aor_label
+
+    def cli_text(self) -> str:
+        """The CLI's output for ``show voip register db sbc list`` as the listing style renders it."""
+        with self._lock:
+            bindings, options = list(self._bindings), dict(self._cli)
+        return render_cli_listing(bindings, **options)
+
     def clear_faults(self) -> None:
         """Remove every injected fault."""
         with self._lock:
             self._faults = {}
 
     #: Fault methods reachable through ``POST /_control/faults``.
-    FAULT_METHODS = ("fail_page", "not_json_page", "drop_items", "slow_page", "change_total_during_read")
+    FAULT_METHODS = (
+        "fail_page",
+        "not_json_page",
+        "drop_items",
+        "slow_page",
+        "change_total_during_read",
+        "reject_script",
+        "busy",
+        "replace_output",
+        "cut_output",
+        "malformed_page",
+        "cursor_loop",
+        "trickle_page",
+        "drop_connection",
+        "broken_gzip",
+        "redirect_page",
+    )
 
     # ------------------------------------------------------------------ serving
 
@@ -375,35 +592,124 @@ class DeviceServer:
         for n in range(top + 1, top + 1 + add):
             self._add_locked(_full_aor(str(n)), 1, 1)
 
-    def _serve_page(self, offset: int, limit: int) -> tuple[int, bytes, str]:
-        """Status, body and content type of one ``registeredUsers`` page, faults applied."""
-        limit = min(limit, self.max_page_size)
+    def _serve(self, k: int, answer: Any) -> _Reply:
+        """Page ``k`` of any listing endpoint: the faults every endpoint shares, else ``answer()``
+        (called with the lock held)."""
         with self._lock:
-            k = self._page_index_locked(offset)
             slow = self._take_fault_locked("slow_page", k)
         if slow is not None:
             time.sleep(slow.args["seconds"])
         with self._lock:
-            failed = self._take_fault_locked("fail_page", k)
-            if failed is not None:
-                status = failed.args["status"]
-                body = {"error": f"injected fault: HTTP {status} on page {k}"}
-                return status, json.dumps(body).encode(), "application/json"
-            if self._take_fault_locked("not_json_page", k) is not None:
-                return 200, NOT_JSON_BODY, "text/html"
+            reply = self._fault_reply_locked(k) or answer()
+            trickle = self._take_fault_locked("trickle_page", k)
+            if trickle is not None:
+                reply.trickle = trickle.args["seconds"]
+            if self._take_fault_locked("drop_connection", k) is not None:
+                reply.drop = True
+            if self._take_fault_locked("broken_gzip", k) is not None:
+                reply.body = b"this body is not gzip at all " * 8
+                reply.headers["Content-Encoding"] = "gzip"
+        return reply
+
+    def _fault_reply_locked(self, k: int) -> _Reply | None:
+        failed = self._take_fault_locked("fail_page", k)
+        if failed is not None:
+            status = failed.args["status"]
+            return _Reply(status, _json_bytes({"error": f"injected fault: HTTP {status} on page {k}"}))
+        redirect = self._take_fault_locked("redirect_page", k)
+        if redirect is not None:
+            return _Reply(redirect.args["status"], b"", headers={"Location": redirect.args["location"]})
+        if self._take_fault_locked("not_json_page", k) is not None:
+            return _Reply(200, NOT_JSON_BODY, "text/html")
+        if self._take_fault_locked("malformed_page", k) is not None:
+            return _Reply(200, _json_bytes({"registeredUsers": "oops", "items": "oops", "total": 0}))
+        return None
+
+    def _offset_page(self, offset: int, limit: int) -> _Reply:
+        """One page of the SPEC's offset list, faults applied."""
+        limit = min(limit, self.max_page_size)
+        with self._lock:
+            k = self._page_index_locked(offset)
+
+        def answer() -> _Reply:
             grow = self._take_fault_locked("change_total_during_read", k)
             if grow is not None:
                 self._grow_locked(grow.args["add"])
-            page = self._bindings[offset : offset + limit]
-            total = len(self._bindings)
-            drop = self._take_fault_locked("drop_items", k)
+            page = self._dropped_locked(k, self._bindings[offset : offset + limit])
+            items = [{"addressOfRecord": aor, "contact": contact} for aor, contact in page]
+            return _Reply(200, _json_bytes({"registeredUsers": items, "total": len(self._bindings)}))
+
+        return self._serve(k, answer)
+
+    def _dropped_locked(self, k: int, page: list[Binding]) -> list[Binding]:
+        drop = self._take_fault_locked("drop_items", k)
         if drop is not None and page:
             count = min(drop.args["count"], len(page))
             start = (len(page) - count) // 2
             del page[start : start + count]
-        items = [{"addressOfRecord": aor, "contact": contact} for aor, contact in page]
-        body = json.dumps({"registeredUsers": items, "total": total}, separators=(",", ":"))
-        return 200, body.encode(), "application/json"
+        return page
+
+    def _cursor_page(self, after: int | None, limit: int) -> _Reply:
+        """One page of the cursor collection: the items after position ``after``, faults applied;
+        ``204`` when there is nothing (more)."""
+        limit = min(limit, self.max_page_size)
+        start = 0 if after is None else after + 1
+        with self._lock:
+            k = self._page_index_locked(start)
+
+        def answer() -> _Reply:
+            grow = self._take_fault_locked("change_total_during_read", k)
+            if grow is not None:
+                self._grow_locked(grow.args["add"])
+            total = len(self._bindings)
+            page = self._bindings[start : start + limit]
+            if not page:
+                return _Reply(204, b"")
+            end = start + len(page) - 1
+            next_after = str(end) if end + 1 < total else "-1"
+            loop = self._take_fault_locked("cursor_loop", k)
+            if loop is not None and after is not None:
+                next_after = str(after - 1 if loop.args["backwards"] else after)
+            page = self._dropped_locked(k, page)
+            items = [{"addressOfRecord": aor, "contact": contact} for aor, contact in page]
+            cursor = {
+                "start": str(start),
+                "before": str(start - 1) if start else "-1",
+                "after": next_after,
+                "end": str(end),
+            }
+            return _Reply(200, _json_bytes({"items": items, "cursor": cursor}))
+
+        return self._serve(k, answer)
+
+    def _cli_script(self, script: str) -> _Reply:
+        """The answer to a CLI script upload; every upload is page 0 of its own read."""
+        with self._lock:
+            k = self._page_index_locked(0)
+
+        def answer() -> _Reply:
+            if self._take_fault_locked("busy", k) is not None:
+                description = "The device is busy (synchronizing with its redundant unit); try again later"
+                return _Reply(409, _json_bytes({"description": description}))
+            rejected = self._take_fault_locked("reject_script", k) is not None
+            if rejected or not _known_script(script):
+                description = "Incremental CLI Script file was not loaded: line 1: Invalid command"
+                return _Reply(400, _json_bytes({"description": description}))
+            replaced = self._take_fault_locked("replace_output", k)
+            cut = self._take_fault_locked("cut_output", k)
+            if replaced is not None and cut is None:
+                return _Reply(200, replaced.args["body"])
+            if replaced is not None:
+                output = replaced.args["text"]
+            else:
+                output = render_cli_listing(self._bindings, **self._cli)
+            if cut is not None:
+                at = int(len(output) * cut.args["at"])
+                contact = output.find("<sip", at)
+                output = output[: contact + 8 if contact >= 0 else at]
+            return _Reply(200, _json_bytes({"description": CLI_LOADED, "output": output}))
+
+        return self._serve(k, answer)
 
     def _count_request(self) -> None:
         with self._lock:
@@ -430,6 +736,7 @@ class DeviceServer:
             "register": ("POST",),
             "unregister": ("POST",),
             "faults": ("POST", "DELETE"),
+            "listing": ("PUT",),
             "state": ("GET",),
         }
         if name not in routes:
@@ -457,10 +764,25 @@ class DeviceServer:
                 self.clear_faults()
             elif name == "faults":
                 self._control_faults(body)
+            elif name == "listing":
+                self._control_listing(body)
         except (TypeError, ValueError) as exc:
             raise _RequestError(400, str(exc)) from None
         with self._lock:
-            return {"bindings": len(self._bindings), "requests_served": self._requests_served}
+            answer = {"bindings": len(self._bindings), "requests_served": self._requests_served}
+            if name == "listing":
+                answer.update(paging=self.paging, cli_listing=dict(self._cli))
+            return answer
+
+    def _control_listing(self, body: dict[str, Any]) -> None:
+        """``PUT /_control/listing``: ``paging`` (offset, cursor) and the CLI listing's options."""
+        options = dict(body)
+        paging = options.pop("paging", None)
+        if paging is not None and paging not in PAGINGS:
+            raise ValueError(f"paging must be one of {PAGINGS}, got {paging!r}")
+        self.set_cli_listing(**options)
+        if paging is not None:
+            self.paging = paging
 
     def _control_bindings(self, body: dict[str, Any]) -> None:
         if "bindings" in body:
@@ -561,6 +883,55 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_reply(self, reply: _Reply) -> None:
+        """Send a listing answer, trickled or broken off when a fault says so."""
+        if reply.trickle is None and not reply.drop:
+            self._send(reply.status, reply.body, reply.content_type, reply.headers)
+            return
+        self.close_connection = True
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        if reply.drop:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        for i in range(len(reply.body)):
+            time.sleep(reply.trickle)
+            try:
+                self.wfile.write(reply.body[i : i + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up: what the fault is for
+                return
+
+    def _script(self, body: bytes) -> str:
+        """The text of the multipart part named ``file``."""
+        content_type = self.headers.get("Content-Type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise _RequestError(400, "the CLI script must be sent as multipart/form-data")
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        )
+        for part in message.iter_parts() if message.is_multipart() else ():
+            if part.get_param("name", header="content-disposition") == "file":
+                payload = part.get_payload(decode=True) or b""
+                return payload.decode("utf-8", "replace")
+        raise _RequestError(400, "the upload has no part named 'file'")
+
+    def _cursor(self) -> tuple[int | None, int]:
+        query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        limit = self._int_param(query, "limit", DEFAULT_LIMIT, minimum=1)
+        if not query.get("after"):
+            return None, limit
+        return self._int_param(query, "after", 0, minimum=0), limit
+
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", headers)
 
@@ -585,19 +956,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         device = self.server.device
-        path = urlsplit(self.path).path
-        is_users = path.rstrip("/") == device.path
+        path = urlsplit(self.path).path.rstrip("/") or "/"
+        is_list, is_cli = path == device.path, path == device.cli_path
+        is_users = is_list or is_cli
         try:
             body = self._read_body()
             if not device._check_auth(self.headers.get("Authorization")):
                 raise _RequestError(401, "unauthorized", {"WWW-Authenticate": 'Basic realm="AudioCodes"'})
             if is_users:
-                if self.command != "GET":
-                    raise _RequestError(405, "method not allowed", {"Allow": "GET"})
-                offset, limit = self._paging()
-                status, payload, content_type = device._serve_page(offset, limit)
+                allowed = "PUT" if is_cli else "GET"
+                if self.command != allowed:
+                    raise _RequestError(405, "method not allowed", {"Allow": allowed})
+                if is_cli:
+                    reply = device._cli_script(self._script(body))
+                elif device.paging == "cursor":
+                    reply = device._cursor_page(*self._cursor())
+                else:
+                    reply = device._offset_page(*self._paging())
                 device._count_request()
-                self._send(status, payload, content_type)
+                self._send_reply(reply)
             elif path.startswith(CONTROL_PREFIX + "/"):
                 name = path[len(CONTROL_PREFIX) + 1 :].rstrip("/")
                 self._send_json(200, device._control(self.command, name, self._json(body)))
@@ -691,7 +1068,18 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="defaults to $DEVICE_PASSWORD, else 'secret' (prefer the variable: it stays out of ps)",
     )
     parser.add_argument("--max-page-size", type=int, default=500)
-    parser.add_argument("--path", default=DEFAULT_PATH)
+    parser.add_argument("--path", default=DEFAULT_PATH, help="where the listing (offset or cursor) is served")
+    parser.add_argument(
+        "--api",
+        choices=("json", "cursor", "mediant-cli"),
+        default="json",
+        help="the API a connection reads: cursor serves --path as a cursor collection; the CLI script "
+        "endpoint is always served",
+    )
+    parser.add_argument("--cli-path", default=CLI_PATH)
+    parser.add_argument("--cli-style", choices=CLI_STYLES, default="7.2")
+    parser.add_argument("--cli-line-break", choices=tuple(LINE_BREAKS), default="lf")
+    parser.add_argument("--cli-total-line", action="store_true", help="end the CLI listing with 'Total: N'")
     parser.add_argument("--numbers", help="register numbers: a range A-B or a comma list (ranges allowed)")
     parser.add_argument("--bindings-file", help="JSON file with bindings or numbers, loaded before --numbers")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
@@ -724,6 +1112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_page_size=args.max_page_size,
             path=args.path,
             verbose=args.verbose,
+            paging="cursor" if args.api == "cursor" else "offset",
+            cli_path=args.cli_path,
+        )
+        server.set_cli_listing(
+            style=args.cli_style, line_break=args.cli_line_break, total_line=args.cli_total_line
         )
         if args.bindings_file:
             bindings, numbers, status = load_bindings_file(args.bindings_file)

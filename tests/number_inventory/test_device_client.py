@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
-from include.number_inventory.device_client import DeviceReadError, read_registered_users, redact
+from include.number_inventory.device_client import DeviceReadError, probe, read_registered_users, redact
 from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import Contract
 
@@ -160,4 +162,119 @@ def test_page_count_and_size_are_bounded(device):
 def test_redact_drops_credentials_from_urls():
     assert (
         redact("https://api:secret@sbc.example:8443/api/v1/x?y=1") == "https://sbc.example:8443/api/v1/x?y=1"
+    )
+
+
+# ---------------------------------------------------------------------- the shared transport's faults
+
+
+def test_a_busy_device_409_is_retried_like_503(device):
+    device.register_numbers(range(100))
+    device.fail_page(1, 409, times=2)
+
+    result, _items, _, sleeps = read(device, Contract(page_size=100, retries=4, backoff_seconds=0.5))
+
+    assert result.items == 100 and sleeps == [0.5, 1.0]
+
+
+def test_a_connection_dropped_mid_body_is_retried_and_said_so(device, caplog):
+    device.register_numbers(range(100))
+    device.drop_connection(1, times=1)
+
+    result, items, _, sleeps = read(device)
+
+    assert result.items == 100 and len(items) == 100 and len(sleeps) == 1
+    assert "broke off in the middle of the answer" in caplog.text
+
+    device.drop_connection(1, times=None)
+    with pytest.raises(DeviceReadError, match="broke off in the middle of the answer") as caught:
+        read(device, Contract(page_size=100, retries=2, backoff_seconds=0.01))
+    assert caught.value.retryable and "still failing after 3 attempts" in str(caught.value)
+
+
+def test_a_broken_gzip_body_is_retried_and_said_so(device):
+    device.register_numbers(range(10))
+    device.broken_gzip(0, times=1)
+    result, _, _, sleeps = read(device)
+    assert result.items == 10 and len(sleeps) == 1
+
+    device.broken_gzip(0, times=None)
+    with pytest.raises(DeviceReadError, match=r"content encoding \(gzip/deflate\) is broken"):
+        read(device, Contract(page_size=100, retries=1, backoff_seconds=0.01))
+
+
+def test_a_trickling_device_is_bounded_by_the_wall_clock_deadline(device):
+    device.register_numbers(range(10))
+    device.trickle_page(0, 0.1, times=None)  # ~900 bytes at 10 bytes a second: 90 s undisturbed
+    contract = Contract(page_size=100, timeout_seconds=1, deadline_seconds=1, retries=1, backoff_seconds=0.01)
+
+    started = time.monotonic()
+    with pytest.raises(DeviceReadError, match="longer than deadline_seconds=1") as caught:
+        read(device, contract)
+
+    assert time.monotonic() - started < 4  # two attempts of one second each, not 90 s
+    assert caught.value.retryable
+
+
+def test_a_redirect_to_another_host_is_refused_and_named(device):
+    device.register_numbers(range(10))
+    device.redirect_page(0, "http://intruder:hidden-pw@other.example:8080/api/v1/registeredUsers")
+    served = device.requests_served
+
+    with pytest.raises(DeviceReadError) as caught:
+        read(device)
+
+    message = str(caught.value)
+    assert "HTTP 302 redirecting to http://other.example:8080/api/v1/registeredUsers" in message
+    assert "redirects to another host are not followed" in message
+    assert "hidden-pw" not in message and not caught.value.retryable
+    assert device.requests_served - served == 1
+
+
+def test_a_redirect_to_another_port_is_another_host(device):
+    device.redirect_page(0, f"http://127.0.0.1:{device.port + 1}/api/v1/registeredUsers")
+    with pytest.raises(DeviceReadError, match="redirects to another host are not followed"):
+        read(device)
+
+
+def test_a_redirect_on_the_device_is_followed(device):
+    device.register_numbers(range(10))
+    device.redirect_page(0, "/api/v1/registeredUsers?offset=0&limit=100", status=307, times=1)
+    result, items, _, _ = read(device)
+    assert result.items == 10 and items == device.bindings
+
+
+def test_a_redirect_loop_ends_with_a_clear_message(device):
+    device.redirect_page(0, "/api/v1/registeredUsers?offset=0&limit=100")
+    served = device.requests_served
+    with pytest.raises(DeviceReadError, match="redirect loop: the device answered HTTP 302 back to"):
+        read(device)
+    assert device.requests_served - served == 2
+
+
+@pytest.mark.parametrize("port", ["99999", "abc"])
+def test_a_bad_port_gives_a_message_without_the_password(port):
+    url = f"http://admin:{PASSWORD}@127.0.0.1:{port}"
+    assert redact(url + "/x") == f"http://127.0.0.1:{port}/x"
+    with pytest.raises(DeviceReadError, match="not a usable URL") as caught:
+        read_registered_users(session(), url, Contract(), on_page=lambda items: None, on_restart=lambda: None)
+    assert PASSWORD not in str(caught.value) and f"127.0.0.1:{port}" in str(caught.value)
+
+
+def test_redact_never_raises():
+    for url in ["http://[::1", "http://u:p@[bad/x", "", "::::", "http://u:p@h:99999999999999/x"]:
+        assert "p@" not in redact(url)
+
+
+def test_probe_reads_only_the_first_page(device):
+    device.register_numbers(range(120))
+    device.register("alice", status=0)
+    served = device.requests_served
+
+    found = probe(session(), device.url, Contract(page_size=100))
+
+    assert device.requests_served - served == 1
+    assert (found.api, found.bindings, found.registered, found.total) == ("json", 25, 25, 121)
+    assert found.describe() == (
+        "json: the device lists 121 bindings; its first page held 25 registered users (25 bindings)"
     )

@@ -575,3 +575,134 @@ def test_cli_rejects_bad_numbers() -> None:
     cmd = [sys.executable, "-m", "include.number_inventory.device_server", "--port", "0", "--numbers", "9-1"]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2 and "bad range" in proc.stderr
+
+
+# ---------------------------------------------------------------------- the CLI script and the cursor collection
+
+CLI = "/api/v1/files/cliScript/incremental"
+CLI_TEXT = "show voip register db sbc list\n"
+
+
+def run_script(session: requests.Session, server: DeviceServer | str, script: str) -> requests.Response:
+    """Upload ``script`` as the CLI script of ``server`` (a server or its base URL)."""
+    base = server if isinstance(server, str) else server.url
+    files = {"file": ("cli.txt", script.encode(), "text/plain")}
+    return session.put(f"{base}{CLI}", files=files, timeout=10)
+
+
+def test_cli_script_answers_the_listing_in_each_style(
+    server: DeviceServer, session: requests.Session
+) -> None:
+    server.register("1000", contacts=2)
+    server.register("2000", status=0)
+
+    answer = run_script(session, server, "show voip register db sbc list\n")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["description"] == "Incremental CLI Script file was loaded."
+    assert body["output"].split("\n") == [
+        "SBC# show voip register db sbc list",
+        "AOR: 1000@10.8.5.71",
+        "  Contact: <sip:1000@10.8.5.71:5060>;expires=180; Active status:1",
+        "  Contact: <sip:1000@10.8.5.71:5061>;expires=180; Active status:1",
+        "AOR: 2000@10.8.5.71",
+        "  Contact: <sip:2000@10.8.5.71:5060>;expires=180; Active status:0",
+        "SBC#",
+    ]
+
+    server.set_cli_listing(style="4000", line_break="dot", total_line=True)
+    output = run_script(session, server, "show voip register db sbc list").json()["output"]
+    assert output == ". ".join(
+        [
+            "Mediant4000# show voip register db sbc list",
+            "SBC Registered Users",
+            "-" * 40,
+            "1000@10.8.5.71",
+            "  <sip:1000@10.8.5.71:5060>;expires=180; IPG:1; id:1",
+            "  <sip:1000@10.8.5.71:5061>;expires=180; IPG:1; id:2",
+            "2000@10.8.5.71",
+            "  <sip:2000@10.8.5.71:5060>;expires=180; Not-Active; IPG:1; id:3",
+            "Total Users: 2",
+            "Mediant4000#",
+        ]
+    )
+
+
+def test_cli_script_refuses_other_scripts_and_methods(
+    server: DeviceServer, session: requests.Session
+) -> None:
+    assert run_script(session, server, "configure system\n").status_code == 400
+    assert run_script(session, server, "").status_code == 400
+    assert (
+        session.put(f"{server.url}{CLI}", data=b"show voip register db sbc list", timeout=10).status_code
+        == 400
+    )
+    assert session.get(f"{server.url}{CLI}", timeout=10).status_code == 405
+    assert run_script(requests.Session(), server, "show voip register db sbc list").status_code == 401
+
+
+def test_cli_script_faults(server: DeviceServer, session: requests.Session) -> None:
+    server.register_numbers(range(1000, 1010))
+    server.busy(times=1)
+    assert run_script(session, server, CLI_TEXT).status_code == 409
+    assert run_script(session, server, CLI_TEXT).status_code == 200
+    server.reject_script(times=1)
+    assert run_script(session, server, CLI_TEXT).status_code == 400
+    server.replace_output("Invalid command", times=1)
+    assert run_script(session, server, CLI_TEXT).json()["output"] == "Invalid command"
+    server.cut_output(0.5, times=1)
+    cut = run_script(session, server, CLI_TEXT).json()["output"]
+    assert cut.endswith("<sip:100") and len(cut) < len(run_script(session, server, CLI_TEXT).json()["output"])
+
+
+def test_cursor_collection_pages_caps_and_answers_204_when_empty(session: requests.Session) -> None:
+    with DeviceServer(*AUTH, max_page_size=4, paging="cursor") as srv:
+        url = f"{srv.url}{PATH}"
+        assert session.get(url, params={"limit": 10}, timeout=10).status_code == 204
+        srv.register_numbers(range(1000, 1010))
+        first = session.get(url, params={"limit": 10}, timeout=10).json()
+        assert len(first["items"]) == 4  # the server's cap
+        assert first["cursor"] == {"start": "0", "before": "-1", "after": "3", "end": "3"}
+        last = session.get(url, params={"limit": 10, "after": "7"}, timeout=10).json()
+        assert [i["addressOfRecord"] for i in last["items"]] == ["1008@10.8.5.71", "1009@10.8.5.71"]
+        assert last["cursor"]["after"] == "-1"
+        srv.cursor_loop(1)
+        session.get(url, params={"limit": 4}, timeout=10)
+        assert (
+            session.get(url, params={"limit": 4, "after": "3"}, timeout=10).json()["cursor"]["after"] == "3"
+        )
+
+
+def test_control_listing_and_new_faults_over_http(server: DeviceServer, session: requests.Session) -> None:
+    answer = control(server, "PUT", "listing", {"style": "4000", "line_break": "crlf", "total_line": True})
+    assert answer.json()["cli_listing"] == {
+        "style": "4000",
+        "line_break": "crlf",
+        "total_line": True,
+        "aor_label": None,
+    }
+    assert control(server, "PUT", "listing", {"style": "9.9"}).status_code == 400
+    assert control(server, "POST", "faults", {"busy": {"times": 1}}).ok
+    assert run_script(session, server, CLI_TEXT).status_code == 409
+    assert control(server, "POST", "faults", {"cursor_loop": {"k": 0}}).status_code == 400
+    assert control(server, "PUT", "listing", {"paging": "cursor"}).json()["paging"] == "cursor"
+    assert get_page(session, server, 0).status_code == 204  # empty, and cursor-paged now
+
+
+def test_cli_flag_api_cursor(tmp_path: Path) -> None:
+    env = {**os.environ, "DEVICE_PASSWORD": "secret", "PYTHONPATH": str(REPO_ROOT)}
+    cmd = [sys.executable, "-m", "include.number_inventory.device_server", "--port", "0", "--api", "cursor"]
+    cmd += ["--numbers", "1000-1004", "--cli-style", "4000", "--cli-total-line"]
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().rsplit(" ", 1)[1]
+        with requests.Session() as s:
+            s.auth = AUTH
+            page = s.get(f"{url}{PATH}", params={"limit": 100}, timeout=10).json()
+            assert len(page["items"]) == 5 and page["cursor"]["after"] == "-1"
+            output = run_script(s, url, CLI_TEXT).json()["output"]
+            assert "Total Users: 5" in output and "IPG:1" in output
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

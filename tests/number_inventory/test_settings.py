@@ -289,8 +289,49 @@ def test_contract_overrides_and_ignores_unknown_keys() -> None:
 def test_contract_extra_keys_are_the_fields() -> None:
     keys = Contract.extra_keys()
     assert keys[:4] == ("path", "page_size", "items_field", "total_field")
-    assert len(keys) == 14
+    assert len(keys) == 20
     assert "timeout_seconds" in keys and "max_page_bytes" in keys
+    for key in ("api", "cli_command", "cursor_field", "after_param", "deadline_seconds", "max_output_bytes"):
+        assert key in keys
+
+
+def test_contract_api_defaults_per_kind() -> None:
+    cli = Contract.from_extras({"api": "mediant-cli"}, "sbc1")
+    assert (cli.api, cli.path, cli.cli_command) == (
+        "mediant-cli",
+        "/api/v1/files/cliScript/incremental",
+        "show voip register db sbc list",
+    )
+    assert cli.max_output_bytes == 256 * 1024 * 1024 and cli.deadline_seconds == 300
+    cur = Contract.from_extras({"api": "cursor", "path": "/api/v1/users", "page_size": "200"}, "sbc2")
+    assert (cur.api, cur.path, cur.items_field, cur.cursor_field, cur.limit_param, cur.after_param) == (
+        "cursor",
+        "/api/v1/users",
+        "items",
+        "cursor",
+        "limit",
+        "after",
+    )
+    assert (cur.page_size, cur.aor_field, cur.contact_field) == (200, "addressOfRecord", "contact")
+    assert Contract.from_extras({"api": "json"}, "arm") == Contract()
+    assert Contract.for_api("mediant-cli", path="/x") == Contract.from_extras(
+        {"api": "mediant-cli", "path": "/x"}, "sbc1"
+    )
+
+
+@pytest.mark.parametrize("raw", ["soap", "JSON", "", 1, None])
+def test_contract_unknown_api_names_connection_extra_and_allowed(raw: Any) -> None:
+    with pytest.raises(SettingError) as info:
+        Contract.from_extras({"api": raw}, "sbc-west")
+    message = str(info.value)
+    assert "'sbc-west'" in message and "'api'" in message
+    if isinstance(raw, str) and raw:
+        assert "json, mediant-cli, cursor" in message and repr(raw) in message
+
+
+def test_contract_deadline_must_be_above_zero() -> None:
+    with pytest.raises(SettingError, match="deadline_seconds and max_output_bytes must be above 0"):
+        Contract.from_extras({"deadline_seconds": 0}, "sbc1")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,72 @@
+"""A Mediant SBC's registered users through its REST API's CLI script (``api`` = ``mediant-cli``).
+
+The SBC has no JSON list of registered users; its CLI has ``show voip register db sbc list``, and
+the REST API runs CLI text uploaded as a file::
+
+    PUT {base}/api/v1/files/cliScript/incremental      multipart/form-data, part "file" (cli.txt)
+    200 {"description": "Incremental CLI Script file was loaded.", "output": "<the CLI's text>"}
+    400 the script is wrong (a failed read, not retried)      409 the device is busy (retried)
+
+The whole listing comes in one answer, bounded by ``max_output_bytes``; :mod:`cli_listing` parses
+it and says whether it is a complete listing. The read's total is the bindings it held.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from include.number_inventory.device_apis import cli_listing
+from include.number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+
+#: The name of the uploaded script, as in AudioCodes' example.
+SCRIPT_NAME = "cli.txt"
+
+
+def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) -> ReadResult:
+    """Run the command once and hand its bindings to ``on_page`` in batches."""
+    listing = run(transport, on_page)
+    return ReadResult(total=listing.bindings, items=listing.bindings, pages=1, restarts=0)
+
+
+def run(
+    transport: Transport,
+    on_bindings: Callable[[Sequence[Binding]], None],
+    *,
+    count_registered: bool = False,
+) -> cli_listing.Listing:
+    """Run ``cli_command`` and parse its output; anything but a complete listing is a failed read."""
+    contract = transport.contract
+    where = f"{transport.where} running {contract.cli_command!r}"
+    script = (contract.cli_command.rstrip("\n") + "\n").encode()
+    answer = transport.request(
+        "PUT",
+        where=where,
+        files={"file": (SCRIPT_NAME, script, "text/plain")},
+        max_bytes=contract.max_output_bytes,
+        bound="max_output_bytes",
+        refusals={400: "the device refused the CLI script; check the 'cli_command' extra"},
+    )
+    output = _output(answer.body, where)
+    try:
+        return cli_listing.parse(output, contract.cli_command, on_bindings, count_registered=count_registered)
+    except DeviceReadError as exc:
+        raise DeviceReadError(f"{where}: {exc}") from None
+
+
+def _output(body: bytes | bytearray, where: str) -> str:
+    """The ``output`` text of the answer. The body is released as soon as it is decoded, so that a
+    listing of a million bindings is held as text once, not three times."""
+    size = len(body)
+    text = body.decode("utf-8", "replace")  # a byte that is not UTF-8 cannot stop the read
+    if isinstance(body, bytearray):
+        body.clear()
+    try:
+        data = json.loads(text, strict=False)  # a raw control character inside the output is text
+    except json.JSONDecodeError:
+        raise DeviceReadError(f"{where}: the answer is not the CLI script's JSON ({size:,} bytes)") from None
+    del text
+    output = data.get("output") if isinstance(data, dict) else None
+    if not isinstance(output, str):
+        raise DeviceReadError(f"{where}: the answer has no 'output' text: not the CLI script's answer")
+    return output
