@@ -1,6 +1,7 @@
 # The project's Airflow image: the official image at the Airflow version pinned in requirements.txt
 # (tests/deploy/test_compose.py checks that they match), Python 3.11 like constraints.txt, plus the
-# pinned requirements. docker-compose.yaml builds it for every Airflow service.
+# pinned requirements and the project installed as a package. docker-compose.yaml builds it for every
+# Airflow service.
 FROM apache/airflow:3.3.2-python3.11
 
 # As the image's airflow user, with the project's constraints: every version the tests ran with.
@@ -9,11 +10,16 @@ RUN pip install --no-cache-dir -r /opt/airflow/project/requirements.txt -c /opt/
 
 # The project itself, so that the image also runs without docker-compose.yaml's bind mounts (which
 # replace these folders with the working tree's).
+COPY --chown=airflow:0 pyproject.toml /opt/airflow/project/
 COPY --chown=airflow:0 dags /opt/airflow/project/dags
 COPY --chown=airflow:0 include /opt/airflow/project/include
 COPY --chown=airflow:0 plugins /opt/airflow/project/plugins
+# Installed as a package (its dependencies are the requirements above): that registers its Airflow
+# provider, the `audiocodes` connection type of the UI's connection form.
+RUN pip install --no-cache-dir --no-deps /opt/airflow/project
 
-# The repository root on PYTHONPATH, as in the tests, so that `include` imports.
+# The repository root on PYTHONPATH, as in the tests, so that `include` imports from the project
+# folder (and from the bind mounts, which then win over the installed copy).
 ENV PYTHONPATH=/opt/airflow/project \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/project/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=/opt/airflow/project/plugins

@@ -1,5 +1,7 @@
 # The README's commands. Each target sets up what it needs: a venv in .venv with the pinned
-# requirements, created when missing or when requirements.txt / constraints.txt change.
+# requirements and the project installed editable (which registers its Airflow provider, the
+# `audiocodes` connection type), created when missing or when requirements.txt / constraints.txt /
+# pyproject.toml change.
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,13 +9,14 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: venv chromium demo test lint format lock clean bench bench-small
 
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-venv: $(VENV)/.installed  ## only create .venv with the pinned requirements
+venv: $(VENV)/.installed  ## only create .venv with the pinned requirements and the project (editable)
 
 demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
 	$(PY) scripts/demo.py

@@ -27,6 +27,7 @@ import requests
 
 from bench import peer
 from include.number_inventory import pipeline, store, transitions
+from include.number_inventory.device_client import read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import RunInfo
 
@@ -103,8 +104,9 @@ def read(
     ready()
     with phases({"stage": stage}) as seconds:
         start = time.perf_counter()
+        read_device = functools.partial(read_registered_users, session, url, Contract())
         summary = pipeline.read_connection(
-            conn, session, url, Contract(), connection_id, _run_info(run), guard=MassRemovalGuard()
+            conn, read_device, connection_id, _run_info(run), guard=MassRemovalGuard()
         )
         wall = time.perf_counter() - start
     conn.close()

@@ -323,14 +323,14 @@ class LocalStack:
         for conn_id, device in self.devices.items():
             env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
                 {
-                    "conn_type": "http",
+                    "conn_type": "audiocodes",  # the project's connection type, as in .env.example
                     "host": "127.0.0.1",
                     "port": self.device_ports[conn_id],
                     "schema": "http",
                     "login": "admin",
                     "password": device.password,
                     # small pages so that every read takes several; quick retries
-                    "extra": {"page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 10},
+                    "extra": {"api": "json", "page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 10},
                 }
             )
         env.update(self.variables)

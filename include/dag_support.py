@@ -18,7 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from include import alerts
 from include.number_inventory import settings
-from include.number_inventory.settings import Contract, SettingError
+from include.number_inventory.settings import SettingError
 
 if TYPE_CHECKING:
     from include.number_inventory.store import RunInfo
@@ -88,18 +88,14 @@ def inventory_db(*, migrate: bool = False):
     return conn
 
 
-def device_session(connection_id: str):
-    """A requests session for one AudioCodes connection (Basic auth and TLS from the Airflow
-    connection), its base URL, and the contract read from its extras."""
-    from airflow.providers.http.hooks.http import HttpHook
+def device_hook(connection_id: str):
+    """The hook of one AudioCodes connection, whatever its type (``audiocodes``, or ``http`` with the
+    same extras); its contract is checked here, so a bad extra fails before a read is begun."""
+    from include.audiocodes_provider.hooks.audiocodes import AudioCodesHook
 
-    hook = HttpHook(method="GET", http_conn_id=connection_id)
-    connection = hook.get_connection(connection_id)
-    contract = Contract.from_extras(connection.extra_dejson, connection_id)
-    session = hook.get_conn()
-    for key in Contract.extra_keys():  # the hook sends unknown extras as headers; ours are not headers
-        session.headers.pop(key, None)
-    return session, hook.base_url, contract
+    hook = AudioCodesHook(audiocodes_conn_id=connection_id)
+    hook.contract()
+    return hook
 
 
 def prepare(kind: str) -> dict[str, Any]:
@@ -135,13 +131,11 @@ def read_connection(connection_id: str, prepared: dict[str, Any]) -> dict[str, A
     context["connection_label"] = connection_id  # shown as the mapped task's name in the UI
     allow = settings.flag("allow_mass_removal", context["params"].get("allow_mass_removal"))
     try:
-        session, base_url, contract = device_session(connection_id)
+        hook = device_hook(connection_id)
         with inventory_db() as conn:
             summary = pipeline.read_connection(
                 conn,
-                session,
-                base_url,
-                contract,
+                hook.read,
                 connection_id,
                 run_info(context, prepared["run_day"]),
                 guard=settings.MassRemovalGuard(**prepared["guard"]),

@@ -33,7 +33,13 @@ os.environ.update(
 from include.number_inventory import local_db, store  # noqa: E402
 from include.number_inventory.device_server import DeviceServer  # noqa: E402
 
-DEVICES = {"audiocodes_sbc1": "demo-pass-1", "audiocodes_sbc2": "demo-pass-2"}
+#: The demo's devices: connection id -> (password, connection type, extras). A plain ``http``
+#: connection and the project's ``audiocodes`` type read the same; the ``api`` extra names the device
+#: API (README, "Device APIs").
+DEVICES = {
+    "audiocodes_sbc1": ("demo-pass-1", "http", {}),
+    "audiocodes_sbc2": ("demo-pass-2", "audiocodes", {"api": "json"}),
+}
 
 
 def inventory_database() -> str:
@@ -54,20 +60,22 @@ def inventory_database() -> str:
 
 def start_devices() -> dict[str, DeviceServer]:
     servers = {}
-    for conn_id, password in DEVICES.items():
+    for conn_id, (password, conn_type, extra) in DEVICES.items():
         server = DeviceServer("admin", password, max_page_size=200).start()
         os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
             {
-                "conn_type": "http",
+                "conn_type": conn_type,
                 "host": "127.0.0.1",
                 "port": server.port,
                 "schema": "http",
                 "login": "admin",
                 "password": password,
+                "extra": extra,
             }
         )
         servers[conn_id] = server
-        print(f"Device {conn_id} serving the registered-users API on {server.url}")
+        api = extra.get("api", "json")
+        print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}")
     os.environ["AIRFLOW_VAR_AUDIOCODES_CONNECTIONS"] = json.dumps(list(DEVICES))
     os.environ.setdefault("AIRFLOW_VAR_AUDIOCODES_COOLING_DURATION", "2")
     return servers

@@ -74,11 +74,12 @@ def airflow_home():
 PASSWORDS = {"audiocodes_a": "s3cret-A-pass", "audiocodes_b": "s3cret-B-pass"}
 
 
-def http_connection(device: DeviceServer, password: str, **extra) -> str:
-    """An Airflow HTTP connection (JSON) for a device server."""
+def http_connection(device: DeviceServer, password: str, *, conn_type: str = "http", **extra) -> str:
+    """An Airflow connection (JSON) for a device server: type ``http``, or the project's
+    ``audiocodes``, which reads the same."""
     return json.dumps(
         {
-            "conn_type": "http",
+            "conn_type": conn_type,
             "host": "127.0.0.1",
             "port": device.port,
             "schema": "http",

@@ -9,15 +9,14 @@ demo call them directly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import psycopg
-import requests
 
 from include.number_inventory import store, transitions
-from include.number_inventory.device_client import DeviceReadError, read_registered_users
-from include.number_inventory.settings import Contract, MassRemovalGuard, SettingError
+from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
+from include.number_inventory.settings import MassRemovalGuard, SettingError
 from include.number_inventory.store import RunInfo
 
 log = logging.getLogger(__name__)
@@ -26,11 +25,20 @@ log = logging.getLogger(__name__)
 STAGE_BATCH = 20_000
 
 
+class DeviceReader(Protocol):
+    """Reads one device's registered users, handing each page to ``on_page`` and calling
+    ``on_restart`` when the read starts over; raises ``DeviceReadError`` when it cannot complete.
+    In the DAGs, ``AudioCodesHook.read``; elsewhere, ``functools.partial(read_registered_users,
+    session, base_url, contract)``."""
+
+    def __call__(
+        self, *, on_page: Callable[[Sequence[Binding]], None], on_restart: Callable[[], None]
+    ) -> ReadResult: ...
+
+
 def read_connection(
     conn: psycopg.Connection,
-    session: requests.Session,
-    base_url: str,
-    contract: Contract,
+    read_device: DeviceReader,
     connection_id: str,
     run: RunInfo,
     *,
@@ -59,7 +67,7 @@ def read_connection(
         store.reset_read(conn, read)
 
     try:
-        result = read_registered_users(session, base_url, contract, on_page=stage, on_restart=restart)
+        result = read_device(on_page=stage, on_restart=restart)
         flush()
     except DeviceReadError as exc:
         store.fail_read(conn, read.read_id, str(exc))

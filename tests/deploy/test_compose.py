@@ -11,7 +11,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import psycopg
@@ -19,6 +21,7 @@ import pytest
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
+from include.audiocodes_provider import CONN_FIELDS, CONN_TYPE
 from include.number_inventory import local_db, settings, store
 from include.number_inventory.device_server import parse_numbers
 from include.number_inventory.settings import Contract
@@ -92,6 +95,49 @@ def test_the_image_is_the_pinned_airflow_with_the_pinned_requirements():
         assert SERVICES[service]["build"] == ".", service
         assert SERVICES[service]["image"] == SERVICES["airflow-apiserver"]["image"], service
         assert "_PIP_ADDITIONAL_REQUIREMENTS" not in environment(service), service
+
+
+def test_the_image_installs_the_project_as_a_provider(tmp_path):
+    """The Dockerfile installs the project from what it copied (so that Airflow in the image knows the
+    ``audiocodes`` connection type), and what it copied builds a package holding the provider, its
+    entry point and the SQL files."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    steps = re.findall(r"^(COPY|RUN)\s+(.+)$", dockerfile, re.MULTILINE)
+    install = [i for i, (op, args) in enumerate(steps) if op == "RUN" and "--no-deps" in args]
+    assert len(install) == 1, "the Dockerfile installs the project once, with pip install --no-deps"
+    assert re.fullmatch(rf"pip install (--no-cache-dir )?--no-deps {PROJECT}/?", steps[install[0]][1])
+    # the project folder as it stands in the image when that RUN runs
+    image_project = tmp_path / "project"
+    for op, args in steps[: install[0]]:
+        if op == "COPY":
+            *sources, target = [a for a in args.split() if not a.startswith("--")]
+            assert target.startswith(PROJECT), target
+            for source in sources:
+                into = image_project / target[len(PROJECT) :].strip("/")
+                if (ROOT / source).is_dir():
+                    shutil.copytree(ROOT / source, into, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    into.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(ROOT / source, into)
+    wheels = tmp_path / "wheels"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(image_project), "-w", str(wheels)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (wheel,) = wheels.glob("number_inventory_audiocodes-*.whl")
+    with zipfile.ZipFile(wheel) as built:
+        names = set(built.namelist())
+        entry_points = next(
+            built.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt")
+        )
+    assert "[apache_airflow_provider]" in entry_points
+    assert "provider_info = include.audiocodes_provider:get_provider_info" in entry_points
+    assert "include/audiocodes_provider/hooks/audiocodes.py" in names
+    sql = {p.relative_to(ROOT).as_posix() for p in (ROOT / "include" / "sql").rglob("*.sql")}
+    assert sql and sql <= names  # the store loads these at run time
 
 
 def test_the_build_context_leaves_secrets_and_local_state_out():
@@ -193,11 +239,11 @@ def test_the_variables_set_are_the_ones_the_dags_read():
         assert f"AIRFLOW_CONN_{conn_id.upper()}" in assigned, conn_id
     examples = {k: v for k, v in documented.items() if k.startswith("AIRFLOW_CONN_")}
     assert len(examples) >= 2
+    types = {name: json.loads(value)["conn_type"] for name, value in examples.items()}
+    assert set(types.values()) == {CONN_TYPE, "http"}, types  # both types read the same
     for name, value in examples.items():
-        conn = json.loads(value)
-        assert conn["conn_type"] == "http", name
-        extras = conn.get("extra", {})
-        unknown = set(extras) - set(Contract.extra_keys()) - HTTP_PROVIDER_EXTRAS
+        extras = json.loads(value).get("extra", {})
+        unknown = set(extras) - set(Contract.extra_keys()) - set(CONN_FIELDS) - HTTP_PROVIDER_EXTRAS
         assert not unknown, f"{name}: extras nobody reads: {unknown}"
         Contract.from_extras({k: v for k, v in extras.items() if k not in HTTP_PROVIDER_EXTRAS}, name)
 

@@ -8,11 +8,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from functools import partial
 
 import psycopg
 import requests
 
 from include.number_inventory import pipeline, store, transitions
+from include.number_inventory.device_client import read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import RunInfo
 from tests.conftest import PASSWORDS, ROOT
@@ -26,9 +28,7 @@ def read_all(db, devices, run: RunInfo) -> None:
         session.auth = ("admin", PASSWORDS[connection_id])
         pipeline.read_connection(
             db,
-            session,
-            device.url,
-            Contract(page_size=30, backoff_seconds=0.05),
+            partial(read_registered_users, session, device.url, Contract(page_size=30, backoff_seconds=0.05)),
             connection_id,
             run,
             guard=MassRemovalGuard(),

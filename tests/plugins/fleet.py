@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from functools import partial
 
 import requests
 
 from include.number_inventory import pipeline
-from include.number_inventory.device_client import DeviceReadError
+from include.number_inventory.device_client import DeviceReadError, read_registered_users
 from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import ReadRejected, RunInfo
@@ -41,9 +42,8 @@ class Fleet:
             session.auth = (device.username, self.passwords[connection_id])
             contract = Contract(page_size=200, retries=1, backoff_seconds=0.01, timeout_seconds=5)
             try:
-                pipeline.read_connection(
-                    self.conn, session, device.url, contract, connection_id, run, guard=MassRemovalGuard()
-                )
+                read = partial(read_registered_users, session, device.url, contract)
+                pipeline.read_connection(self.conn, read, connection_id, run, guard=MassRemovalGuard())
             except (DeviceReadError, ReadRejected) as exc:
                 self.failures[connection_id] = str(exc)
         pipeline.sync(self.conn, run, list(self.devices), self.cooling_days)

@@ -1,0 +1,92 @@
+"""The project's Airflow provider: the ``audiocodes`` connection type and its hook.
+
+Airflow finds it through the ``apache_airflow_provider`` entry point in ``pyproject.toml``, which
+names :func:`get_provider_info`; installing the project (``pip install --no-deps .``) is what
+registers it. The connection form is declared here (``conn-fields`` and ``ui-field-behaviour``, the
+Airflow 3.2+ way), so the API server builds it without importing the hook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The distribution name in ``pyproject.toml``; Airflow refuses a provider whose ``package-name``
+#: differs from the name of the distribution that declares the entry point.
+PACKAGE_NAME = "number-inventory-audiocodes"
+CONN_TYPE = "audiocodes"
+HOOK_CLASS = "include.audiocodes_provider.hooks.audiocodes.AudioCodesHook"
+
+#: The device APIs a connection may name in its ``api`` extra (README, "Device APIs").
+API_KINDS = ("json", "mediant-cli", "cursor")
+
+#: Extra fields of the connection form, saved in the connection's extras under these names. Only
+#: what most devices need; every other extra (README, "Device APIs") goes in the Extra JSON field.
+CONN_FIELDS: dict[str, dict[str, Any]] = {
+    "api": {
+        "label": "Device API",
+        "description": "json: the paged JSON list (default); mediant-cli: a Mediant SBC's "
+        "'show voip register db sbc list' through its REST CLI script; cursor: a cursor-paged "
+        "REST collection",
+        "schema": {"type": ["string", "null"], "enum": list(API_KINDS), "default": "json"},
+    },
+    "path": {
+        "label": "API path",
+        "description": "Leave empty for the API's default path",
+        "schema": {"type": ["string", "null"]},
+    },
+    "page_size": {
+        "label": "Page size",
+        "description": "Registered users asked for per request (json and cursor APIs); default 1000",
+        "schema": {"type": ["integer", "null"], "minimum": 1},
+    },
+    "verify": {
+        "label": "Verify TLS certificates",
+        "description": "Turn off only for a device with a self-signed certificate on a trusted network",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+}
+
+#: The standard fields: relabelled for a device, the unused ones hidden.
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": [],
+    "relabeling": {
+        "host": "Device host (SBC or ARM)",
+        "schema": "Scheme (http or https)",
+        "login": "Login (HTTP Basic)",
+        "password": "Password (HTTP Basic)",
+    },
+    "placeholders": {
+        "host": "sbc1.example.net",
+        "schema": "https",
+        "port": "443",
+        "login": "the device's REST API user",
+        "password": "its password",
+    },
+}
+
+
+def get_provider_info() -> dict[str, Any]:
+    """What Airflow's ProvidersManager reads (validated against its ``provider_info.schema.json``)."""
+    return {
+        "package-name": PACKAGE_NAME,
+        "name": "AudioCodes number inventory",
+        "description": "Reads the registered users of AudioCodes devices (Mediant SBCs, AudioCodes "
+        "Routing Manager) for the number inventory DAGs.",
+        "integrations": [
+            {
+                "integration-name": "AudioCodes",
+                "external-doc-url": "https://www.audiocodes.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "AudioCodes", "python-modules": [HOOK_CLASS.rsplit(".", 1)[0]]}],
+        "connection-types": [
+            {
+                "connection-type": CONN_TYPE,
+                "hook-class-name": HOOK_CLASS,
+                "hook-name": "AudioCodes",
+                "conn-fields": CONN_FIELDS,
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
+            }
+        ],
+    }

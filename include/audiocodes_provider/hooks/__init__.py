@@ -1,0 +1,1 @@
+"""The hooks of the project's Airflow provider."""
