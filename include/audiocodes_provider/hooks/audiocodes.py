@@ -98,30 +98,6 @@ class AudioCodesHook(HttpHook):
         return message.replace(password, "***") if password else message
 
 
-class _FirstPage(Exception):
-    def __init__(self, page: Sequence[Binding]) -> None:
-        super().__init__("first page")
-        self.page = page
-
-
 def _probe(session: requests.Session, base_url: str, contract: Contract) -> str:
-    """One line on what the device lists, from its first page only.
-
-    Uses ``device_client.probe`` where the device client has it; until then it reads the first page
-    of the ``json`` API through the full read, stopping it there.
-    """
-    probe = getattr(device_client, "probe", None)
-    if probe is not None:
-        return probe(session, base_url, contract).describe()
-
-    def stop(page: Sequence[Binding]) -> None:
-        raise _FirstPage(page)
-
-    try:
-        device_client.read_registered_users(
-            session, base_url, contract, on_page=stop, on_restart=lambda: None
-        )
-    except _FirstPage as first:
-        users = len({aor for aor, _ in first.page})
-        return f"json: {users:,} registered users ({len(first.page):,} bindings) on the first page"
-    return "json: 0 registered users: the device lists none"
+    """One line on what the device lists, from its first page (or one run of the CLI command)."""
+    return device_client.probe(session, base_url, contract).describe()
