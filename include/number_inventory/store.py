@@ -43,6 +43,7 @@ PROJECT_TABLES = (
     "audiocodes_connection",
     "inventory_run",
     "audit_finding",
+    "audit_connection_finding",
 )
 
 # pg_advisory_xact_lock keys: every inventory write holds the first, migrations the second.
@@ -615,12 +616,40 @@ def kept_connections(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT connection_id FROM audiocodes_connection")}
 
 
-def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str]) -> pd.Series:
-    """Numbers registered (an active binding) in the kept read of any of ``connection_ids``."""
-    frame = _fetch_columns(
-        conn, sql("registered_numbers"), ["number"], {"connection_ids": list(connection_ids)}
-    )
+def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str] | None = None) -> pd.Series:
+    """Numbers registered (an active binding) in the kept read of any of ``connection_ids``; by
+    default, of every kept read, configured or not (a connection dropped from the Variable keeps
+    registering its numbers until it is purged)."""
+    ids = None if connection_ids is None else list(connection_ids)
+    frame = _fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
     return pd.Series(frame["number"].unique(), name="number", dtype="string")
+
+
+def unconfigured_connections(conn: psycopg.Connection, connection_ids: Iterable[str]) -> dict[str, int]:
+    """Connections with a kept read that are not among ``connection_ids``, with how many numbers
+    each kept read still registers."""
+    rows = conn.execute(sql("unconfigured_connections"), {"configured": list(connection_ids)})
+    return dict(rows.fetchall())
+
+
+def record_connection_findings(
+    conn: psycopg.Connection, check: str, findings: Sequence[tuple[str, int, str]], run: RunInfo
+) -> None:
+    """Inside the caller's transaction: store audit findings about whole connections
+    (``(connection_id, numbers, message)``), which ``audit_finding`` cannot hold: it is by number."""
+    for connection_id, numbers, message in findings:
+        conn.execute(
+            "INSERT INTO audit_connection_finding "
+            '(dag_id, run_id, run_day, connection_id, "check", numbers, message) '
+            "VALUES (%(dag_id)s, %(run_id)s, %(run_day)s, %(connection_id)s, %(check)s, %(numbers)s, %(message)s)",
+            {
+                **run.params(),
+                "connection_id": connection_id,
+                "check": check,
+                "numbers": numbers,
+                "message": message,
+            },
+        )
 
 
 def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
