@@ -16,14 +16,8 @@ UTC = dt.UTC
 
 
 def test_today_is_the_wall_clock_in_the_time_zone_unless_the_variable_is_set(caplog) -> None:
-    for zone in ("UTC", "Pacific/Kiritimati", "Pacific/Niue"):
-        assert (
-            clock.today(zone, {})
-            == dt.datetime.now(dt.UTC)
-            .astimezone(dt.UTC)
-            .astimezone(__import__("zoneinfo").ZoneInfo(zone))
-            .date()
-        )
+    for zone in ("UTC", "Pacific/Kiritimati", "Pacific/Niue"):  # UTC+14 and UTC-11
+        assert clock.today(zone, {}) == dt.datetime.now(ZoneInfo(zone)).date()
     assert clock.today("UTC", {clock.TODAY_ENV: ""}) == dt.datetime.now(dt.UTC).date()
     assert not caplog.records
 
