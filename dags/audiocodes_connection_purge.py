@@ -3,8 +3,13 @@
 
 Decommissions one AudioCodes connection — the counterpart of removing a device integration. It drops
 the connection's kept read and, in the same transaction, sends to **Cooling** the numbers that no
-other configured connection registers, by the normal rules (same `audiocodes_cooling_duration`, same
-history). Numbers another connection still registers stay Used.
+other kept read registers, by the normal rules (same `audiocodes_cooling_duration`, same history).
+Numbers another connection still registers stay Used. While a configured connection has never been
+read completely, the purge cools nothing and says so (the numbers may be that connection's); the
+next sync after its first complete read cools them.
+
+This is the one way to decommission a device: dropping its id from `audiocodes_connections` alone
+does not cool its numbers (its kept read keeps registering them, and the daily audit reports it).
 
 Manual only. Type the connection id, and type it again to confirm. Afterwards remove the id from the
 Variable `audiocodes_connections`, or the next sync reads the device again.

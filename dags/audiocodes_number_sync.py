@@ -14,7 +14,10 @@ fails, is cut short or does not add up is kept out, and that connection's number
 `reconcile` then applies the whole transition table in one transaction. The run fails at
 `check_reads` when any connection was not read, naming it and why.
 
-The devices are read as they are now, so a run for a day earlier than the latest sync changes nothing.
+The devices are read as they are now, so only a manual run or the latest scheduled interval reads
+them: a backfill, a catchup run for a past interval, a run after a gap, or a run for a day earlier
+than the latest sync reads nothing and changes nothing, and says so. A run for a day after today
+fails at `prepare` before any write.
 Trigger with **allow_mass_removal** to accept a read that drops more than the guard allows
 (Variable `audiocodes_mass_removal_guard`).
 """
@@ -50,8 +53,8 @@ def audiocodes_number_sync():
 
     @task
     def connections_to_read(prepared: dict) -> list[str]:
-        """The connections to read: all configured ones, none for a backfill."""
-        return [] if prepared["backfill"] else prepared["connections"]
+        """The connections to read: all configured ones; none for a run that is not for now."""
+        return prepared["connections"] if support.reads_devices(prepared) else []
 
     # The client retries transient errors itself; a failed read keeps the previous one until the next run.
     @task(retries=0, map_index_template="{{ connection_label }}")

@@ -9,11 +9,14 @@ Runs once a day, for its run day R:
 2. **audit**: AudioCodes numbers are checked against the kept device reads. Registered numbers that
    are not Used / Device / AudioCodes are repaired, AudioCodes Used numbers no device reports are sent
    to Cooling, and conflicts (another vendor, Used-Utility, Reserved) are only reported. Findings go to
-   the table `audit_finding`; the summary is in the task log.
+   the table `audit_finding`; the summary is in the task log. A kept read of a connection that is no
+   longer configured still registers its numbers and is reported (`audit_connection_finding`): purge
+   it or configure it again.
 
 Both happen in one transaction. A run for a day earlier than the latest daily run (a backfill)
 releases what was due by then but never recounts Tags into the past or repairs: its audit only
-reports. Trigger with **dry_run** to see what would change without writing anything.
+reports. A run for a day after today fails before any write. Trigger with **dry_run** to see what
+would change without writing anything.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from airflow.sdk import Variable, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from include import alerts
-from include.number_inventory import settings
+from include.number_inventory import clock, settings
 from include.number_inventory.settings import SettingError
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def read_settings() -> dict[str, Any]:
             "cooling_days": settings.cooling_days(Variable.get(settings.COOLING_VARIABLE, default=None)),
             "timezone": settings.timezone(Variable.get(settings.TIMEZONE_VARIABLE, default=None)),
             "guard": vars(settings.mass_removal_guard(Variable.get(settings.GUARD_VARIABLE, default=None))),
+            "absent_reads": settings.absent_reads(Variable.get(settings.ABSENT_READS_VARIABLE, default=None)),
         }
     except SettingError as exc:
         raise AirflowFailException(str(exc)) from None
@@ -63,6 +64,44 @@ def run_day(context: Any, timezone: str) -> dt.date:
     run (a manual run may have no logical date), as a date in ``timezone``. Never the wall clock."""
     moment = context.get("logical_date") or context.get("data_interval_end") or context["dag_run"].run_after
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def decide_run(context: Any, kind: str, day: dt.date, timezone: str) -> tuple[dt.date, str | None]:
+    """Today, and why this run must read and change nothing (``None``: it acts). Fails the task
+    when the run day is after today (``clock``); only the sync is latest-only."""
+    try:
+        now = clock.now(timezone)
+        clock.check_not_future(day, now.date())
+    except (clock.FutureRunDay, SettingError) as exc:
+        raise AirflowFailException(str(exc)) from None
+    if kind != "sync":
+        return now.date(), None
+    dag_run = context["dag_run"]
+    run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
+    window = latest_only_window(context) if run_type == "scheduled" else None
+    return now.date(), clock.sync_skip_reason(run_type, window, now)
+
+
+def latest_only_window(context: Any) -> tuple[dt.datetime, dt.datetime] | None:
+    """``(left, right)``: a scheduled run is the latest while ``left < now <= right``; ``None`` when
+    its timetable schedules nothing after it. Worked out from the DAG's timetable as Airflow's
+    ``LatestOnlyOperator`` does (providers/standard/operators/latest_only.py)."""
+    import pendulum
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import DataInterval, TimeRestriction
+
+    dag_run = context["dag_run"]
+    moment = dag_run.logical_date or dag_run.run_after
+    start = pendulum.instance(dag_run.data_interval_start or moment)
+    end = pendulum.instance(dag_run.data_interval_end or moment)
+    timetable = coerce_to_core_timetable(context["dag"].timetable)
+    current = DataInterval(start=start, end=end)
+    before = TimeRestriction(earliest=None, latest=end - dt.timedelta(microseconds=1), catchup=True)
+    previous = timetable.next_dagrun_info(last_automated_data_interval=current, restriction=before)
+    left = previous.data_interval.end if previous else start
+    after = TimeRestriction(earliest=end, latest=None, catchup=True)
+    following = timetable.next_dagrun_info(last_automated_data_interval=current, restriction=after)
+    return None if following is None else (left, following.data_interval.end)
 
 
 def run_info(context: Any, run_day_iso: str) -> RunInfo:
@@ -105,6 +144,8 @@ def prepare(kind: str) -> dict[str, Any]:
     context = get_current_context()
     values = read_settings()
     day = run_day(context, values["timezone"])
+    today, skip = decide_run(context, kind, day, values["timezone"])
+    values.update(today=today.isoformat(), skip=skip)
     with inventory_db(migrate=True) as conn:
         latest = store.latest_run_day(conn, kind)
     values.update(run_day=day.isoformat(), latest=latest.isoformat() if latest else None)
@@ -117,6 +158,8 @@ def prepare(kind: str) -> dict[str, Any]:
         values["connections"],
         values["cooling_days"],
     )
+    if skip:
+        log.warning("This run reads nothing and changes nothing: %s", skip)
     return values
 
 
@@ -140,6 +183,7 @@ def read_connection(connection_id: str, prepared: dict[str, Any]) -> dict[str, A
                 run_info(context, prepared["run_day"]),
                 guard=settings.MassRemovalGuard(**prepared["guard"]),
                 allow_mass_removal=allow,
+                absent_reads=prepared.get("absent_reads", settings.DEFAULT_ABSENT_READS),
             )
     except (DeviceReadError, ReadRejected, SettingError) as exc:
         raise AirflowFailException(f"connection {connection_id!r}: {exc}") from None
@@ -163,8 +207,16 @@ def log_summary(title: str, summary: dict[str, Any]) -> None:
     )
 
 
+def reads_devices(prepared: dict[str, Any]) -> bool:
+    """Whether this sync run reads the devices: not for a backfill, nor when it is not for now."""
+    return not (prepared["backfill"] or prepared.get("skip"))
+
+
 def skip_backfill(prepared: dict[str, Any], what: str) -> None:
-    """Skip a task of a run older than the latest processed day, saying so."""
+    """Skip a task of a run that does not stand for now, or is older than the latest processed day,
+    saying so."""
+    if prepared.get("skip"):
+        raise AirflowSkipException(f"run day {prepared['run_day']}: {prepared['skip']}")
     if prepared["backfill"]:
         raise AirflowSkipException(
             f"run day {prepared['run_day']} is before the latest {what} ({prepared['latest']}): {what} "

@@ -115,6 +115,8 @@ def main() -> None:
 
     def run(dag_id: str, day: dt.date) -> None:
         logical = dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
+        # A simulation: today moves with the simulated days (no run acts for a day after today).
+        os.environ["NUMBER_INVENTORY_TODAY"] = day.isoformat()
         dag = dags[dag_id]
         state = dag.test(
             logical_date=logical, run_conf={k: dag.params.get_param(k).value for k in dag.params}

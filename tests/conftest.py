@@ -8,6 +8,7 @@ SQLite metadata database in a temporary ``AIRFLOW_HOME``; connections and variab
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -35,6 +37,7 @@ os.environ.update(
 )
 
 from include.number_inventory import local_db, store  # noqa: E402
+from include.number_inventory.clock import TODAY_ENV  # noqa: E402
 from include.number_inventory.device_server import DeviceServer  # noqa: E402
 
 OUTPUT = ROOT / "test-output"
@@ -119,9 +122,37 @@ def dagbag(airflow_home, pg):
     return bag
 
 
+@contextlib.contextmanager
+def _runs_of_type(run_type: str | None):
+    """While inside, the run ``dag.test()`` creates has ``run_type`` (``scheduled``, ``backfill``)
+    instead of ``manual``, as if the scheduler or a backfill had created it; nothing else changes."""
+    if run_type is None:
+        yield
+        return
+    from airflow.models import dagrun
+    from airflow.utils.types import DagRunType
+
+    create = dagrun.get_or_create_dagrun
+
+    def create_of_type(**kwargs):
+        run = create(**kwargs)
+        run.run_type = DagRunType(run_type)
+        kwargs["session"].commit()
+        return run
+
+    with mock.patch.object(dagrun, "get_or_create_dagrun", create_of_type):
+        yield
+
+
 @pytest.fixture
 def run_dag(dagbag):
-    """Run a DAG for a run day with ``dag.test()``; return ``(state, {task_id: [states]})``."""
+    """Run a DAG for a run day with ``dag.test()``; return ``(state, {task_id: [states]})``.
+
+    ``day`` is a date (the run's logical date is 01:00 UTC that day) or an exact logical date.
+    Unless the test sets ``NUMBER_INVENTORY_TODAY`` itself (empty: the wall clock), today is the run
+    day, so day-by-day tests move today with their runs, never with the wall clock. ``run_type``
+    makes the run a ``scheduled`` or ``backfill`` one.
+    """
 
     # dag.test() runs tasks in this process on the parsed DAG, and a run's conf can stay in its
     # params: every run passes every parameter, defaults first.
@@ -130,10 +161,15 @@ def run_dag(dagbag):
         for dag_id, dag in dagbag.dags.items()
     }
 
-    def run(dag_id: str, day: dt.date, **conf):
+    def run(dag_id: str, day: dt.date | dt.datetime, *, run_type: str | None = None, **conf):
         dag = dagbag.get_dag(dag_id)
-        logical = dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
-        dag_run = dag.test(logical_date=logical, run_conf={**defaults[dag_id], **conf})
+        if isinstance(day, dt.datetime):
+            logical = day
+        else:
+            logical = dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
+        today = {} if TODAY_ENV in os.environ else {TODAY_ENV: logical.date().isoformat()}
+        with mock.patch.dict(os.environ, today), _runs_of_type(run_type):
+            dag_run = dag.test(logical_date=logical, run_conf={**defaults[dag_id], **conf})
         states: dict[str, list[str]] = {}
         for ti in dag_run.get_task_instances():
             states.setdefault(ti.task_id, []).append(str(ti.state))

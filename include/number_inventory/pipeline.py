@@ -8,6 +8,7 @@ demo call them directly.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -21,8 +22,14 @@ from include.number_inventory.store import RunInfo
 
 log = logging.getLogger(__name__)
 
-#: Bindings staged per COPY while reading a connection.
+#: The audit's check name for a kept read of a connection that is no longer configured.
+UNCONFIGURED_CONNECTION = "unconfigured_connection"
+
+#: Bindings staged per COPY while reading a connection, and the most AOR and contact text (in
+#: characters) a batch holds before it is staged: whichever comes first. The text bound keeps a
+#: read of long, hostile AORs from holding 20,000 of them.
 STAGE_BATCH = 20_000
+STAGE_BATCH_CHARS = 4_000_000
 
 
 class DeviceReader(Protocol):
@@ -44,26 +51,36 @@ def read_connection(
     *,
     guard: MassRemovalGuard,
     allow_mass_removal: bool = False,
+    absent_reads: int = 1,
 ) -> dict[str, Any]:
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
-    connection then keeps its previous read."""
+    connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
+    (see ``promote_read.sql``)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
-    # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded.
+    # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
+    # STAGE_BATCH bindings and STAGE_BATCH_CHARS of their text.
     batch: list[tuple[str, str]] = []
+    chars = 0
 
     def flush() -> None:
+        nonlocal chars
         if batch:
             store.stage_bindings(conn, read, batch)
             batch.clear()
+        chars = 0
 
     def stage(items: Sequence[tuple[str, str]]) -> None:
+        nonlocal chars
         batch.extend(items)
-        if len(batch) >= STAGE_BATCH:
+        chars += len("".join(itertools.chain.from_iterable(items)))  # about 0.1 ms per 1000 bindings
+        if len(batch) >= STAGE_BATCH or chars >= STAGE_BATCH_CHARS:
             flush()
 
     def restart() -> None:
+        nonlocal chars
         batch.clear()
+        chars = 0
         store.reset_read(conn, read)
 
     try:
@@ -75,7 +92,7 @@ def read_connection(
     except BaseException as exc:
         store.fail_read(conn, read.read_id, f"{type(exc).__name__} during the read")
         raise
-    return store.finish_read(
+    summary = store.finish_read(
         conn,
         read,
         connection_id,
@@ -83,12 +100,36 @@ def read_connection(
         pages=result.pages,
         guard=guard,
         allow_mass_removal=allow_mass_removal,
+        absent_reads=absent_reads,
     )
+    if read.skipped_samples:
+        log.info(
+            "%s: %d AORs that are not numbers were skipped, for example %s",
+            connection_id,
+            read.skipped_aors,
+            read.skipped_samples,
+        )
+    return summary
 
 
 def _unread(conn: psycopg.Connection, connection_ids: Sequence[str]) -> list[str]:
     kept = store.kept_connections(conn)
     return [c for c in connection_ids if c not in kept]
+
+
+def _unconfigured(conn: psycopg.Connection, connection_ids: Sequence[str]) -> list[tuple[str, int, str]]:
+    """``(connection, numbers, message)`` for each kept read of a connection that is no longer
+    configured. Its numbers stay registered until the purge DAG decommissions it: dropping an id
+    from the Variable must not cool a device's numbers."""
+    found = []
+    for connection_id, numbers in store.unconfigured_connections(conn, connection_ids).items():
+        message = (
+            f"connection {connection_id} is no longer configured; its kept read still registers "
+            f"{numbers} numbers: purge it or configure it again"
+        )
+        log.warning("%s", message)
+        found.append((connection_id, numbers, message))
+    return found
 
 
 def sync(
@@ -106,8 +147,9 @@ def sync(
         if latest is not None and run.run_day < latest:
             return {"skipped": f"run day {run.run_day} is before the latest sync ({latest}); nothing changed"}
         unread = _unread(conn, connection_ids)
+        unconfigured = _unconfigured(conn, connection_ids)
         inventory = store.load_inventory(conn)
-        registered = store.registered_numbers(conn, connection_ids)
+        registered = store.registered_numbers(conn)  # every kept read, configured or not
         plan = transitions.plan_sync(inventory, registered, run.run_day, cooling_days, can_cool=not unread)
         written = store.apply_changes(conn, plan.changes, run)
         summary = {
@@ -117,6 +159,7 @@ def sync(
             "written": written,
             **plan.counts(),
             "never_read": unread,
+            "unconfigured_connections": [message for _, _, message in unconfigured],
             "conflicts_sample": plan.conflicts["number"].head(20).tolist(),
         }
         store.record_run(conn, "sync", run, summary)
@@ -146,7 +189,8 @@ def daily(
         inventory = store.load_inventory(conn)
         released = transitions.plan_release(inventory, run.run_day, recount=not backfill)
         unread = _unread(conn, connection_ids)
-        registered = store.registered_numbers(conn, connection_ids)
+        unconfigured = _unconfigured(conn, connection_ids)
+        registered = store.registered_numbers(conn)  # every kept read, configured or not
         repairs, findings = transitions.plan_audit(
             transitions.apply_to_frame(inventory, released),
             registered,
@@ -157,6 +201,9 @@ def daily(
         if backfill:
             repairs = repairs.iloc[:0]
             findings = findings.assign(repaired=False)
+        checks = {str(k): int(v) for k, v in findings["check"].value_counts().sort_index().items()}
+        if unconfigured:
+            checks[UNCONFIGURED_CONNECTION] = len(unconfigured)
         summary = {
             "run_day": run.run_day.isoformat(),
             "backfill": backfill,
@@ -164,9 +211,10 @@ def daily(
             "inventory": len(inventory),
             "released": int((released["reason"] == "released").sum()),
             "tags_recounted": int((released["reason"] == "tag_recount").sum()),
-            "findings": {str(k): int(v) for k, v in findings["check"].value_counts().sort_index().items()},
+            "findings": checks,
             "repaired": len(repairs),
             "never_read": unread,
+            "unconfigured_connections": [message for _, _, message in unconfigured],
         }
         if dry_run:
             summary["written"] = 0
@@ -176,6 +224,7 @@ def daily(
             conn, repairs, run
         )
         store.record_findings(conn, findings, run, dry_run=False)
+        store.record_connection_findings(conn, UNCONFIGURED_CONNECTION, unconfigured, run)
         store.record_run(conn, "daily", run, summary)
     return summary
 
@@ -188,17 +237,33 @@ def purge(
     cooling_days: int,
 ) -> dict[str, Any]:
     """Decommission ``connection_id``: drop its kept read and cool, by the normal rules, the numbers
-    that no other configured connection registers."""
+    that no other kept read registers (configured or not).
+
+    Like the sync, it withholds all cooling while a configured connection has never been read
+    completely (the numbers may be that connection's) and says so; the next sync after that read
+    cools them.
+    """
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
         if connection_id not in store.kept_connections(conn):
             raise SettingError(f"connection {connection_id!r} has no kept read: there is nothing to purge")
+        unread = _unread(conn, [c for c in connection_ids if c != connection_id])
         numbers = store.purge_connection(conn, connection_id)
-        others = [c for c in connection_ids if c != connection_id]
-        elsewhere = store.registered_numbers(conn, others)
+        elsewhere = store.registered_numbers(conn)  # every kept read left
         inventory = store.load_inventory(conn)
         changes = transitions.plan_purge(inventory, numbers, elsewhere, run.run_day, cooling_days)
+        withheld = 0
+        if unread:
+            withheld = len(changes)
+            changes = changes.iloc[:0]
+            log.warning(
+                "%s never been read completely: its numbers are unknown, so the purge of %s cools "
+                "nothing (%d numbers withheld, still Used); the next sync after it is read cools them",
+                _have(unread),
+                connection_id,
+                withheld,
+            )
         written = store.apply_changes(conn, changes, run)
         summary = {
             "run_day": run.run_day.isoformat(),
@@ -206,9 +271,17 @@ def purge(
             "numbers": len(numbers),
             "kept_by_other_connections": int(numbers.isin(elsewhere).sum()),
             "cooled": written,
+            "withheld": withheld,
+            "never_read": unread,
         }
         store.record_run(conn, "purge", run, summary)
     return summary
+
+
+def _have(connection_ids: Sequence[str]) -> str:
+    if len(connection_ids) == 1:
+        return f"configured connection {connection_ids[0]} has"
+    return f"configured connections {', '.join(connection_ids)} have"
 
 
 def check_reads(conn: psycopg.Connection, run_id: str, connection_ids: Sequence[str]) -> list[str]:

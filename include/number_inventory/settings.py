@@ -18,12 +18,15 @@ CONNECTIONS_VARIABLE = "audiocodes_connections"
 COOLING_VARIABLE = "audiocodes_cooling_duration"
 TIMEZONE_VARIABLE = "number_inventory_timezone"
 GUARD_VARIABLE = "audiocodes_mass_removal_guard"
+ABSENT_READS_VARIABLE = "audiocodes_absent_reads"
 INVENTORY_CONN_ID = "number_inventory_db"
 
 DEFAULT_CONNECTIONS = ("audiocodes_default",)
 DEFAULT_COOLING_DAYS = 2
 MAX_COOLING_DAYS = 999
 DEFAULT_TIMEZONE = "UTC"
+DEFAULT_ABSENT_READS = 1
+MAX_ABSENT_READS = 5
 
 _CONN_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 
@@ -41,6 +44,21 @@ def cooling_days(value: Any) -> int:
         raise SettingError(
             f"Variable {COOLING_VARIABLE!r} must be a whole number of days from 0 to {MAX_COOLING_DAYS}, "
             f"got {value!r}"
+        )
+    return int(text)
+
+
+def absent_reads(value: Any) -> int:
+    """Validate ``audiocodes_absent_reads``: how many consecutive complete reads of a connection
+    must lack a number before it stops registering it there, a whole number from 1 to 5 (``None``
+    or empty means the default, 1)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_ABSENT_READS
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]", text) or not 1 <= int(text) <= MAX_ABSENT_READS:
+        raise SettingError(
+            f"Variable {ABSENT_READS_VARIABLE!r} must be a whole number of reads from {DEFAULT_ABSENT_READS} "
+            f"to {MAX_ABSENT_READS}, got {value!r}"
         )
     return int(text)
 

@@ -43,6 +43,7 @@ PROJECT_TABLES = (
     "audiocodes_connection",
     "inventory_run",
     "audit_finding",
+    "audit_connection_finding",
 )
 
 # pg_advisory_xact_lock keys: every inventory write holds the first, migrations the second.
@@ -336,16 +337,26 @@ def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunIn
 # --- device reads -------------------------------------------------------------------------------
 
 
+#: How many AORs that are not numbers a read keeps as samples for its log, and how many characters
+#: of each: a read counts every such AOR but never holds their text (a device can send megabytes).
+SKIPPED_SAMPLES = 5
+SKIPPED_SAMPLE_CHARS = 80
+
+
 @dataclass
 class StagedRead:
     """A read being staged, and the figures of the bindings staged so far: the distinct bindings,
     held as 64-bit hashes of AOR and contact (a read of a million bindings takes megabytes, not its
     text; two bindings sharing a hash is a chance of about one in 10^7 at that size), how many of
-    them are active, and the distinct AORs that are not numbers. Counting here, as the pages stream
-    by, spares the database a DISTINCT over the read's text, which is then never staged."""
+    them are active, the distinct AORs that are not numbers (hashes too, with a few truncated
+    samples), and how many rows this reader staged, which the stage must still hold when the read is
+    kept. Counting here, as the pages stream by, spares the database a DISTINCT over the read's text,
+    which is then never staged."""
 
     read_id: int
-    skipped_aors: set[str] = field(default_factory=set)
+    staged: int = 0
+    skipped_samples: list[str] = field(default_factory=list)
+    _skipped: set[int] = field(default_factory=set, repr=False)
     _seen: set[int] = field(default_factory=set, repr=False)
     _active: set[int] = field(default_factory=set, repr=False)
 
@@ -357,6 +368,11 @@ class StagedRead:
     def active_bindings(self) -> int:
         return len(self._active)
 
+    @property
+    def skipped_aors(self) -> int:
+        """How many distinct AORs that are not numbers the read skipped."""
+        return len(self._skipped)
+
     def count(
         self, aors: Sequence[str], contacts: Sequence[str], numbers: Sequence, active: Sequence[bool]
     ) -> None:
@@ -364,26 +380,48 @@ class StagedRead:
         keys = list(map(hash, zip(aors, contacts, strict=True)))
         self._seen.update(keys)
         self._active.update(itertools.compress(keys, active))
-        self.skipped_aors.update(aor for aor, number in zip(aors, numbers, strict=True) if number is None)
+        for aor, number in zip(aors, numbers, strict=True):
+            if number is not None:
+                continue
+            key = hash(aor)
+            if key not in self._skipped:
+                self._skipped.add(key)
+                if len(self.skipped_samples) < SKIPPED_SAMPLES:
+                    self.skipped_samples.append(_sample(aor))
 
     def clear(self) -> None:
-        self.skipped_aors.clear()
+        self.staged = 0
+        self.skipped_samples.clear()
+        self._skipped.clear()
         self._seen.clear()
         self._active.clear()
 
 
+def _sample(text: str) -> str:
+    if len(text) <= SKIPPED_SAMPLE_CHARS:
+        return text
+    return f"{text[: SKIPPED_SAMPLE_CHARS - 1]}\u2026 ({len(text)} characters)"
+
+
 def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> int:
-    """Start a read of ``connection_id``; earlier reads of it left running by a killed worker are
-    marked failed first. Returns the new read id."""
+    """Start a read of ``connection_id``; earlier reads of it still running (a killed worker, or a
+    read that another deployment or a stray ``airflow dags test`` started) are marked failed first,
+    so that they can never be kept. Returns the new read id."""
     with conn.transaction():
-        for statement in statements("abandon_reads"):
-            conn.execute(statement, {"connection_id": connection_id})
+        abandon_reads(conn, connection_id, "abandoned: a later read of this connection started")
         row = conn.execute(
             "INSERT INTO audiocodes_read (connection_id, dag_id, run_id, run_day) "
             "VALUES (%(connection_id)s, %(dag_id)s, %(run_id)s, %(run_day)s) RETURNING read_id",
             {"connection_id": connection_id, **run.params()},
         ).fetchone()
     return row[0]
+
+
+def abandon_reads(conn: psycopg.Connection, connection_id: str, error: str) -> None:
+    """Inside the caller's transaction: mark the running reads of ``connection_id`` failed with
+    ``error`` and drop what they staged. A read being kept at that moment holds its row: this waits
+    for it, and then leaves it complete."""
+    conn.execute(sql("abandon_reads"), {"connection_id": connection_id, "error": error})
 
 
 def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[tuple[str, str]]) -> int:
@@ -401,23 +439,31 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
     active = nums.contacts_active(contacts)
     read.count(aors, contacts, numbers, active)
     # COPY's text format, written directly: a normalised number needs no escaping.
-    data = "".join(
-        [
-            f"{read.read_id}\t{number}\t{'t' if flag else 'f'}\n"
-            for number, flag in zip(numbers, active, strict=True)
-            if number is not None
-        ]
-    )
-    if data:
+    rows = [
+        f"{read.read_id}\t{number}\t{'t' if flag else 'f'}\n"
+        for number, flag in zip(numbers, active, strict=True)
+        if number is not None
+    ]
+    if rows:
         with conn.cursor().copy("COPY audiocodes_binding_stage (read_id, number, active) FROM STDIN") as copy:
-            copy.write(data)
-    return sum(number is None for number in numbers)
+            copy.write("".join(rows))
+        read.staged += len(rows)
+    return len(numbers) - len(rows)
 
 
 def reset_read(conn: psycopg.Connection, read: StagedRead) -> None:
     """Drop what a read staged so far (the device's total changed; the read starts over)."""
     conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read.read_id,))
     read.clear()
+
+
+class _NotKept(Exception):
+    """Inside :func:`finish_read`: the read is not kept; its transaction rolls back."""
+
+    def __init__(self, problem: str, summary: dict[str, Any]) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.summary = summary
 
 
 def finish_read(
@@ -429,72 +475,129 @@ def finish_read(
     pages: int,
     guard: MassRemovalGuard,
     allow_mass_removal: bool = False,
+    absent_reads: int = 1,
 ) -> dict[str, Any]:
     """Check a staged read and, when it is complete and plausible, make it the connection's kept read.
 
-    Raises :class:`ReadRejected` (after recording the failure) when the distinct bindings do not add
-    up to ``total`` or when the read would drop a suspicious share of the connection's numbers.
+    The read must still be running (a later read, or a purge, marks it failed: then it is never
+    kept), its stage must hold every row this reader staged, its distinct bindings must add up to
+    ``total``, and it must not drop a suspicious share of the connection's numbers. Marking it
+    complete is a compare-and-set on its state in the transaction that keeps it. Otherwise raises
+    :class:`ReadRejected` after recording the failure; any other error is recorded as the read's
+    failure too, then raised. ``absent_reads``: see ``promote_read.sql``.
+
+    Lock order, the same everywhere (``begin_read``, ``purge_connection``): the read's row, then
+    the connection's row, then its registrations.
     """
     read_id = read.read_id
-    with conn.transaction():
-        tune_transaction(conn)
-        conn.execute(sql("collect_read"), {"read_id": read_id, "connection_id": connection_id})
-        cursor = conn.execute(sql("read_figures"))
-        figures = {
-            "bindings": read.bindings,
-            "active_bindings": read.active_bindings,
-            "skipped_aors": len(read.skipped_aors),
-            **dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True)),
-        }
-        summary = {
-            "connection_id": connection_id,
-            "read_id": read_id,
-            "total": total,
-            "pages": pages,
-            **figures,
-        }
-        problem = None
-        if figures["bindings"] != total:
-            problem = (
-                f"read does not add up: {figures['bindings']} distinct bindings received, "
-                f"the device announced total={total}"
-            )
-        elif not allow_mass_removal and guard.trips(figures["kept_numbers"], figures["removed"]):
-            problem = (
-                f"suspicious read: {figures['removed']} of the {figures['kept_numbers']} numbers registered "
-                f"on this connection would go (guard: more than {guard.max_share:.0%} and at least "
-                f"{guard.min_numbers}); trigger with allow_mass_removal to accept it"
-            )
-        if problem is None:
+    try:
+        with conn.transaction():
+            owned = conn.execute(
+                "UPDATE audiocodes_read SET state = 'complete' WHERE read_id = %s AND state = 'running' "
+                "RETURNING read_id",
+                (read_id,),
+            ).fetchone()
+            if owned is None:
+                state, error = conn.execute(
+                    "SELECT state, error FROM audiocodes_read WHERE read_id = %s", (read_id,)
+                ).fetchone()
+                raise _NotKept(f"the read is no longer running ({state}: {error}); it is never kept", {})
+            summary = _check_read(conn, read, connection_id, total, pages, guard, allow_mass_removal)
             for statement in statements("promote_read"):
-                conn.execute(statement, {"connection_id": connection_id, "read_id": read_id})
-    if problem is not None:
-        fail_read(conn, read_id, problem, figures=summary)
-        raise ReadRejected(problem)
-    _finish(conn, read_id, "complete", None, summary)
+                conn.execute(
+                    statement,
+                    {"connection_id": connection_id, "read_id": read_id, "absent_reads": absent_reads},
+                )
+            _record_figures(conn, read_id, summary)
+    except _NotKept as exc:
+        fail_read(conn, read_id, exc.problem, figures=exc.summary)
+        raise ReadRejected(exc.problem) from None
+    except BaseException as exc:
+        first_line = (str(exc).splitlines() or [""])[0]
+        try:
+            fail_read(conn, read_id, f"{type(exc).__name__} while keeping the read: {first_line}")
+        except Exception:  # the connection itself may be gone; the next read of it fails this one
+            log.exception("could not record the failure of read %s", read_id)
+        raise
     return {**summary, "state": "complete"}
+
+
+def _check_read(
+    conn: psycopg.Connection,
+    read: StagedRead,
+    connection_id: str,
+    total: int,
+    pages: int,
+    guard: MassRemovalGuard,
+    allow_mass_removal: bool,
+) -> dict[str, Any]:
+    """Inside ``finish_read``'s transaction: the read's figures, or :class:`_NotKept` saying why
+    the read is not complete or not plausible."""
+    tune_transaction(conn)
+    conn.execute(sql("collect_read"), {"read_id": read.read_id, "connection_id": connection_id})
+    cursor = conn.execute(sql("read_figures"))
+    figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
+    in_stage = figures.pop("staged")
+    summary = {
+        "connection_id": connection_id,
+        "read_id": read.read_id,
+        "total": total,
+        "pages": pages,
+        "bindings": read.bindings,
+        "active_bindings": read.active_bindings,
+        "skipped_aors": read.skipped_aors,
+        **figures,
+    }
+    if in_stage != read.staged:
+        raise _NotKept(
+            f"the read lost part of its stage: {read.staged} bindings with a number were staged, "
+            f"{in_stage} are in the stage (was another read of this connection started?)",
+            summary,
+        )
+    if read.bindings != total:
+        raise _NotKept(
+            f"read does not add up: {read.bindings} distinct bindings received, "
+            f"the device announced total={total}",
+            summary,
+        )
+    if not allow_mass_removal and guard.trips(figures["kept_numbers"], figures["removed"]):
+        raise _NotKept(
+            f"suspicious read: {figures['removed']} of the {figures['kept_numbers']} numbers registered "
+            f"on this connection would go (guard: more than {guard.max_share:.0%} and at least "
+            f"{guard.min_numbers}); trigger with allow_mass_removal to accept it",
+            summary,
+        )
+    return summary
 
 
 def fail_read(
     conn: psycopg.Connection, read_id: int, error: str, figures: dict[str, Any] | None = None
 ) -> None:
-    """Record that a read failed; the connection keeps its previous read."""
-    _finish(conn, read_id, "failed", error, figures or {})
-
-
-def _finish(
-    conn: psycopg.Connection, read_id: int, state: str, error: str | None, figures: dict[str, Any]
-) -> None:
-    keys = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped_aors", "removed")
-    values = {k: figures.get(k) for k in keys}
+    """Record that a read failed and drop what it staged; the connection keeps its previous read.
+    A read already ended (abandoned by a later read, say) keeps the reason it has."""
+    values = {k: (figures or {}).get(k) for k in _FIGURES}
     with conn.transaction():
         conn.execute(
-            "UPDATE audiocodes_read SET state = %(state)s, error = %(error)s, finished_at = now(), "
-            + ", ".join(f"{k} = %({k})s" for k in keys)
-            + " WHERE read_id = %(read_id)s",
-            {"state": state, "error": error, "read_id": read_id, **values},
+            "UPDATE audiocodes_read SET state = 'failed', error = %(error)s, finished_at = now(), "
+            + ", ".join(f"{k} = %({k})s" for k in _FIGURES)
+            + " WHERE read_id = %(read_id)s AND state = 'running'",
+            {"error": error, "read_id": read_id, **values},
         )
         conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read_id,))
+
+
+_FIGURES = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped_aors", "removed")
+
+
+def _record_figures(conn: psycopg.Connection, read_id: int, figures: dict[str, Any]) -> None:
+    """Inside the caller's transaction: store a kept read's figures and drop its staged rows."""
+    conn.execute(
+        "UPDATE audiocodes_read SET finished_at = now(), "
+        + ", ".join(f"{k} = %({k})s" for k in _FIGURES)
+        + " WHERE read_id = %(read_id)s",
+        {"read_id": read_id, **{k: figures.get(k) for k in _FIGURES}},
+    )
+    conn.execute("DELETE FROM audiocodes_binding_stage WHERE read_id = %s", (read_id,))
 
 
 def reads_of_run(conn: psycopg.Connection, run_id: str) -> list[dict[str, Any]]:
@@ -513,16 +616,51 @@ def kept_connections(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT connection_id FROM audiocodes_connection")}
 
 
-def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str]) -> pd.Series:
-    """Numbers registered (an active binding) in the kept read of any of ``connection_ids``."""
-    frame = _fetch_columns(
-        conn, sql("registered_numbers"), ["number"], {"connection_ids": list(connection_ids)}
-    )
+def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str] | None = None) -> pd.Series:
+    """Numbers registered (an active binding) in the kept read of any of ``connection_ids``; by
+    default, of every kept read, configured or not (a connection dropped from the Variable keeps
+    registering its numbers until it is purged)."""
+    ids = None if connection_ids is None else list(connection_ids)
+    frame = _fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
     return pd.Series(frame["number"].unique(), name="number", dtype="string")
 
 
+def unconfigured_connections(conn: psycopg.Connection, connection_ids: Iterable[str]) -> dict[str, int]:
+    """Connections with a kept read that are not among ``connection_ids``, with how many numbers
+    each kept read still registers."""
+    rows = conn.execute(sql("unconfigured_connections"), {"configured": list(connection_ids)})
+    return dict(rows.fetchall())
+
+
+def record_connection_findings(
+    conn: psycopg.Connection, check: str, findings: Sequence[tuple[str, int, str]], run: RunInfo
+) -> None:
+    """Inside the caller's transaction: store audit findings about whole connections
+    (``(connection_id, numbers, message)``), which ``audit_finding`` cannot hold: it is by number."""
+    for connection_id, numbers, message in findings:
+        conn.execute(
+            "INSERT INTO audit_connection_finding "
+            '(dag_id, run_id, run_day, connection_id, "check", numbers, message) '
+            "VALUES (%(dag_id)s, %(run_id)s, %(run_day)s, %(connection_id)s, %(check)s, %(numbers)s, %(message)s)",
+            {
+                **run.params(),
+                "connection_id": connection_id,
+                "check": check,
+                "numbers": numbers,
+                "message": message,
+            },
+        )
+
+
 def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
-    """Inside the caller's transaction: drop a connection's kept read; return the numbers it had."""
+    """Inside the caller's transaction: drop a connection's kept read; return the numbers it had.
+
+    Reads of the connection still running are marked failed first, so none of them can become its
+    kept read afterwards. Locks in ``finish_read``'s order: reads, the connection's row, its
+    registrations (a promotion of the same connection under way is waited for, then purged too).
+    """
+    abandon_reads(conn, connection_id, "abandoned: the connection was purged")
+    conn.execute("SELECT 1 FROM audiocodes_connection WHERE connection_id = %s FOR UPDATE", (connection_id,))
     numbers = registered_numbers(conn, [connection_id])
     conn.execute("DELETE FROM audiocodes_registration WHERE connection_id = %s", (connection_id,))
     conn.execute("DELETE FROM audiocodes_connection WHERE connection_id = %s", (connection_id,))

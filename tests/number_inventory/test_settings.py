@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from include.number_inventory import settings
 from include.number_inventory.settings import (
     Contract,
     MassRemovalGuard,
@@ -383,3 +384,16 @@ def test_contract_range_errors(extras: dict[str, Any], fragment: str) -> None:
         Contract.from_extras(extras, "arm1")
     assert "'arm1'" in str(info.value)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 1), ("", 1), ("1", 1), (" 3 ", 3), (5, 5), ("5", 5)])
+def test_absent_reads_accepts(value: Any, expected: int) -> None:
+    assert settings.absent_reads(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "6", 6, "-1", "2.0", 1.5, "two", True, "10", "[2]"])
+def test_absent_reads_rejects(value: Any) -> None:
+    with pytest.raises(
+        SettingError, match=r"'audiocodes_absent_reads' must be a whole number of reads from 1 to 5"
+    ):
+        settings.absent_reads(value)

@@ -208,7 +208,7 @@ def test_connections_last_complete_read_or_last_failure(read, today):
 
 def test_last_seen_on_a_purged_connection_and_in_a_kept_read(pg, today):
     """The other two ways to know a cooling number's connection: a purge names it, and a number
-    cooled because its connection left the configuration is still in that connection's kept read."""
+    whose only binding is no longer confirmed (status:0) is still in its connection's kept read."""
     from include.number_inventory.device_server import DeviceServer
     from tests.plugins import fleet
 
@@ -218,13 +218,16 @@ def test_last_seen_on_a_purged_connection_and_in_a_kept_read(pg, today):
     try:
         devices[A].register_numbers([1, 2])
         devices[B].register_numbers([3])
-        fleet.Fleet(conn, devices, passwords).sync(days(today, -1))
+        synced = fleet.Fleet(conn, devices, passwords)
+        synced.sync(days(today, -1))
+        # 3's REGISTER is no longer confirmed: it cools, and B's kept read still holds it, inactive.
+        devices[B].clear()
+        devices[B].register("3", status=0)
+        synced.sync(today)
     finally:
         for device in devices.values():
             device.stop()
-    # B leaves the configuration (its kept read stays), then A is purged.
-    pipeline.sync(conn, RunInfo("audiocodes_number_sync", "manual__without_b", today), [A], 2)
-    pipeline.purge(conn, RunInfo("audiocodes_connection_purge", "manual__purge", today), A, [A], 2)
+    pipeline.purge(conn, RunInfo("audiocodes_connection_purge", "manual__purge", today), A, [A, B], 2)
 
     with views.reading(conn):
         queue = {r["number"]: r for r in views.cooling_queue(conn, today)["items"]}

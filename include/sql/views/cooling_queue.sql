@@ -1,8 +1,8 @@
 -- One page of the cooling queue with, for each number, when and why it went into Cooling and the
 -- connection it was last seen on. A connection's registrations are replaced by each complete read,
 -- so "last seen on" is worked out, in this order:
---   kept_read  the number is still in some connection's kept read (inactive bindings only, or a
---              connection that is no longer configured): that connection;
+--   kept_read  the number is still in some connection's kept read (with inactive bindings only):
+--              that connection;
 --   purged     it cooled because a connection was purged: that connection (the purge run's summary);
 --   dropped    it cooled in a sync run: the connections whose complete read in that run dropped
 --              numbers of their previous read. The number was in one of them, so a single one is
