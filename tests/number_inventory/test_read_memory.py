@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tracemalloc
+from functools import partial
 
 import requests
 
 from include.number_inventory import pipeline, store
+from include.number_inventory.device_client import read_registered_users
 from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import RunInfo
@@ -33,9 +35,7 @@ def test_pages_of_long_skipped_aors_keep_the_reads_memory_bounded(db):
         try:
             summary = pipeline.read_connection(
                 db,
-                session,
-                device.url,
-                Contract(page_size=PAGE_SIZE),
+                partial(read_registered_users, session, device.url, Contract(page_size=PAGE_SIZE)),
                 "hostile",
                 RUN,
                 guard=MassRemovalGuard(),

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from functools import partial
 
 import psycopg
 import pytest
 import requests
 
 from include.number_inventory import pipeline, store
-from include.number_inventory.device_client import DeviceReadError
+from include.number_inventory.device_client import DeviceReadError, read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import ReadRejected, RunInfo
 from tests.conftest import PASSWORDS
@@ -26,7 +27,9 @@ def read(conn, device, connection_id: str, run: RunInfo, *, password: str | None
     session = requests.Session()
     session.auth = ("admin", password or PASSWORDS[connection_id])
     contract = Contract(page_size=30, backoff_seconds=0.05, retries=0)
-    return pipeline.read_connection(conn, session, device.url, contract, connection_id, run, guard=GUARD)
+    return pipeline.read_connection(
+        conn, partial(read_registered_users, session, device.url, contract), connection_id, run, guard=GUARD
+    )
 
 
 def kept_numbers(db, connection_id: str) -> int:
