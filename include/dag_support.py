@@ -60,21 +60,33 @@ Task = TypeVar("Task", bound=Callable[..., Any])
 
 def fails_at_once(task: Task) -> Task:
     """Decorate a task body: a fault that a retry cannot fix (a bad setting, a connection that is not
-    defined in Airflow, a schema the role may not change or a table it cannot adopt) fails the task
-    at once, naming it, instead of after retries that each wait ``retry_delay``."""
+    defined in Airflow, an inventory database that does not exist or refuses the login, a schema the
+    role may not change or a table it cannot adopt) fails the task at once, naming it, instead of
+    after retries that each wait ``retry_delay``."""
 
     @functools.wraps(task)
     def run(*args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
         from include.number_inventory.schema import SchemaError
 
         try:
             return task(*args, **kwargs)
-        except (SettingError, SchemaError) as exc:
+        except (SettingError, SchemaError, MissingConnection) as exc:
             raise AirflowFailException(str(exc)) from None
         except AirflowNotFoundException as exc:
-            raise AirflowFailException(f"{exc}: define it in Airflow (a connection or a Variable)") from None
+            raise AirflowFailException(f"{exc}: define it in Airflow") from None
+        except psycopg.OperationalError as exc:
+            problem = _database_problem(exc)
+            if problem is None:
+                raise  # the server may be restarting, the network may come back: retried
+            raise AirflowFailException(problem) from None
 
     return run  # type: ignore[return-value]
+
+
+class MissingConnection(AirflowNotFoundException):
+    """An Airflow connection the pipeline needs is not defined."""
 
 
 def read_settings() -> dict[str, Any]:
@@ -154,9 +166,9 @@ def _database_problem(error: Exception) -> str | None:
 
 def inventory_db(*, migrate: bool = False):
     """An autocommit psycopg connection to ``number_inventory_db``; ``migrate`` brings the schema up
-    to date first (idempotent). A connection that is not defined, a database that does not exist and
-    a refused login fail the task at once."""
-    import psycopg
+    to date first (idempotent). Raises :class:`MissingConnection` when the connection is not defined
+    (a task decorated with :func:`fails_at_once` then fails at once, as it does when the database does
+    not exist or refuses the login)."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     from include.number_inventory import store
@@ -164,15 +176,10 @@ def inventory_db(*, migrate: bool = False):
     try:
         conn = PostgresHook(postgres_conn_id=settings.INVENTORY_CONN_ID).get_conn()
     except AirflowNotFoundException:
-        raise AirflowFailException(
+        raise MissingConnection(
             f"connection {settings.INVENTORY_CONN_ID!r} is not defined in Airflow: add it (Admin → "
             "Connections, or AIRFLOW_CONN_NUMBER_INVENTORY_DB), pointing at the inventory database"
         ) from None
-    except psycopg.OperationalError as exc:
-        problem = _database_problem(exc)
-        if problem is None:
-            raise
-        raise AirflowFailException(problem) from None
     conn.autocommit = True
     if migrate:
         applied = store.migrate(conn)
