@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from airflow.sdk import Variable, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
+from include import alerts
 from include.number_inventory import settings
 from include.number_inventory.settings import Contract, SettingError
 
@@ -43,6 +44,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retries": 2,
     "retry_delay": dt.timedelta(minutes=2),
     "execution_timeout": TASK_TIMEOUT,
+    # A failed task alerts through the notifier the operator configured (include/alerts.py).
+    "on_failure_callback": alerts.on_failure,
 }
 TAGS = ["number-inventory", "audiocodes"]
 #: What every DAG of the project shares: ``@dag(dag_id=..., schedule=..., **DAG_DEFAULTS)``.
