@@ -57,7 +57,7 @@ def audiocodes_number_sync():
         return prepared["connections"] if support.reads_devices(prepared) else []
 
     # The client retries transient errors itself; a failed read keeps the previous one until the next run.
-    @task(retries=0, map_index_template="{{ connection_label }}")
+    @task(retries=0, execution_timeout=support.READ_TIMEOUT, map_index_template="{{ connection_label }}")
     def read_connection(connection_id: str, prepared: dict) -> dict:
         """Read all pages of one connection's registered users and keep the read if it is complete."""
         return support.read_connection(connection_id, prepared)

@@ -8,13 +8,16 @@ are imported inside the functions, which run inside tasks.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import Variable, get_current_context
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from include import alerts
 from include.number_inventory import clock, settings
@@ -25,10 +28,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: How long a task other than a read may run: ``prepare`` (migrations included), ``reconcile`` and the
+#: daily step take seconds at a million numbers (see the README's benchmarks); a task still running
+#: after this waits on a lock or a database that does not answer.
+TASK_TIMEOUT = dt.timedelta(minutes=15)
+#: How long one device's read may run (``read_connection``): a million bindings take well under a
+#: minute on a LAN; the rest is room for slow links and retried pages. A device that trickles or
+#: hangs cannot hold the one active sync run for longer than this.
+READ_TIMEOUT = dt.timedelta(minutes=30)
+#: How long a whole run may take: reads of many connections may wait for worker slots.
+DAGRUN_TIMEOUT = dt.timedelta(hours=2)
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "voice-platform",
     "retries": 2,
     "retry_delay": dt.timedelta(minutes=2),
+    "execution_timeout": TASK_TIMEOUT,
     # A failed task alerts through the notifier the operator configured (include/alerts.py).
     "on_failure_callback": alerts.on_failure,
 }
@@ -38,17 +53,55 @@ DAG_DEFAULTS: dict[str, Any] = {
     "start_date": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     "catchup": False,
     "max_active_runs": 1,
+    "dagrun_timeout": DAGRUN_TIMEOUT,
     "default_args": DEFAULT_ARGS,
     "tags": TAGS,
 }
 
+Task = TypeVar("Task", bound=Callable[..., Any])
+
+
+def fails_at_once(task: Task) -> Task:
+    """Decorate a task body: a fault that a retry cannot fix (a bad setting, a connection that is not
+    defined in Airflow, an inventory database that does not exist or refuses the login, a schema the
+    role may not change or a table it cannot adopt) fails the task at once, naming it, instead of
+    after retries that each wait ``retry_delay``."""
+
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        from include.number_inventory.schema import SchemaError
+
+        try:
+            return task(*args, **kwargs)
+        except (SettingError, SchemaError, MissingConnection) as exc:
+            raise AirflowFailException(str(exc)) from None
+        except AirflowNotFoundException as exc:
+            raise AirflowFailException(f"{exc}: define it in Airflow") from None
+        except psycopg.OperationalError as exc:
+            problem = _database_problem(exc)
+            if problem is None:
+                raise  # the server may be restarting, the network may come back: retried
+            raise AirflowFailException(problem) from None
+
+    return run  # type: ignore[return-value]
+
+
+class MissingConnection(AirflowNotFoundException):
+    """An Airflow connection the pipeline needs is not defined."""
+
 
 def read_settings() -> dict[str, Any]:
     """Read and validate the operator's Variables; a bad value fails the task before any write."""
+    from airflow.sdk.configuration import conf
+
+    # One read task is mapped per connection, and Airflow maps at most [core] max_map_length.
+    most = conf.getint("core", "max_map_length", fallback=settings.MAX_CONNECTIONS)
     try:
         return {
             "connections": list(
-                settings.connection_ids(Variable.get(settings.CONNECTIONS_VARIABLE, default=None))
+                settings.connection_ids(Variable.get(settings.CONNECTIONS_VARIABLE, default=None), limit=most)
             ),
             "cooling_days": settings.cooling_days(Variable.get(settings.COOLING_VARIABLE, default=None)),
             "timezone": settings.timezone(Variable.get(settings.TIMEZONE_VARIABLE, default=None)),
@@ -111,14 +164,64 @@ def run_info(context: Any, run_day_iso: str) -> RunInfo:
     return RunInfo(context["dag"].dag_id, context["run_id"], dt.date.fromisoformat(run_day_iso))
 
 
+def require_connections(connection_ids: list[str]) -> None:
+    """Fail at once, naming them all, when connection ids of the Variable are not defined in Airflow
+    (asked of Airflow at run time, through the SDK, as a read would)."""
+    from airflow.sdk import Connection
+
+    missing = []
+    for connection_id in connection_ids:
+        try:
+            Connection.get(connection_id)
+        except AirflowNotFoundException:
+            missing.append(connection_id)
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise AirflowFailException(
+            f"{'connection' if len(missing) == 1 else 'connections'} {names} "
+            f"{'is' if len(missing) == 1 else 'are'} not defined in Airflow (listed in the Variable "
+            f"{settings.CONNECTIONS_VARIABLE!r}): add {'it' if len(missing) == 1 else 'them'} "
+            "(Admin → Connections, or AIRFLOW_CONN_<ID>), or run audiocodes_connection_purge to "
+            "decommission a device; nothing was read"
+        )
+
+
+def _database_problem(error: Exception) -> str | None:
+    """What to do about a failed connection to the inventory database that no retry can fix, or
+    ``None`` for one that may pass (a server restarting, a network fault). PostgreSQL refuses a
+    connection before any SQLSTATE reaches the client, so this reads its message."""
+    text = str(error)
+    missing = re.search(r'database "([^"]+)" does not exist', text)
+    if missing:
+        name = missing[1]
+        return (
+            f'database "{name}" does not exist: create it (createdb {name}, or CREATE DATABASE {name} '
+            f"as a role that may), or point the connection {settings.INVENTORY_CONN_ID!r} at the right one"
+        )
+    if re.search(r'password authentication failed|role "[^"]+" does not exist|no password supplied', text):
+        return (
+            f"cannot log in to the inventory database: check the login and password of the connection "
+            f"{settings.INVENTORY_CONN_ID!r}"
+        )
+    return None
+
+
 def inventory_db(*, migrate: bool = False):
     """An autocommit psycopg connection to ``number_inventory_db``; ``migrate`` brings the schema up
-    to date first (idempotent)."""
+    to date first (idempotent). Raises :class:`MissingConnection` when the connection is not defined
+    (a task decorated with :func:`fails_at_once` then fails at once, as it does when the database does
+    not exist or refuses the login)."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     from include.number_inventory import store
 
-    conn = PostgresHook(postgres_conn_id=settings.INVENTORY_CONN_ID).get_conn()
+    try:
+        conn = PostgresHook(postgres_conn_id=settings.INVENTORY_CONN_ID).get_conn()
+    except AirflowNotFoundException:
+        raise MissingConnection(
+            f"connection {settings.INVENTORY_CONN_ID!r} is not defined in Airflow: add it (Admin → "
+            "Connections, or AIRFLOW_CONN_NUMBER_INVENTORY_DB), pointing at the inventory database"
+        ) from None
     conn.autocommit = True
     if migrate:
         applied = store.migrate(conn)
@@ -137,12 +240,15 @@ def device_hook(connection_id: str):
     return hook
 
 
+@fails_at_once
 def prepare(kind: str) -> dict[str, Any]:
     """Validate settings, bring the schema up to date and fix the run day, for later tasks."""
     from include.number_inventory import store
 
     context = get_current_context()
     values = read_settings()
+    if kind == "sync":
+        require_connections(values["connections"])
     day = run_day(context, values["timezone"])
     today, skip = decide_run(context, kind, day, values["timezone"])
     values.update(today=today.isoformat(), skip=skip)
@@ -163,6 +269,7 @@ def prepare(kind: str) -> dict[str, Any]:
     return values
 
 
+@fails_at_once
 def read_connection(connection_id: str, prepared: dict[str, Any]) -> dict[str, Any]:
     """Read one connection and keep the read when it is complete; fail the task, naming the
     connection and the reason, when it is not."""
@@ -224,6 +331,7 @@ def skip_backfill(prepared: dict[str, Any], what: str) -> None:
         )
 
 
+@fails_at_once
 def reconcile(prepared: dict[str, Any]) -> dict[str, Any]:
     """The sync's reconcile step, with its summary in the task log."""
     from include.number_inventory import pipeline
@@ -237,6 +345,7 @@ def reconcile(prepared: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+@fails_at_once
 def check_reads(prepared: dict[str, Any]) -> None:
     """Fail, naming each configured connection without a complete read in this run."""
     from include.number_inventory import pipeline
@@ -252,6 +361,7 @@ def check_reads(prepared: dict[str, Any]) -> None:
     log.info("All %s connection(s) read completely", len(prepared["connections"]))
 
 
+@fails_at_once
 def release_and_audit(prepared: dict[str, Any]) -> dict[str, Any]:
     """The daily step, with its summary in the task log."""
     from include.number_inventory import pipeline
@@ -270,6 +380,7 @@ def release_and_audit(prepared: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+@fails_at_once
 def purge(prepared: dict[str, Any]) -> dict[str, Any]:
     """The purge step: checks the form, then decommissions the connection."""
     from include.number_inventory import pipeline

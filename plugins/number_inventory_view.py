@@ -142,8 +142,18 @@ app = FastAPI(
     description="The number inventory and its AudioCodes device reads, read-only.",
     docs_url=None,
     redoc_url=None,
+    # FastAPI would serve its schema to anyone; it is served below, behind the same login as the API.
+    openapi_url=None,
 )
 User = Annotated[Any, Depends(airflow_user)]
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_schema(user: User) -> Any:
+    """The API's OpenAPI schema, for signed-in users only (it describes what the API reveals)."""
+    from fastapi.openapi.utils import get_openapi
+
+    return get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
 
 
 @app.get("/", include_in_schema=False)

@@ -6,6 +6,8 @@ allows, before anything is written.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import json
 import math
 import re
@@ -27,6 +29,10 @@ MAX_COOLING_DAYS = 999
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_ABSENT_READS = 1
 MAX_ABSENT_READS = 5
+#: At most this many connection ids: the sync maps one read task per connection, and Airflow refuses
+#: to map more than ``[core] max_map_length`` tasks (default 1024), failing the run only after
+#: ``prepare`` succeeded. ``dag_support`` passes the configured value.
+MAX_CONNECTIONS = 1024
 
 _CONN_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 
@@ -63,8 +69,9 @@ def absent_reads(value: Any) -> int:
     return int(text)
 
 
-def connection_ids(value: Any) -> tuple[str, ...]:
-    """Validate ``audiocodes_connections``: a JSON list of distinct Airflow connection ids."""
+def connection_ids(value: Any, *, limit: int = MAX_CONNECTIONS) -> tuple[str, ...]:
+    """Validate ``audiocodes_connections``: a JSON list of at most ``limit`` distinct Airflow
+    connection ids."""
     if value is None:
         return DEFAULT_CONNECTIONS
     parsed = value
@@ -89,18 +96,36 @@ def connection_ids(value: Any) -> tuple[str, ...]:
         )
     if len(set(parsed)) != len(parsed):
         raise SettingError(f"Variable {CONNECTIONS_VARIABLE!r} lists a connection id twice: {parsed!r}")
+    if len(parsed) > limit:
+        raise SettingError(
+            f"Variable {CONNECTIONS_VARIABLE!r} lists {len(parsed)} connection ids; a sync reads at most "
+            f"{limit} (one mapped task each, Airflow's [core] max_map_length): raise max_map_length, "
+            "or merge devices behind fewer connections"
+        )
     return tuple(parsed)
+
+
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    """The zone and link names of the IANA database, as the ``tzdata`` package lists them: the names
+    browsers know too. Python's ``zoneinfo`` also opens other files of the system's zone directory
+    (``localtime``, ``posixrules``, ``posix/...``, ``right/...``), and ``Factory`` is no place."""
+    listed = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(listed.split()) - {"Factory"}
 
 
 def timezone(value: Any) -> str:
     """Validate ``number_inventory_timezone``: an IANA zone name in which run days are counted."""
     name = DEFAULT_TIMEZONE if value in (None, "") else str(value)
     try:
+        if name not in _iana_zones():
+            raise ValueError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingError(
             f"Variable {TIMEZONE_VARIABLE!r} must be an IANA time zone such as 'UTC' or "
-            f"'Europe/Berlin', got {value!r}"
+            f"'Europe/Berlin' (a name of the IANA database, which browsers know too; not 'localtime', "
+            f"'posixrules', 'Factory', 'posix/...' or 'right/...'), got {value!r}"
         ) from None
     return name
 

@@ -102,21 +102,48 @@ def connect(dsn: str) -> psycopg.Connection:
 
 
 def migrate(conn: psycopg.Connection) -> list[str]:
-    """Apply the migrations under ``include/sql/migrations`` not yet applied, once, in order."""
-    applied_now = []
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS number_inventory_schema ("
-            " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        done = {row[0] for row in conn.execute("SELECT version FROM number_inventory_schema")}
-        for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-            if path.stem in done:
-                continue
-            conn.execute(path.read_text())
-            conn.execute("INSERT INTO number_inventory_schema (version) VALUES (%s)", (path.stem,))
-            applied_now.append(path.stem)
+    """Apply the migrations under ``include/sql/migrations`` not yet applied, once, in order, in one
+    transaction; return their names.
+
+    Which are pending is asked with a plain ``SELECT`` first, so a role that may read and write but
+    not create runs no DDL at all once the schema is up to date. A ``number_inventory`` table that
+    existed before the first migration is adopted (``schema.adopt_inventory``). Raises
+    ``schema.SchemaError``, saying what to grant or fix, when the role may not apply a migration or
+    the table cannot be adopted; nothing is changed then.
+    """
+    from include.number_inventory import schema
+
+    migrations = sorted(MIGRATIONS_DIR.glob("*.sql"))
+    if not [p for p in migrations if p.stem not in schema.applied(conn)]:
+        return []
+    applied_now: list[str] = []
+    step = "the record of migrations"
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            done = schema.applied(conn)  # again: another run may have applied them while this one waited
+            pending = [p for p in migrations if p.stem not in done]
+            if not pending:
+                return []
+            adopt = schema.FIRST_MIGRATION not in done and schema.exists(conn, schema.INVENTORY)
+            if not schema.exists(conn, schema.SCHEMA_TABLE) or not schema.exists(conn, schema.INVENTORY):
+                schema.check_may_create(conn)
+            if not schema.exists(conn, schema.SCHEMA_TABLE):
+                conn.execute(
+                    f"CREATE TABLE {schema.SCHEMA_TABLE} ("
+                    " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+            if adopt:
+                step = f"adopting the existing table {schema.INVENTORY}"
+                schema.adopt_inventory(conn)
+            for path in pending:
+                step = path.stem
+                conn.execute(path.read_text())
+                conn.execute(f"INSERT INTO {schema.SCHEMA_TABLE} (version) VALUES (%s)", (path.stem,))
+                applied_now.append(path.stem)
+    except psycopg.Error as exc:
+        # Rolled back: nothing of the migrations stays.
+        raise schema.migration_failed(conn, step, exc) from exc
     return applied_now
 
 
@@ -251,6 +278,10 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
     if rows < max(BULK_ROWS, held):
         yield False
         return
+    if not _owns(conn, table):
+        # Dropping an index takes the table's owner; a role that may only write inserts with them.
+        yield False
+        return
     if not _lock_exclusive(conn, table):
         log.info("%s is in use: inserting %d rows with its indexes in place", table, rows)
         yield False
@@ -270,6 +301,12 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
         len(indexes),
         time.perf_counter() - started,
     )
+
+
+def _owns(conn: psycopg.Connection, table: str) -> bool:
+    """Whether the current role owns ``table`` (or is a member of its owner)."""
+    query = "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = %s::regclass"
+    return conn.execute(query, (table,)).fetchone()[0]
 
 
 def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:

@@ -9,6 +9,7 @@ import pytest
 
 from include.number_inventory import settings
 from include.number_inventory.settings import (
+    MAX_CONNECTIONS,
     Contract,
     MassRemovalGuard,
     SettingError,
@@ -106,6 +107,24 @@ def test_connection_ids_rejects(value: Any, fragment: str) -> None:
     assert fragment in str(info.value)
 
 
+def test_connection_ids_up_to_the_limit_are_accepted() -> None:
+    ids = [f"sbc{i}" for i in range(MAX_CONNECTIONS)]
+    assert connection_ids(json.dumps(ids)) == tuple(ids)
+    assert connection_ids(json.dumps(ids[:10]), limit=10) == tuple(ids[:10])
+
+
+def test_more_connection_ids_than_airflow_can_map_are_refused() -> None:
+    # 1,025 ids used to pass here and fail only after the reads were mapped, with Airflow's
+    # "pushed value is too large to map as a downstream's dependency".
+    assert MAX_CONNECTIONS == 1024  # Airflow's default [core] max_map_length
+    with pytest.raises(SettingError, match="audiocodes_connections") as info:
+        connection_ids(json.dumps([f"sbc{i}" for i in range(MAX_CONNECTIONS + 1)]))
+    assert "1025 connection ids" in str(info.value) and "at most 1024" in str(info.value)
+    assert "max_map_length" in str(info.value)
+    with pytest.raises(SettingError, match="at most 10 "):
+        connection_ids(json.dumps([f"sbc{i}" for i in range(11)]), limit=10)
+
+
 # --- number_inventory_timezone ---------------------------------------------------------------------
 
 
@@ -129,6 +148,24 @@ def test_timezone_accepts(value: Any, expected: str) -> None:
 def test_timezone_rejects(value: Any) -> None:
     with pytest.raises(SettingError, match="number_inventory_timezone"):
         timezone(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["localtime", "posixrules", "Factory", "posix/Europe/Berlin", "right/UTC", "posix/UTC", " UTC", "utc"],
+)
+def test_timezone_refuses_names_browsers_do_not_know(value: Any) -> None:
+    # Python's zoneinfo opens these (files of the system's zone directory), the view's browser does not.
+    with pytest.raises(SettingError, match="number_inventory_timezone") as info:
+        timezone(value)
+    assert "IANA time zone" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "value", ["Etc/UTC", "US/Eastern", "Asia/Calcutta", "America/Argentina/Buenos_Aires"]
+)
+def test_timezone_accepts_iana_links_and_deep_names(value: str) -> None:
+    assert timezone(value) == value
 
 
 # --- audiocodes_mass_removal_guard -----------------------------------------------------------------

@@ -43,6 +43,20 @@ def test_anonymous_requests_are_refused(client, scenario, path):
     assert response.json() == {"detail": "Not authenticated"}
 
 
+def test_the_openapi_schema_needs_the_same_login_as_the_api(client, token, scenario):
+    client.cookies.clear()
+    anonymous = client.get(PREFIX + "/openapi.json")
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"detail": "Not authenticated"}
+    assert (
+        client.get(PREFIX + "/openapi.json", headers={"Authorization": "Bearer not.a.jwt"}).status_code == 403
+    )
+    schema = client.get(PREFIX + "/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    assert schema.status_code == 200
+    assert {"/api/summary", "/api/numbers/{number}/history"} <= set(schema.json()["paths"])
+    assert "/openapi.json" not in schema.json()["paths"]
+
+
 @pytest.mark.parametrize("path", ["/api/summary", "/api/numbers/1000/history"])
 def test_a_bad_or_expired_token_is_refused(client, scenario, path):
     from airflow.api_fastapi.app import get_auth_manager
