@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from airflow.sdk.exceptions import ParamValidationError
 
+from include.number_inventory import views
 from include.number_inventory.action_form import MAX_NUMBERS
 from tests.dags.helpers import USED, D, cooling, history_count, row, rows
 
@@ -78,6 +79,20 @@ def test_release_now_frees_cooling_numbers_and_records_who_and_why(db, inventory
     run = db.execute("SELECT kind, summary FROM inventory_run WHERE dag_id = %s", (ACTION,)).fetchall()
     assert len(run) == 1 and run[0][0] == "action"
     assert run[0][1]["changed"] == 3 and run[0][1]["actor"] == "dag_test" and run[0][1]["reason"] == REASON
+
+
+def test_the_view_shows_who_and_why(db, inventory, run_dag):
+    assert act(run_dag, "release_now", ["1000"])[0] == "success"
+
+    with views.reading(db):
+        mine = views.number_history(db, "1000", limit=10, offset=0)["items"]
+        recent = views.recent_changes(db, limit=1, offset=0)["items"]
+    assert [(r["reason"], r["actor"], r["note"]) for r in mine] == [
+        ("manual_release_now", "dag_test", REASON),
+        ("registration_gone", None, None),
+        ("registered", None, None),
+    ]
+    assert (recent[0]["number"], recent[0]["actor"], recent[0]["note"]) == ("1000", "dag_test", REASON)
 
 
 def test_extend_cooling_counts_from_the_run_day(db, inventory, run_dag):
