@@ -5,12 +5,13 @@ history's record of who and why."""
 from __future__ import annotations
 
 import pytest
-from airflow.sdk.exceptions import ParamValidationError
 
 from include.number_inventory import views
 from include.number_inventory.action_form import MAX_NUMBERS
 from tests.dags.helpers import USED, D, cooling, history_count, row, rows
 
+# Airflow is imported inside the tests only: importing it while tests are collected would fix its
+# configuration before every test module has been imported (see tests/conftest.py).
 pytestmark = pytest.mark.dag
 
 ACTION, SYNC = "number_inventory_action", "audiocodes_number_sync"
@@ -215,6 +216,8 @@ def test_bad_forms_change_nothing(db, inventory, run_dag, output, form, message)
 )
 def test_the_form_itself_refuses_what_its_schema_forbids(db, inventory, run_dag, form, message):
     """Airflow checks the Params' schema before a run exists (the UI, the REST API and the CLI too)."""
+    from airflow.sdk.exceptions import ParamValidationError
+
     before = rows(db)
     with pytest.raises(ParamValidationError) as refused:
         run_dag(ACTION, DAY3, **{"reason": REASON, **form})
@@ -223,6 +226,8 @@ def test_the_form_itself_refuses_what_its_schema_forbids(db, inventory, run_dag,
 
 
 def test_more_numbers_than_the_limit_are_refused(db, inventory, run_dag, output):
+    from airflow.sdk.exceptions import ParamValidationError
+
     before = rows(db)
     numbers = [str(5_000_000 + i) for i in range(MAX_NUMBERS + 1)]
     with pytest.raises(ParamValidationError, match="is too long"):
