@@ -33,8 +33,8 @@ def table(results: list[dict[str, Any]]) -> str:
     beside it the naive baseline (how many times slower) and the floor (how many times faster)."""
     lines = [
         "| users | case | read HTTP s | stage s | diff s | write s | total s | rows written | peak RSS MB "
-        "| naive s (×slower) | floor s (×ours) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| naive s (×slower) | peer s (×slower) | floor s (×ours) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         for name, case in result["cases"].items():
@@ -42,12 +42,14 @@ def table(results: list[dict[str, Any]]) -> str:
             naive = result.get("naive", {}).get(name)
             floor = result.get("floor", {}).get(name)
             naive_cell = _s(naive["total"]) + _ratio(naive["total"], case["total"]) if naive else "–"
+            peer = result.get("peer", {}).get(name)
+            peer_cell = _s(peer["total"]) + _ratio(peer["total"], case["total"]) if peer else "–"
             floor_cell = _s(floor["total"]) + _ratio(case["total"], floor["total"]) if floor else "–"
             lines.append(
                 f"| {result['size']:,} | {CASE_TITLES[name]} | "
                 + " | ".join(_s(seconds.get(p)) for p in PHASES)
                 + f" | **{_s(case['total'])}** | {case['written']:,} | {_mb(case['rss'])} | "
-                f"{naive_cell} | {floor_cell} |"
+                f"{naive_cell} | {peer_cell} | {floor_cell} |"
             )
     return "\n".join(lines)
 
@@ -125,6 +127,20 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
         if naive and ours:
             speedup = naive["total"] / ours["total"]
             out.append((f"100k {name}: ≥ 20× faster than naive", f"{speedup:.1f}×", speedup >= 20))
+    for size, result in by_size.items():
+        if result.get("peer_agrees") is not None:
+            out.append(
+                (
+                    f"{size:,}: the idiomatic peer ends with the same inventory",
+                    "same" if result["peer_agrees"] else "different",
+                    bool(result["peer_agrees"]),
+                )
+            )
+    for name in ("initial", "churn", "no_change"):
+        peer, ours = by_size.get(1_000_000, {}).get("peer", {}).get(name), case(1_000_000, name)
+        if peer and ours:
+            speedup = peer["total"] / ours["total"]
+            out.append((f"1M {name}: ≥ 5× faster than the idiomatic peer", f"{speedup:.1f}×", speedup >= 5))
     for name in ("initial", "churn", "no_change"):
         floor, ours = by_size.get(1_000_000, {}).get("floor", {}).get(name), case(1_000_000, name)
         if floor and ours:
@@ -140,7 +156,10 @@ read in PostgreSQL); *diff* loads the inventory and the registrations and plans 
 applies the plan and its history and commits; *total* is wall time from the reads' start to the
 reconcile's commit. Peak RSS is the largest of the case's processes (each read and the reconcile run in
 processes of their own, as tasks do). *naive*: the same sync with a statement per number, each
-committed, through the Postgres hook's connection. *floor*: the same pages fetched and parsed by as
+committed, through the Postgres hook's connection. *peer*: the same sync as a data engineer would
+write it (`bench/peer.py`): pages through `HttpHook.run`, a DataFrame, the inventory through
+`PostgresHook.get_df`, a pandas merge, and the changes and their history through the hook's batched
+`insert_rows(..., replace=True, executemany=True)`. *floor*: the same pages fetched and parsed by as
 many processes, their bindings `COPY`d into an unlogged table (as the pipeline's stage is), the
 inventory `COPY`d out and as many rows as the case wrote `COPY`d into a plain logged table without
 indexes or checks. The JSON also holds each case's seconds per function (`detail`), for profiling."""

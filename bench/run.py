@@ -93,14 +93,17 @@ def run_info(case: str, size: int, day: dt.date, rep: int) -> dict[str, str]:
 class Bench:
     """One size: its databases, its devices' data and its cases."""
 
-    def __init__(self, size: int, fleet: Fleet, server: str, *, naive: bool, floor: bool, tag: str) -> None:
+    def __init__(
+        self, size: int, fleet: Fleet, server: str, *, naive: bool, peer: bool, floor: bool, tag: str
+    ) -> None:
         self.size, self.fleet, self.server = size, fleet, server
-        self.naive, self.floor = naive, floor
-        self.names = {kind: f"nibench_{tag}_{size}_{kind}" for kind in ("pipeline", "naive")}
+        self.naive, self.peer, self.floor = naive, peer, floor
+        self.names = {kind: f"nibench_{tag}_{size}_{kind}" for kind in ("pipeline", "naive", "peer")}
         self.dsn = local_db.with_database(server, self.names["pipeline"])
         self.naive_dsn = local_db.with_database(server, self.names["naive"]) if naive else None
+        self.peer_dsn = local_db.with_database(server, self.names["peer"]) if peer else None
         self.airflow_home = Path(tempfile.mkdtemp(prefix="nibench-naive-airflow-"))
-        for dsn in filter(None, (self.dsn, self.naive_dsn)):
+        for dsn in filter(None, (self.dsn, self.naive_dsn, self.peer_dsn)):
             with store.connect(dsn) as conn:
                 store.migrate(conn)
         with store.connect(self.dsn) as conn:
@@ -268,13 +271,51 @@ class Bench:
             "rss": result["rss"],
         }
 
-    def same_inventory(self) -> bool:
-        """Whether the pipeline's and the naive baseline's inventories hold the same rows."""
+    def peer_case(self, case: str, day: dt.date, rep: int) -> dict[str, Any]:
+        """The idiomatic hooks-and-pandas sync (``bench/peer.py``) on its own database."""
+        airflow_env = {
+            "AIRFLOW_HOME": str(self.airflow_home),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW_CONN_NUMBER_INVENTORY_DB": local_db.airflow_connection(self.peer_dsn),
+        }
+        for device in self.fleet.devices:
+            host, port = device.url.removeprefix("http://").split(":")
+            airflow_env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": host,
+                    "port": int(port),
+                    "schema": "http",
+                    "login": USERNAME,
+                    "password": PASSWORD,
+                }
+            )
+        wall, (result,) = parallel(
+            "peer_sync",
+            [
+                {
+                    "connection_ids": self.fleet.connection_ids,
+                    "run": run_info(case, self.size, day, rep),
+                    "cooling_days": COOLING_DAYS,
+                    "airflow_env": airflow_env,
+                }
+            ],
+        )
+        return {
+            "total": wall,
+            "seconds": result["seconds"],
+            "written": result["written"],
+            "rss": result["rss"],
+        }
+
+    def same_inventory(self, other_dsn: str | None = None) -> bool:
+        """Whether the pipeline's inventory and another's (the naive baseline's by default) hold the
+        same rows."""
         query = (
             "SELECT number, status, coalesce(usage, ''), coalesce(vendor, ''), coalesce(tag, ''), "
             "release_date FROM number_inventory ORDER BY number"
         )
-        with store.connect(self.dsn) as ours, store.connect(self.naive_dsn) as theirs:
+        with store.connect(self.dsn) as ours, store.connect(other_dsn or self.naive_dsn) as theirs:
             return ours.execute(query).fetchall() == theirs.execute(query).fetchall()
 
     @staticmethod
@@ -297,9 +338,12 @@ class Bench:
         cases: dict[str, dict[str, Any]] = {}
         floors: dict[str, dict[str, Any]] = {}
         naive: dict[str, dict[str, Any]] = {}
+        peer: dict[str, dict[str, Any]] = {}
         self.reset(self.dsn)
         if with_naive:
             self.reset(self.naive_dsn)
+        if self.peer:
+            self.reset(self.peer_dsn)
         plan = [
             ("initial", self.s0, DAY0),
             ("churn", self.s1, DAY0),
@@ -322,9 +366,14 @@ class Bench:
                 self.vacuum(self.naive_dsn)
                 naive[case] = self.naive_case(case, day, rep)
                 log(f"  {'':<10} naive {naive[case]['total']:7.2f} s, {naive[case]['written']:>9,} rows")
+            if self.peer:
+                self.vacuum(self.peer_dsn)
+                peer[case] = self.peer_case(case, day, rep)
+                log(f"  {'':<10} peer  {peer[case]['total']:7.2f} s, {peer[case]['written']:>9,} rows")
             if case == stop_after:
-                return {"cases": cases, "floor": floors, "naive": naive, "naive_agrees": None}
+                return {"cases": cases, "floor": floors, "naive": naive, "peer": peer, "naive_agrees": None}
         agree = self.same_inventory() if with_naive else None
+        peer_agrees = self.same_inventory(self.peer_dsn) if self.peer else None
         # The due numbers go away (an untimed sync cools them), then the daily runs.
         self.register(self.s2)
         setup = self.sync_case("due_gone", DAY0, rep)
@@ -338,7 +387,15 @@ class Bench:
             if self.floor:
                 self.vacuum(self.dsn)
                 floors[case] = self.floor_case(cases[case]["written"], read=False)
-        return {"cases": cases, "floor": floors, "naive": naive, "naive_agrees": agree, "due_gone": setup}
+        return {
+            "cases": cases,
+            "floor": floors,
+            "naive": naive,
+            "peer": peer,
+            "naive_agrees": agree,
+            "peer_agrees": peer_agrees,
+            "due_gone": setup,
+        }
 
 
 def best(runs: list[dict[str, dict[str, Any]]], key: str) -> dict[str, dict[str, Any]]:
@@ -461,6 +518,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--naive-sizes", default="10000,100000", help="sizes that also run the naive baseline"
     )
     parser.add_argument(
+        "--peer-sizes",
+        default="10000,100000,1000000",
+        help="sizes that also run the idiomatic hooks-and-pandas peer (bench/peer.py)",
+    )
+    parser.add_argument(
         "--airflow-size", type=int, default=100_000, help="size run through `airflow dags test`; 0: none"
     )
     parser.add_argument("--repeat", type=int, default=2, help="runs of each case; the best is reported")
@@ -480,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     naive_sizes = {int(s) for s in args.naive_sizes.split(",") if s}
+    peer_sizes = {int(s) for s in args.peer_sizes.split(",") if s}
     started = time.perf_counter()
 
     def log(message: str) -> None:
@@ -492,7 +555,15 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with Fleet(args.connections) as fleet:
         for size in sizes:
-            bench = Bench(size, fleet, server, naive=size in naive_sizes, floor=not args.no_floor, tag=tag)
+            bench = Bench(
+                size,
+                fleet,
+                server,
+                naive=size in naive_sizes,
+                peer=size in peer_sizes,
+                floor=not args.no_floor,
+                tag=tag,
+            )
             try:
                 runs = []
                 for rep in range(args.repeat):
@@ -514,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
                     "floor": best(runs, "floor") if not args.no_floor else {},
                     "naive": best(runs, "naive") if bench.naive else {},
                     "naive_agrees": runs[0]["naive_agrees"],
+                    "peer": best(runs, "peer") if bench.peer else {},
+                    "peer_agrees": runs[0].get("peer_agrees"),
                     "runs": runs,
                 }
                 if size == args.airflow_size:

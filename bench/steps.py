@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 import requests
 
+from bench import peer
 from include.number_inventory import pipeline, store, transitions
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import RunInfo
@@ -352,6 +353,7 @@ STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     "floor_read": floor_read,
     "floor_write": floor_write,
     "naive_sync": naive_sync,
+    "peer_sync": peer.peer_sync,
 }
 
 

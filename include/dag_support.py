@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from airflow.sdk import Variable, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from include import alerts
 from include.number_inventory import settings
 from include.number_inventory.settings import Contract, SettingError
 
@@ -28,6 +29,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     "owner": "voice-platform",
     "retries": 2,
     "retry_delay": dt.timedelta(minutes=2),
+    # A failed task alerts through the notifier the operator configured (include/alerts.py).
+    "on_failure_callback": alerts.on_failure,
 }
 TAGS = ["number-inventory", "audiocodes"]
 #: What every DAG of the project shares: ``@dag(dag_id=..., schedule=..., **DAG_DEFAULTS)``.

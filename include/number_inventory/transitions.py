@@ -7,8 +7,12 @@ that change, as a *changes* frame: ``number``, ``reason``, ``is_new``, the ``bef
 new values. A row that would not change is never in it, so nothing is written for it.
 
 Reasons (also the audit's check names): ``registered``, ``back_online``, ``wrong_usage``,
-``registration_gone``, ``cooling_without_release_date``, ``released``, ``tag_recount``,
-``connection_purged``; and ``conflict`` for findings that are reported, never changed.
+``registration_gone``, ``cooling_without_release_date``, ``vendor_spelling``, ``released``,
+``tag_recount``, ``connection_purged``; and, for findings that are reported, never changed:
+``conflict``, ``not_used_or_cooling`` and ``possible_duplicate``.
+
+Only the cooling Tag (``Cooling: N day(s) until release on YYYY-MM-DD``) is the pipeline's own: an
+Available number that becomes Used keeps any other Tag an operator gave it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,15 @@ class Plan:
 def empty_inventory() -> pd.DataFrame:
     """An inventory frame with no rows."""
     return pd.DataFrame({c: pd.Series(dtype="string") for c in INVENTORY_COLUMNS})
+
+
+#: The Tag the pipeline writes while a number cools (see :func:`cooling_tag`).
+COOLING_TAG_PATTERN = r"^Cooling: -?[0-9]+ day\(s\) until release on [0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def is_cooling_tag(tags: pd.Series) -> pd.Series:
+    """Whether each Tag is the pipeline's own cooling Tag (which the pipeline may clear)."""
+    return tags.str.fullmatch(COOLING_TAG_PATTERN).fillna(False).astype(bool)
 
 
 def cooling_tag(release_days: pd.Series, run_day: dt.date) -> pd.Series:
@@ -133,13 +146,18 @@ def plan_sync(
         "wrong_usage",
     )
     conflicts = inventory[is_registered & ~reclaim & ~ours_used]
+    # An Available number keeps an operator's own Tag when it becomes Used; only a cooling Tag is
+    # the pipeline's to clear (and a cooling number coming back online always loses its Tag).
+    keep = (reclaimed["status"] == AVAILABLE) & ~is_cooling_tag(reclaimed["tag"])
+    kept_tags = reclaimed["tag"].where(keep, "")
     gone = inventory[~is_registered & ours_used]
 
     new_rows = pd.DataFrame({"number": missing, **{f: "" for f in FIELDS}})
     inserted = _changes(new_rows, _USED_BY_DEVICE, "registered").assign(is_new=True)
 
     cooled = _cool(gone, run_day, cooling_days, "registration_gone") if can_cool else gone.iloc[:0]
-    changes = _combine([inserted, _changes(reclaimed, _USED_BY_DEVICE, reasons), cooled])
+    reclaimed_after = {**_USED_BY_DEVICE, "tag": kept_tags}
+    changes = _combine([inserted, _changes(reclaimed, reclaimed_after, reasons), cooled])
     return Plan(
         changes=changes,
         conflicts=conflicts.reset_index(drop=True),
@@ -174,24 +192,78 @@ def plan_audit(
     """Check AudioCodes numbers against what the devices report; return ``(changes, findings)``.
 
     The audit repairs what the sync would (a registered number not ``Used``/``Device``/``AudioCodes``,
-    an AudioCodes ``Used`` number no device reports) and AudioCodes cooling rows that lost their
-    release date. Conflicts and withheld cooling are findings that are not repaired.
+    an AudioCodes ``Used`` number no device reports), AudioCodes cooling rows that lost their release
+    date, and the vendor spelled otherwise (``audiocodes``, ``AudioCodes ``: repaired to
+    ``AudioCodes`` first, and the other checks then see the repaired row). Conflicts, withheld
+    cooling, AudioCodes numbers that are neither Used nor Cooling, and numbers that may be one number
+    in two spellings (``14155550100`` and ``+14155550100``) are findings that are not repaired.
     """
-    plan = plan_sync(inventory, registered, run_day, cooling_days, can_cool=can_cool)
-    undated = inventory[
-        (inventory["status"] == COOLING)
-        & (inventory["vendor"] == AUDIOCODES)
-        & (inventory["release_date"] == "")
-        & ~inventory["number"].isin(plan.changes["number"])
+    registered = _number_index(registered)
+    vendor = inventory["vendor"]
+    other = (vendor != AUDIOCODES) & (vendor != "")
+    misspelled = pd.Series(False, index=inventory.index)
+    misspelled[other] = vendor[other].str.strip().str.casefold() == AUDIOCODES.casefold()
+    respelled = inventory.copy()
+    respelled.loc[misspelled, "vendor"] = AUDIOCODES
+
+    plan = plan_sync(respelled, registered, run_day, cooling_days, can_cool=can_cool)
+    undated = respelled[
+        (respelled["status"] == COOLING)
+        & (respelled["vendor"] == AUDIOCODES)
+        & (respelled["release_date"] == "")
+        & ~respelled["number"].isin(plan.changes["number"])
     ]
     changes = _combine([plan.changes, _cool(undated, run_day, cooling_days, "cooling_without_release_date")])
+    spelling = inventory[misspelled]
+    if len(spelling):
+        # A number repaired further keeps one change, made from the row as it is in the database.
+        original = pd.Series(spelling["vendor"].to_numpy(), index=spelling["number"].to_numpy())
+        further = changes["number"].isin(original.index)
+        changes.loc[further, "before_vendor"] = original[changes.loc[further, "number"]].to_numpy()
+        only_spelling = spelling[~spelling["number"].isin(changes["number"])]
+        changes = _combine([changes, _changes(only_spelling, {"vendor": AUDIOCODES}, "vendor_spelling")])
+    # Numbers with a repair or a finding of their own are not "neither Used nor Cooling" as well.
+    reported = pd.Index(changes.loc[changes["reason"] != "vendor_spelling", "number"])
+    reported = reported.append(pd.Index(plan.conflicts["number"]))
+    reported = reported.append(pd.Index(plan.withheld["number"]))
+    odd = respelled[
+        (respelled["vendor"] == AUDIOCODES)
+        & ~respelled["status"].isin([USED, COOLING])
+        & ~respelled["number"].isin(reported)
+    ]
     unrepaired = _combine(
-        [_changes(plan.conflicts, {}, "conflict"), _changes(plan.withheld, {}, "registration_gone")]
+        [
+            _changes(plan.conflicts, {}, "conflict"),
+            _changes(plan.withheld, {}, "registration_gone"),
+            _changes(odd, {}, "not_used_or_cooling"),
+            _changes(_two_spellings(inventory, registered), {}, "possible_duplicate"),
+        ]
     )
+    repaired = changes
+    if len(spelling):
+        # Spelling repairs folded into another change are findings of their own as well.
+        folded = spelling[spelling["number"].isin(changes["number"][changes["reason"] != "vendor_spelling"])]
+        repaired = _combine([changes, _changes(folded, {"vendor": AUDIOCODES}, "vendor_spelling")])
     findings = pd.concat(
-        [changes.assign(repaired=True), unrepaired.assign(repaired=False)], ignore_index=True
+        [repaired.assign(repaired=True), unrepaired.assign(repaired=False)], ignore_index=True
     ).rename(columns={"reason": "check"})
     return changes, findings[list(FINDING_COLUMNS)]
+
+
+def _two_spellings(inventory: pd.DataFrame, registered: pd.Index) -> pd.DataFrame:
+    """Inventory rows whose number is also known in the other spelling (with or without the leading
+    ``+``), in the inventory or among the registered numbers: possibly one number kept twice."""
+    # Plain set passes: most inventories hold one spelling only, and then this costs one pass.
+    known = (inventory["number"].to_numpy(dtype=object), registered.to_numpy(dtype=object))
+    bare = {number for numbers in known for number in numbers if number[:1] != "+"}
+    if not bare:
+        return inventory.iloc[:0]
+    twice = {
+        number[1:] for numbers in known for number in numbers if number[:1] == "+" and number[1:] in bare
+    }
+    if not twice:
+        return inventory.iloc[:0]
+    return inventory[inventory["number"].isin([*twice, *("+" + digits for digits in twice)])]
 
 
 def plan_purge(

@@ -15,7 +15,7 @@ CASES = ["initial", "churn", "no_change", "release", "audit"]
 
 def test_bench_small_writes_its_table_and_results(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench", "--sizes", str(SIZE), "--naive-sizes", str(SIZE)]
-    command += ["--airflow-size", "0", "--repeat", "1", "--out", str(tmp_path)]
+    command += ["--peer-sizes", str(SIZE), "--airflow-size", "0", "--repeat", "1", "--out", str(tmp_path)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -32,6 +32,11 @@ def test_bench_small_writes_its_table_and_results(tmp_path: Path) -> None:
     assert list(results["naive"]) == ["initial", "churn", "no_change"]
     assert results["naive"]["no_change"]["written"] == 0
     assert results["naive_agrees"] is True
+    # The idiomatic peer (bench/peer.py) makes the same changes and ends with the same inventory.
+    assert list(results["peer"]) == ["initial", "churn", "no_change"]
+    assert results["peer"]["initial"]["written"] == SIZE
+    assert results["peer"]["no_change"]["written"] == 0
+    assert results["peer_agrees"] is True
     assert list(results["floor"]) == CASES
 
     table = (tmp_path / "latest.md").read_text()

@@ -39,6 +39,7 @@ PROTECTED = {
 INITIAL = {
     **PROTECTED,
     "1004": ("Available", "", "", "", ""),
+    "1011": ("Available", "", "", "ordered for Berlin", ""),  # an operator's Tag, kept when Used
     "1005": ("Used", "Device", "AudioCodes", "", ""),
     "1006": (
         "Cooling",
@@ -58,6 +59,7 @@ INITIAL = {
     ),
     "+4930555000": ("Used", "Device", "AudioCodes", "", ""),
 }
+OPERATOR_TAGS = {"1011": "ordered for Berlin"}
 COOLING_REASONS = {"registration_gone", "cooling_without_release_date"}
 
 
@@ -116,7 +118,11 @@ class Simulation:
         for number in registered:
             if number in PROTECTED:
                 continue
-            assert now[number] == ("Used", "Device", "AudioCodes", "", ""), (number, now[number])
+            operator_tag = OPERATOR_TAGS.get(number, "")
+            assert now[number] in {
+                ("Used", "Device", "AudioCodes", "", ""),
+                ("Used", "Device", "AudioCodes", operator_tag, ""),
+            }, (number, now[number])
         assert set(now) == set(INITIAL) | self.ever_registered, "a number was inserted without a registration"
         for number, (status, _usage, vendor, _tag, release) in now.items():
             if status != "Cooling" or vendor != "AudioCodes" or number not in self.cooled:

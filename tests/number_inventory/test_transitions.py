@@ -505,6 +505,99 @@ def test_plan_audit_consistent_inventory_finds_nothing() -> None:
     assert findings.empty
 
 
+def findings_of(findings: pd.DataFrame) -> set[tuple[str, str, bool]]:
+    return {(r["number"], r["check"], r["repaired"]) for r in findings.to_dict("records")}
+
+
+def test_plan_audit_repairs_the_vendor_spelling_then_audits_the_row() -> None:
+    inventory = frame(
+        [
+            ("1", "Used", "Device", "audiocodes", "", ""),  # registered: only the spelling is wrong
+            ("2", "Used", "Device", "AudioCodes ", "", ""),  # not registered: spelling, then cooled
+            ("3", "Available", "", " AUDIOCODES", "", ""),  # neither Used nor Cooling: reported
+            ("4", "Used", "Device", "Audio Codes", "", ""),  # another spelling we do not guess
+        ]
+    )
+    changes, findings = plan_audit(inventory, ["1", "4"], RUN_DAY, DAYS)
+    cooled = (
+        "Cooling",
+        "Device",
+        "AudioCodes",
+        "Cooling: 2 day(s) until release on 2026-11-29",
+        "2026-11-29",
+    )
+    assert as_rows(changes, ("number", "reason", "before_vendor", *FIELDS)) == {
+        ("1", "vendor_spelling", "audiocodes", *USED_BY_DEVICE),
+        # One change per number, its before-values as the database holds them (compare and set).
+        ("2", "registration_gone", "AudioCodes ", *cooled),
+        ("3", "vendor_spelling", " AUDIOCODES", "Available", "", "AudioCodes", "", ""),
+    }
+    assert changes["number"].is_unique
+    assert findings_of(findings) == {
+        ("1", "vendor_spelling", True),
+        ("2", "vendor_spelling", True),
+        ("2", "registration_gone", True),
+        ("3", "vendor_spelling", True),
+        ("3", "not_used_or_cooling", False),
+        ("4", "conflict", False),  # "Audio Codes" is another vendor's name as far as we know
+    }
+
+
+def test_plan_audit_reports_audiocodes_numbers_neither_used_nor_cooling() -> None:
+    inventory = frame(
+        [
+            ("1", "Reserved", "", "AudioCodes", "", ""),
+            ("2", "Used-Utility", "Fax", "AudioCodes", "", ""),
+            ("3", "Available", "", "AudioCodes", "", ""),
+            ("4", "Available", "", "AudioCodes", "", ""),  # registered: repaired, not reported twice
+        ]
+    )
+    changes, findings = plan_audit(inventory, ["4"], RUN_DAY, DAYS)
+    assert as_rows(changes, ("number", "reason")) == {("4", "registered")}
+    assert findings_of(findings) == {
+        ("1", "not_used_or_cooling", False),
+        ("2", "not_used_or_cooling", False),
+        ("3", "not_used_or_cooling", False),
+        ("4", "registered", True),
+    }
+
+
+def test_plan_audit_reports_one_number_in_two_spellings_and_never_merges() -> None:
+    inventory = frame(
+        [
+            ("14155550100", "Used", "Teams", "Microsoft", "", ""),
+            ("4930100", "Available", "", "", "", ""),
+            ("+4930100", "Used", "Device", "AudioCodes", "", ""),
+            ("777", "Available", "", "", "", ""),
+        ]
+    )
+    changes, findings = plan_audit(inventory, ["+14155550100", "+4930100"], RUN_DAY, DAYS)
+    # The registered spelling is inserted as its own number; nothing is merged or deleted.
+    assert as_rows(changes, ("number", "reason")) == {("+14155550100", "registered")}
+    assert findings_of(findings) == {
+        ("+14155550100", "registered", True),
+        ("14155550100", "possible_duplicate", False),
+        ("4930100", "possible_duplicate", False),
+        ("+4930100", "possible_duplicate", False),
+    }
+
+
+def test_plan_sync_keeps_an_operators_tag_and_clears_only_the_cooling_tag() -> None:
+    inventory = frame(
+        [
+            ("1", "Available", "", "", "ordered for Berlin", ""),
+            ("2", "Available", "", "", "Cooling: 1 day(s) until release on 2026-11-28", ""),
+            ("3", "Cooling", "Device", "AudioCodes", "lost its date", ""),
+        ]
+    )
+    plan = plan_sync(inventory, ["1", "2", "3"], RUN_DAY, DAYS)
+    assert as_rows(plan.changes, ("number", "reason", *FIELDS)) == {
+        ("1", "registered", "Used", "Device", "AudioCodes", "ordered for Berlin", ""),
+        ("2", "registered", *USED_BY_DEVICE),
+        ("3", "back_online", *USED_BY_DEVICE),
+    }
+
+
 # --- plan_purge ------------------------------------------------------------------------------------
 
 
