@@ -409,3 +409,50 @@ def purge(prepared: dict[str, Any]) -> dict[str, Any]:
     if connection_id in prepared["connections"]:
         log.warning("Now remove %r from the Variable %s", connection_id, settings.CONNECTIONS_VARIABLE)
     return summary
+
+
+def triggering_user(context: Any) -> str:
+    """Who triggered the running DAG run (``dag_test`` for ``dag.test()``), or ``unknown`` when Airflow
+    does not say (a run created without a user)."""
+    return getattr(context["dag_run"], "triggering_user_name", None) or "unknown"
+
+
+def manual_action(prepared: dict[str, Any]) -> dict[str, Any]:
+    """The manual action step: checks the form, then applies the action to every number or to none,
+    recording who triggered the run and why."""
+    import dataclasses
+
+    from include.number_inventory import actions, pipeline
+
+    context = get_current_context()
+    params = context["params"]
+    dry_run = settings.flag("dry_run", params.get("dry_run"))
+    try:
+        request = actions.parse_request(
+            params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
+        )
+        run = dataclasses.replace(
+            run_info(context, prepared["run_day"]), actor=triggering_user(context), note=request.note
+        )
+        log.info(
+            "%s of %s number(s) for %s (%s)%s",
+            request.action,
+            len(request.numbers),
+            run.actor,
+            request.note,
+            ", dry run: nothing is written" if dry_run else "",
+        )
+        with inventory_db() as conn:
+            summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
+    except actions.ActionError as exc:
+        raise AirflowFailException(str(exc)) from None
+    changes = summary.pop("changes")
+    unchanged = summary.pop("unchanged_numbers")
+    verb = "Would change" if dry_run else "Changed"
+    log.info("%s %s number(s):\n  %s", verb, len(changes), "\n  ".join(changes) or "none")
+    if unchanged:
+        log.info("Already where %s leads, left alone: %s", request.action, ", ".join(unchanged))
+    log_summary(
+        f"Manual action {request.action}" + (" (dry run: nothing written)" if dry_run else ""), summary
+    )
+    return summary

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import psycopg
 
-from include.number_inventory import store, transitions
+from include.number_inventory import actions, store, transitions
 from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
 from include.number_inventory.settings import MassRemovalGuard, SettingError
 from include.number_inventory.store import RunInfo
@@ -295,3 +295,60 @@ def check_reads(conn: psycopg.Connection, run_id: str, connection_ids: Sequence[
         elif read["state"] != "complete":
             problems.append(f"{connection_id}: {read['state']}: {read['error']}")
     return problems
+
+
+def manual_action(
+    conn: psycopg.Connection, run: RunInfo, request: actions.ActionRequest, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """Apply an operator's action to the numbers of ``request``, all or nothing.
+
+    Under the inventory lock, every number is checked against its row and the kept reads (see
+    ``actions``); if any cannot take the action, :class:`actions.ActionError` names each and why, and
+    nothing is written. Otherwise the changes and their history (with ``run.actor`` and
+    ``run.note``) are written in one transaction. ``dry_run`` checks the same and writes nothing.
+    """
+    with conn.transaction():
+        store.lock_inventory(conn)
+        inventory = store.load_numbers(conn, request.numbers)
+        registrations = actions.registrations_by_number(store.registering_connections(conn, request.numbers))
+        plan = actions.plan_action(request, inventory, registrations, run.run_day)
+        if len(plan.refusals):
+            raise actions.ActionError(
+                f"{request.action} refused for {len(plan.refusals)} of {len(request.numbers)} number(s); "
+                "nothing was written:\n  " + "\n  ".join(plan.refusal_lines())
+            )
+        summary = {
+            "run_day": run.run_day.isoformat(),
+            "action": request.action,
+            "days": request.days,
+            "reason": request.note,
+            "actor": run.actor,
+            "dry_run": dry_run,
+            "numbers": len(request.numbers),
+            **plan.counts(),
+            "changes": [_described(c) for c in plan.changes.to_dict("records")],
+            "unchanged_numbers": plan.unchanged["number"].tolist(),
+        }
+        if dry_run:
+            summary["written"] = 0
+            return summary
+        written = store.apply_changes(conn, plan.changes, run)
+        if written != len(plan.changes):
+            # A hand edit landed between the load and the write (it does not take the lock).
+            raise actions.ActionError(
+                f"{len(plan.changes) - written} number(s) changed while {request.action} ran; nothing was "
+                "written: run it again"
+            )
+        summary["written"] = written
+        store.record_run(conn, "action", run, {k: v for k, v in summary.items() if k != "changes"})
+    return summary
+
+
+def _described(change: dict[str, Any]) -> str:
+    """One planned change as the log shows it: ``1000: Cooling (2026-11-05) → Available``."""
+
+    def state(prefix: str) -> str:
+        status, release = change[f"{prefix}status"], change[f"{prefix}release_date"]
+        return f"{status} ({release})" if release else str(status)
+
+    return f"{change['number']}: {state('before_')} → {state('')}"

@@ -64,14 +64,23 @@ BULK_LOCK_WAIT = "3s"
 
 @dataclass(frozen=True)
 class RunInfo:
-    """Which Airflow run is writing, and for which run day; recorded with every change."""
+    """Which Airflow run is writing, and for which run day; recorded with every change. A manual
+    action also records who triggered it (``actor``) and the reason they gave (``note``)."""
 
     dag_id: str
     run_id: str
     run_day: dt.date
+    actor: str | None = None
+    note: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return {"dag_id": self.dag_id, "run_id": self.run_id, "run_day": self.run_day}
+        return {
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+            "run_day": self.run_day,
+            "actor": self.actor,
+            "note": self.note,
+        }
 
 
 class ReadRejected(RuntimeError):
@@ -702,3 +711,19 @@ def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
     conn.execute("DELETE FROM audiocodes_registration WHERE connection_id = %s", (connection_id,))
     conn.execute("DELETE FROM audiocodes_connection WHERE connection_id = %s", (connection_id,))
     return numbers
+
+
+# --- manual actions -----------------------------------------------------------------------------
+
+
+def load_numbers(conn: psycopg.Connection, numbers: Sequence[str]) -> pd.DataFrame:
+    """The inventory rows of ``numbers`` as an inventory frame; numbers not in the inventory are missing."""
+    found = conn.execute(sql("load_numbers"), {"numbers": list(numbers)}).fetchall()
+    return pd.DataFrame(
+        {name: pd.Series([r[i] for r in found], dtype="string") for i, name in enumerate(INVENTORY_COLUMNS)}
+    )
+
+
+def registering_connections(conn: psycopg.Connection, numbers: Sequence[str]) -> list[tuple[str, str]]:
+    """``(number, connection_id)`` for each kept read that registers one of ``numbers``."""
+    return [tuple(r) for r in conn.execute(sql("registering_connections"), {"numbers": list(numbers)})]

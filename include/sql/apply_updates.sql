@@ -17,11 +17,11 @@ WITH updated AS (
               c.status, c.usage, c.vendor, c.tag, c.release_date
 )
 INSERT INTO number_inventory_history (
-    number, dag_id, run_id, run_day, reason,
+    number, dag_id, run_id, run_day, reason, actor, note,
     before_status, before_usage, before_vendor, before_tag, before_release_date,
     after_status, after_usage, after_vendor, after_tag, after_release_date
 )
-SELECT number, %(dag_id)s, %(run_id)s, %(run_day)s, reason,
+SELECT number, %(dag_id)s, %(run_id)s, %(run_day)s, reason, %(actor)s, %(note)s,
        before_status, before_usage, before_vendor, before_tag, before_release_date,
        status, usage, vendor, tag, release_date
 FROM updated

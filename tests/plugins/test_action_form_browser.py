@@ -1,0 +1,235 @@
+"""The trigger form of ``number_inventory_action`` in a real browser, end to end: ``airflow api-server``
+and ``airflow scheduler`` (LocalExecutor) in an Airflow home of their own, Debian's Chromium driven by
+Playwright, a user of the simple auth manager who may trigger DAGs. The form is filled and submitted
+as an operator would; the REST API shows the run with that form as its conf and its triggering user;
+the scheduler runs it against a real PostgreSQL; the history records that user and the reason, and
+the Number Inventory view shows them. Leaves ``test-output/number-inventory-action-form.png``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from include.number_inventory import local_db, store
+from tests.conftest import OUTPUT
+from tests.plugins.conftest import PREFIX, fresh, own_database
+from tests.plugins.test_view_browser import CHROMIUM, WAIT_MS, browser, free_port, wait_for_health
+
+__all__ = ["browser"]  # the Chromium fixture, shared with the view's browser test
+
+DAG_ID = "number_inventory_action"
+USER, PASSWORD = "duty-operator", "duty-Secret-7"
+REASON = "ticket INC-5150: numbers for the new Hamburg office"
+SCREENSHOT = OUTPUT / "number-inventory-action-form.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def inventory_dsn(pg):
+    """A database of this module's own: three Available numbers."""
+    for dsn in own_database(pg, "action_form"):
+        conn = fresh(dsn)
+        conn.execute("INSERT INTO number_inventory (number) VALUES ('2000'), ('2001'), ('+49305550123')")
+        conn.close()
+        yield dsn
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory, inventory_dsn) -> dict[str, str]:
+    """An Airflow home of its own (no other test's runs or unpaused DAGs for its scheduler to pick
+    up), with the DAGs serialized into its metadata database, a user with the ``op`` role, and the
+    inventory connection. ``{port}`` is filled in by :func:`airflow`."""
+    home = tmp_path_factory.mktemp("airflow-action-home")
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({USER: PASSWORD}))
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:op",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW_CONN_NUMBER_INVENTORY_DB": local_db.airflow_connection(inventory_dsn),
+        "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(["audiocodes_a"]),
+    }
+    for command in (["db", "migrate"], ["dags", "reserialize"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "airflow", *command], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return env
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "airflow", *command],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)  # the process and the workers it started
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def airflow(airflow_env, tmp_path_factory):
+    """``airflow api-server`` and ``airflow scheduler`` on a free local port; the server's URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**airflow_env, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/"}
+    logs = tmp_path_factory.mktemp("airflow-action-logs")
+    server = start(
+        ["api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"], env, logs / "api.log"
+    )
+    scheduler = None
+    try:
+        wait_for_health(url, server, logs / "api.log", seconds=180)
+        scheduler = start(["scheduler"], env, logs / "scheduler.log")
+        yield url, logs
+    finally:
+        for process in filter(None, (scheduler, server)):
+            stop(process)
+
+
+def api(url: str, path: str) -> dict:
+    """A GET of Airflow's REST API with a token of the known user."""
+    login = urllib.request.Request(
+        f"{url}/auth/token",
+        data=json.dumps({"username": USER, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(login, timeout=30) as response:
+        token = json.load(response)["access_token"]
+    request = urllib.request.Request(f"{url}{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def page(browser, airflow):
+    """A browser tab signed in to Airflow through the login form, on the DAG's page."""
+    url, _ = airflow
+    tab = browser.new_context(viewport={"width": 1360, "height": 1100}).new_page()
+    tab.set_default_timeout(WAIT_MS)
+    tab.goto(f"{url}/dags/{DAG_ID}")
+    tab.locator("input[name=username]").fill(USER)
+    tab.locator("input[name=password]").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(f"**/dags/{DAG_ID}")
+    yield tab
+    tab.context.close()
+
+
+def open_form(page, url: str):
+    """The DAG's page, its Trigger button, and the dialog with the form."""
+    page.goto(f"{url}/dags/{DAG_ID}")
+    page.get_by_role("button", name="Trigger").first.click()
+    form = page.get_by_role("dialog")
+    expect(form.locator("textarea#element_numbers")).to_be_visible()
+    return form
+
+
+def test_the_trigger_form_shows_every_field_with_its_title_and_help(page, airflow):
+    form = open_form(page, airflow[0])
+    for title in ("Action", "Numbers", "Days (extend cooling)", "Reason", "Dry run"):
+        # A required field's title carries a "*".
+        expect(form.get_by_text(re.compile(rf"^{re.escape(title)}\s*\*?$"))).to_be_visible()
+    expect(form.get_by_text("One number per line, at most 10,000", exact=False)).to_be_visible()
+    expect(form.locator("textarea#element_numbers")).to_be_visible()  # an array of strings: one per line
+    form.get_by_role("combobox").click()
+    for label in ("Release now (Cooling → Available)", "Reserve (Available → Reserved)"):
+        expect(form.get_by_text(label, exact=True)).to_be_visible()
+    # Required fields left empty keep the form from being submitted.
+    expect(form.get_by_test_id("trigger-dag-submit")).to_be_disabled()
+
+
+def test_the_form_submits_a_run_with_its_values_and_user(page, airflow):
+    url, _ = airflow
+    form = open_form(page, url)
+    form.get_by_role("combobox").click()
+    form.get_by_text("Reserve (Available → Reserved)", exact=True).click()
+    form.locator("#element_numbers").fill("2000\n+49 30 555-0123")
+    form.locator("#element_reason").fill(REASON)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    form.get_by_test_id("trigger-dag-submit").click()
+    page.wait_for_url(f"**/dags/{DAG_ID}/runs/**")
+
+    runs = api(url, f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"]
+    assert len(runs) == 1
+    assert runs[0]["conf"] == {
+        "action": "reserve",
+        "numbers": ["2000", "+49 30 555-0123"],
+        "days": None,
+        "reason": REASON,
+        "dry_run": False,
+    }
+    assert runs[0]["triggering_user_name"] == USER and runs[0]["triggered_by"] == "ui"
+
+
+def test_the_scheduler_runs_it_and_the_history_records_who_and_why(airflow, inventory_dsn):
+    url, logs = airflow
+    run = api(url, f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"][0]
+    deadline = time.monotonic() + 180
+    while run["state"] not in ("success", "failed") and time.monotonic() < deadline:
+        time.sleep(2)
+        run = api(url, f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
+    assert run["state"] == "success", (logs / "scheduler.log").read_text()[-4000:]
+
+    conn = store.connect(inventory_dsn)  # not fresh(): that would empty it
+    statuses = dict(conn.execute("SELECT number, status FROM number_inventory").fetchall())
+    assert statuses == {"2000": "Reserved", "2001": "Available", "+49305550123": "Reserved"}
+    history = conn.execute(
+        "SELECT number, reason, actor, note, dag_id, run_id FROM number_inventory_history ORDER BY number"
+    ).fetchall()
+    assert history == [
+        ("+49305550123", "manual_reserve", USER, REASON, DAG_ID, run["dag_run_id"]),
+        ("2000", "manual_reserve", USER, REASON, DAG_ID, run["dag_run_id"]),
+    ]
+    conn.close()
+
+
+def test_the_view_shows_the_manual_action_with_its_user_and_reason(page, airflow):
+    url, _ = airflow
+    page.goto(f"{url}{PREFIX}/")
+    page.wait_for_selector("body[data-loaded=true]")
+    page.locator("#search-input").fill("+49 30 555 0123")
+    page.locator("#search-button").click()
+    page.wait_for_selector("#detail-number:text-is('+49305550123')")
+    first = page.locator("#number-history tbody tr").first
+    expect(first.locator("td").nth(2)).to_have_text("manual_reserve")
+    expect(first.locator("td").nth(4)).to_have_text(f"{USER}: {REASON}")
+    recent = page.locator("#changes-table tbody tr").first
+    expect(recent.locator("td").nth(4)).to_have_text(f"{USER}: {REASON}")
