@@ -417,6 +417,7 @@ def triggering_user(context: Any) -> str:
     return getattr(context["dag_run"], "triggering_user_name", None) or "unknown"
 
 
+@fails_at_once
 def manual_action(prepared: dict[str, Any]) -> dict[str, Any]:
     """The manual action step: checks the form, then applies the action to every number or to none,
     recording who triggered the run and why."""
