@@ -34,11 +34,12 @@ from include.number_inventory import local_db, store  # noqa: E402
 from include.number_inventory.device_server import DeviceServer  # noqa: E402
 
 #: The demo's devices: connection id -> (password, connection type, extras). A plain ``http``
-#: connection and the project's ``audiocodes`` type read the same; the ``api`` extra names the device
+#: connection (a JSON device) and the project's ``audiocodes`` type (a Mediant SBC read through its CLI
+#: script) both work; the ``api`` extra names the device
 #: API (README, "Device APIs").
 DEVICES = {
     "audiocodes_sbc1": ("demo-pass-1", "http", {}),
-    "audiocodes_sbc2": ("demo-pass-2", "audiocodes", {"api": "json"}),
+    "audiocodes_sbc2": ("demo-pass-2", "audiocodes", {"api": "mediant-cli"}),
 }
 
 
