@@ -26,7 +26,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Airflow reads its configuration when first imported: set it before any test module imports it.
-_HOME = Path(tempfile.mkdtemp(prefix="number-inventory-airflow-"))
+# ``from tests.conftest import ...`` imports this file a second time under another name: both imports
+# must agree on the Airflow home, or the second one points Airflow at an empty metadata database.
+_HOME_KEY = f"_NUMBER_INVENTORY_TEST_AIRFLOW_HOME_{os.getpid()}"
+_HOME = Path(os.environ.get(_HOME_KEY) or tempfile.mkdtemp(prefix="number-inventory-airflow-"))
+os.environ[_HOME_KEY] = str(_HOME)
 os.environ.update(
     AIRFLOW_HOME=str(_HOME),
     AIRFLOW__CORE__LOAD_EXAMPLES="False",
