@@ -86,6 +86,24 @@ def parallel(step: str, kwargs_list: list[dict[str, Any]]) -> tuple[float, list[
     return wall, [figures[slot] for slot in sorted(figures)]
 
 
+def device_connections(fleet: Fleet) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables of the fleet's devices, for code that reads them through Airflow."""
+    env = {}
+    for device in fleet.devices:
+        host, port = device.url.removeprefix("http://").split(":")
+        env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
+            {
+                "conn_type": "http",
+                "host": host,
+                "port": int(port),
+                "schema": "http",
+                "login": USERNAME,
+                "password": PASSWORD,
+            }
+        )
+    return env
+
+
 def run_info(case: str, size: int, day: dt.date, rep: int) -> dict[str, str]:
     return {"dag_id": "bench", "run_id": f"bench-{size}-{case}-{rep}", "run_day": day.isoformat()}
 
@@ -278,18 +296,7 @@ class Bench:
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             "AIRFLOW_CONN_NUMBER_INVENTORY_DB": local_db.airflow_connection(self.peer_dsn),
         }
-        for device in self.fleet.devices:
-            host, port = device.url.removeprefix("http://").split(":")
-            airflow_env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
-                {
-                    "conn_type": "http",
-                    "host": host,
-                    "port": int(port),
-                    "schema": "http",
-                    "login": USERNAME,
-                    "password": PASSWORD,
-                }
-            )
+        airflow_env.update(device_connections(self.fleet))
         wall, (result,) = parallel(
             "peer_sync",
             [
@@ -427,18 +434,7 @@ def airflow_run(bench: Bench, log) -> dict[str, Any]:
         "AIRFLOW_CONN_NUMBER_INVENTORY_DB": local_db.airflow_connection(dsn),
         "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(bench.fleet.connection_ids),
     }
-    for device in bench.fleet.devices:
-        host, port = device.url.removeprefix("http://").split(":")
-        env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
-            {
-                "conn_type": "http",
-                "host": host,
-                "port": int(port),
-                "schema": "http",
-                "login": USERNAME,
-                "password": PASSWORD,
-            }
-        )
+    env.update(device_connections(bench.fleet))
     try:
         bench.register(bench.s0)
         start = time.perf_counter()
