@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from include import dag_support as support
+from include.airflow_glue import dag_defaults, tasks
 
 
 @dag(
     dag_id="audiocodes_connection_purge",
     schedule=None,
     doc_md=__doc__,
-    **support.DAG_DEFAULTS,
+    **dag_defaults.DAG_DEFAULTS,
     params={
         "connection_id": Param(
             "",
@@ -47,12 +47,12 @@ def audiocodes_connection_purge():
     @task
     def prepare() -> dict:
         """Validate the Variables and the form, bring the schema up to date and fix the run day."""
-        return support.prepare("purge")
+        return tasks.prepare("purge")
 
     @task
     def purge(prepared: dict) -> dict:
         """Drop the connection's kept read and cool its numbers that no other connection registers."""
-        return support.purge(prepared)
+        return tasks.purge(prepared)
 
     purge(prepare())
 

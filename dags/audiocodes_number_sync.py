@@ -28,14 +28,14 @@ import os
 
 from airflow.sdk import Param, dag, task
 
-from include import dag_support as support
+from include.airflow_glue import dag_defaults, tasks
 
 
 @dag(
     dag_id="audiocodes_number_sync",
     schedule=os.environ.get("AUDIOCODES_SYNC_SCHEDULE", "@hourly"),
     doc_md=__doc__,
-    **support.DAG_DEFAULTS,
+    **dag_defaults.DAG_DEFAULTS,
     params={
         "allow_mass_removal": Param(
             False,
@@ -49,30 +49,28 @@ def audiocodes_number_sync():
     @task
     def prepare() -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return support.prepare("sync")
+        return tasks.prepare("sync")
 
     @task
     def connections_to_read(prepared: dict) -> list[str]:
         """The connections to read: all configured ones; none for a run that is not for now."""
-        return prepared["connections"] if support.reads_devices(prepared) else []
+        return tasks.connections_to_read(prepared)
 
     # The client retries transient errors itself; a failed read keeps the previous one until the next run.
-    @task(retries=0, execution_timeout=support.READ_TIMEOUT, map_index_template="{{ connection_label }}")
+    @task(retries=0, execution_timeout=dag_defaults.READ_TIMEOUT, map_index_template="{{ connection_label }}")
     def read_connection(connection_id: str, prepared: dict) -> dict:
         """Read all pages of one connection's registered users and keep the read if it is complete."""
-        return support.read_connection(connection_id, prepared)
+        return tasks.read_connection(connection_id, prepared)
 
     @task(trigger_rule="all_done_min_one_success")
     def reconcile(prepared: dict) -> dict:
         """Apply the transition table to the inventory from the kept reads, in one transaction."""
-        support.skip_backfill(prepared, "sync")
-        return support.reconcile(prepared)
+        return tasks.reconcile(prepared)
 
     @task(trigger_rule="all_done_min_one_success")
     def check_reads(prepared: dict) -> None:
         """Fail the run, naming each connection whose read is missing or incomplete."""
-        support.skip_backfill(prepared, "sync")
-        support.check_reads(prepared)
+        tasks.check_reads(prepared)
 
     prepared = prepare()
     reads = read_connection.partial(prepared=prepared).expand(connection_id=connections_to_read(prepared))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from include import dag_support as support
+from include.airflow_glue import dag_defaults, tasks
 from include.number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
 
 
@@ -34,7 +34,7 @@ from include.number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS,
     dag_id="number_inventory_action",
     schedule=None,
     doc_md=__doc__,
-    **support.DAG_DEFAULTS,
+    **dag_defaults.DAG_DEFAULTS,
     params={
         "action": Param(
             type="string",
@@ -81,13 +81,13 @@ def number_inventory_action():
     @task
     def prepare() -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return support.prepare("action")
+        return tasks.prepare("action")
 
     # All or nothing, and a refusal is final: retrying would only refuse again.
     @task(retries=0)
     def act(prepared: dict) -> dict:
         """Check every number, then apply the action to all of them in one transaction, or to none."""
-        return support.manual_action(prepared)
+        return tasks.manual_action(prepared)
 
     act(prepare())
 

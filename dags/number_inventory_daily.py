@@ -25,14 +25,14 @@ import os
 
 from airflow.sdk import Param, dag, task
 
-from include import dag_support as support
+from include.airflow_glue import dag_defaults, tasks
 
 
 @dag(
     dag_id="number_inventory_daily",
     schedule=os.environ.get("NUMBER_INVENTORY_DAILY_SCHEDULE", "@daily"),
     doc_md=__doc__,
-    **support.DAG_DEFAULTS,
+    **dag_defaults.DAG_DEFAULTS,
     params={
         "dry_run": Param(
             False,
@@ -46,12 +46,12 @@ def number_inventory_daily():
     @task
     def prepare() -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return support.prepare("daily")
+        return tasks.prepare("daily")
 
     @task
     def release_and_audit(prepared: dict) -> dict:
         """Release due cooling numbers, recount Tags, audit and repair, in one transaction."""
-        return support.release_and_audit(prepared)
+        return tasks.release_and_audit(prepared)
 
     release_and_audit(prepare())
 

@@ -15,7 +15,7 @@ failure itself: the connection and the reason for a failed read, the refused mas
 device, the audit's conflicts. Without the Variable nothing is sent. A notifier that cannot be built
 or fails is logged and never hides the failure it reports.
 
-Imported by ``dag_support`` at parse time: nothing here reads a Variable until a task fails.
+Imported by ``airflow_glue.dag_defaults`` at parse time: nothing here reads a Variable until a task fails.
 """
 
 from __future__ import annotations

@@ -28,13 +28,15 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from include.number_inventory.statuses import STATUSES
+
 log = logging.getLogger(__name__)
 
 URL_PREFIX = "/number-inventory"
 PAGE = Path(__file__).with_suffix(".html")
 # Where the API server serves the app when Airflow runs under a sub-path ([api] base_url).
 BASE_PATH = urlsplit(conf.get("api", "base_url", fallback="") or "/").path.rstrip("/") + URL_PREFIX
-STATUS = Literal["Available", "Used", "Used-Utility", "Reserved", "Cooling"]
+STATUS = Literal[STATUSES]
 LIMIT = Query(50, ge=1, le=500, description="rows per page (at most 500)")
 OFFSET = Query(0, ge=0, le=100_000_000, description="rows to skip")
 
@@ -77,17 +79,6 @@ async def airflow_user(request: Request) -> Any:
 # --- reading the inventory ----------------------------------------------------------------------
 
 
-def _view_settings() -> tuple[str, list[str]]:
-    """The run-day time zone and the configured connections, from the project's Variables."""
-    from airflow.sdk import Variable
-
-    from include.number_inventory import settings
-
-    timezone = settings.timezone(Variable.get(settings.TIMEZONE_VARIABLE, default=None))
-    configured = settings.connection_ids(Variable.get(settings.CONNECTIONS_VARIABLE, default=None))
-    return timezone, list(configured)
-
-
 def _today(timezone: str) -> dt.date:
     from zoneinfo import ZoneInfo
 
@@ -100,12 +91,13 @@ def _read(work: Callable[..., Any]) -> Any:
     import psycopg
     from airflow.exceptions import AirflowNotFoundException
 
-    from include.dag_support import inventory_db
+    from include.airflow_glue import variables
+    from include.airflow_glue.connections import inventory_db
     from include.number_inventory import views
     from include.number_inventory.settings import INVENTORY_CONN_ID, SettingError
 
     try:
-        timezone, configured = _view_settings()
+        timezone, configured = variables.timezone(), variables.connection_ids()
         with inventory_db() as conn, views.reading(conn):
             return work(conn, timezone, configured)
     except views.BadQuery as exc:

@@ -21,9 +21,11 @@ from unittest import mock
 
 import pytest
 
+from include.number_inventory import local_db, store
+from include.number_inventory.clock import TODAY_ENV
+from include.number_inventory.device_server import DeviceServer
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 # Airflow reads its configuration when first imported: set it before any test module imports it.
 # ``from tests.conftest import ...`` imports this file a second time under another name: both imports
@@ -39,10 +41,6 @@ os.environ.update(
     AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
     PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 )
-
-from include.number_inventory import local_db, store  # noqa: E402
-from include.number_inventory.clock import TODAY_ENV  # noqa: E402
-from include.number_inventory.device_server import DeviceServer  # noqa: E402
 
 OUTPUT = ROOT / "test-output"
 PROJECT_TABLES = store.PROJECT_TABLES

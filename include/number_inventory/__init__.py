@@ -1,15 +1,18 @@
 """Number inventory kept in step with AudioCodes device registrations.
 
 The package holds the whole logic and imports nothing from Airflow, so it can be tested and
-benchmarked on its own; the DAG files in ``dags/`` only wire it to Airflow.
+benchmarked on its own; ``include.airflow_glue`` wires it to Airflow for the DAG files in ``dags/``.
 
 - ``numbers``: normalising address-of-record user parts to inventory numbers.
-- ``registrations``: turning binding items read from a device into number rows.
-- ``transitions``: the SPEC's transition table, release and audit as pure DataFrame functions.
+- ``statuses`` and ``transitions``: the SPEC's statuses and transition table, release and audit as
+  pure DataFrame functions.
 - ``actions`` (and ``action_form``): operators' manual actions on numbers, checked number by number.
 - ``settings``: validation of operator settings (Variables, trigger parameters, connection extras).
+- ``clock``: today, for the checks that bound a run day by the wall clock.
 - ``device_client``: the read of one device's registered users over HTTP, whichever API it speaks;
   ``device_apis`` holds the shared transport and one adapter per API (json, mediant-cli, cursor).
-- ``store``: the PostgreSQL side: schema migrations, staging, set-based writes, history.
-- ``device_server``: a small AudioCodes-like server for tests and the demo.
+- ``store`` (with ``schema``): the PostgreSQL side: migrations, staged reads, set-based writes,
+  history; its SQL is in ``include/sql/``.
+- ``pipeline``: the DAGs' steps, as functions of a connection and validated settings.
+- ``views``: the read-only queries of the Number Inventory view in the UI.
 """

@@ -1,6 +1,6 @@
 """Today, and whether a run may act for its run day: the one place that looks at the wall clock.
 
-A run's *run day* comes from its logical date (``dag_support.run_day``), never from the wall clock,
+A run's *run day* comes from its logical date (``airflow_glue.run_day``), never from the wall clock,
 so re-runs and backfills give the same answer. The wall clock only bounds it:
 
 - **No run acts for the future.** A run whose run day is after today (in

@@ -20,7 +20,6 @@ NUMBER_PATTERN = r"^\+?[0-9]{1,32}$"
 _SCHEME = r"^\s*<?\s*(?:(?:sips?|tel):)?"
 # Visual separators that dial plans and tel URIs allow inside a number (RFC 3966).
 _SEPARATORS = r"[\s\-.()]"
-_NUMBER_RE = re.compile(NUMBER_PATTERN)
 # A user part that is already a number, followed by the host or nothing (``\Z``: not even a newline).
 _PLAIN = re.compile(r"(\+?[0-9]{1,32})(?:@|\Z)")
 _STATUS = re.compile(r"status\s*:\s*(\d+)", re.IGNORECASE)
@@ -71,11 +70,6 @@ def _normalise_spellings(aors: pd.Series) -> pd.Series:
 def normalise_number(text: str) -> str | None:
     """Normalise one AOR or number; ``None`` when it is not a number."""
     return aor_numbers([text])[0]
-
-
-def is_number(text: str) -> bool:
-    """Whether ``text`` is already a normalised inventory number."""
-    return bool(_NUMBER_RE.fullmatch(text))
 
 
 def binding_active(contacts: pd.Series) -> pd.Series:

@@ -2,12 +2,13 @@
 
 Each step that writes the inventory holds the inventory lock for one transaction: it loads what it
 needs, plans with ``transitions`` and applies the plan set-based, so a crash anywhere leaves the
-inventory as it was. The DAG files call these through ``include.dag_support``; benchmarks and the
+inventory as it was. The DAG files call these through ``include.airflow_glue.tasks``; benchmarks and the
 demo call them directly.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable, Sequence
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 #: The audit's check name for a kept read of a connection that is no longer configured.
 UNCONFIGURED_CONNECTION = "unconfigured_connection"
+
+#: Why a sync for a day before the latest sync (a backfill) reads nothing and changes nothing.
+SYNC_BACKFILL = "the sync reads the devices as they are now, so a backfill changes nothing"
 
 #: Bindings staged per COPY while reading a connection, and the most AOR and contact text (in
 #: characters) a batch holds before it is staged: whichever comes first. The text bound keeps a
@@ -112,6 +116,23 @@ def read_connection(
     return summary
 
 
+def backfill(conn: psycopg.Connection, kind: str, run_day: dt.date) -> str | None:
+    """Why a run of ``kind`` for ``run_day`` is a backfill: a run of that kind has processed a later
+    day already (``None`` when it has not). The one place that decides it.
+
+    Asked holding the inventory lock (taken here; inside a step's transaction, which holds it
+    already, this is a savepoint), so within the caller's transaction no run can record a later day
+    between this answer and the writes that follow it. The sync's ``prepare`` asks it too, before
+    any device is read; the sync itself asks again, as the lock has been let go in between.
+    """
+    with conn.transaction():
+        store.lock_inventory(conn)
+        latest = store.latest_run_day(conn, kind)
+    if latest is None or run_day >= latest:
+        return None
+    return f"run day {run_day} is before the latest {kind} ({latest})"
+
+
 def _unread(conn: psycopg.Connection, connection_ids: Sequence[str]) -> list[str]:
     kept = store.kept_connections(conn)
     return [c for c in connection_ids if c not in kept]
@@ -143,9 +164,9 @@ def sync(
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
-        latest = store.latest_run_day(conn, "sync")
-        if latest is not None and run.run_day < latest:
-            return {"skipped": f"run day {run.run_day} is before the latest sync ({latest}); nothing changed"}
+        skipped = backfill(conn, "sync", run.run_day)
+        if skipped:
+            return {"skipped": f"{skipped}: {SYNC_BACKFILL}"}
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         inventory = store.load_inventory(conn)
@@ -184,10 +205,9 @@ def daily(
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
-        latest = store.latest_run_day(conn, "daily")
-        backfill = latest is not None and run.run_day < latest
+        is_backfill = backfill(conn, "daily", run.run_day) is not None
         inventory = store.load_inventory(conn)
-        released = transitions.plan_release(inventory, run.run_day, recount=not backfill)
+        released = transitions.plan_release(inventory, run.run_day, recount=not is_backfill)
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         registered = store.registered_numbers(conn)  # every kept read, configured or not
@@ -198,7 +218,7 @@ def daily(
             cooling_days,
             can_cool=not unread,
         )
-        if backfill:
+        if is_backfill:
             repairs = repairs.iloc[:0]
             findings = findings.assign(repaired=False)
         checks = {str(k): int(v) for k, v in findings["check"].value_counts().sort_index().items()}
@@ -206,7 +226,7 @@ def daily(
             checks[UNCONFIGURED_CONNECTION] = len(unconfigured)
         summary = {
             "run_day": run.run_day.isoformat(),
-            "backfill": backfill,
+            "backfill": is_backfill,
             "dry_run": dry_run,
             "inventory": len(inventory),
             "released": int((released["reason"] == "released").sum()),

@@ -31,7 +31,7 @@ DEFAULT_ABSENT_READS = 1
 MAX_ABSENT_READS = 5
 #: At most this many connection ids: the sync maps one read task per connection, and Airflow refuses
 #: to map more than ``[core] max_map_length`` tasks (default 1024), failing the run only after
-#: ``prepare`` succeeded. ``dag_support`` passes the configured value.
+#: ``prepare`` succeeded. ``airflow_glue.tasks`` passes the configured value.
 MAX_CONNECTIONS = 1024
 
 _CONN_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")

@@ -24,8 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-AVAILABLE, USED, USED_UTILITY, RESERVED, COOLING = "Available", "Used", "Used-Utility", "Reserved", "Cooling"
-STATUSES = (AVAILABLE, USED, USED_UTILITY, RESERVED, COOLING)
+# The statuses live in their own module (the UI plugin imports them without pandas); other modules
+# import them from here as from the SPEC's table.
+from include.number_inventory.statuses import AVAILABLE as AVAILABLE
+from include.number_inventory.statuses import COOLING as COOLING
+from include.number_inventory.statuses import RESERVED as RESERVED
+from include.number_inventory.statuses import STATUSES as STATUSES
+from include.number_inventory.statuses import USED as USED
+from include.number_inventory.statuses import USED_UTILITY as USED_UTILITY
+
 DEVICE = "Device"
 AUDIOCODES = "AudioCodes"
 
@@ -50,11 +57,6 @@ class Plan:
         """Rows per reason, plus conflicts and withheld, for logs and XCom."""
         counts = {str(k): int(v) for k, v in self.changes["reason"].value_counts().sort_index().items()}
         return {**counts, "conflict": len(self.conflicts), "withheld": len(self.withheld)}
-
-
-def empty_inventory() -> pd.DataFrame:
-    """An inventory frame with no rows."""
-    return pd.DataFrame({c: pd.Series(dtype="string") for c in INVENTORY_COLUMNS})
 
 
 #: The Tag the pipeline writes while a number cools (see :func:`cooling_tag`).

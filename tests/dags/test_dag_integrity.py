@@ -44,30 +44,30 @@ def test_dag_has_docs_tags_owner_and_retries(dagbag, dag_id):
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED))
 def test_every_task_and_run_is_bounded_in_time(dagbag, dag_id):
-    from include import dag_support
+    from include.airflow_glue import dag_defaults
 
     dag = dagbag.get_dag(dag_id)
-    assert dag.dagrun_timeout == dag_support.DAGRUN_TIMEOUT
+    assert dag.dagrun_timeout == dag_defaults.DAGRUN_TIMEOUT
     for task in dag.tasks:
         assert task.execution_timeout is not None, f"{task.task_id} has no execution_timeout"
         assert task.execution_timeout <= dag.dagrun_timeout, task.task_id
     reads = [t for t in dag.tasks if t.task_id == "read_connection"]
     for read in reads:
-        assert read.execution_timeout == dag_support.READ_TIMEOUT
+        assert read.execution_timeout == dag_defaults.READ_TIMEOUT
     others = [t for t in dag.tasks if t.task_id != "read_connection"]
-    assert all(t.execution_timeout == dag_support.TASK_TIMEOUT for t in others)
+    assert all(t.execution_timeout == dag_defaults.TASK_TIMEOUT for t in others)
 
 
 def test_a_read_may_outlast_its_pages_retries_but_not_the_run(dagbag):
-    from include import dag_support
+    from include.airflow_glue import dag_defaults
     from include.number_inventory.settings import Contract
 
     # A page of the default contract that keeps timing out gives up after (retries + 1) timeouts;
     # the read's budget holds several of those, the run's holds a read and the tasks around it.
     contract = Contract()
     one_page = dt.timedelta(seconds=contract.timeout_seconds * (contract.retries + 1))
-    assert 5 * one_page <= dag_support.READ_TIMEOUT
-    assert dag_support.DAGRUN_TIMEOUT >= dag_support.READ_TIMEOUT + 3 * dag_support.TASK_TIMEOUT
+    assert 5 * one_page <= dag_defaults.READ_TIMEOUT
+    assert dag_defaults.DAGRUN_TIMEOUT >= dag_defaults.READ_TIMEOUT + 3 * dag_defaults.TASK_TIMEOUT
 
 
 def test_sync_reads_are_mapped_per_connection(dagbag):

@@ -44,7 +44,6 @@ def snapshot(db):
 SYNC_IN_A_CHILD = textwrap.dedent(
     """
     import datetime as dt, sys
-    sys.path.insert(0, sys.argv[2])
     from include.number_inventory import pipeline, store
     conn = store.connect(sys.argv[1])
     pipeline.sync(conn, store.RunInfo("crash", "crash-run", dt.date(2026, 11, 3)), ["audiocodes_a", "audiocodes_b"], 2)
@@ -87,7 +86,7 @@ def test_killed_reconcile_changes_nothing_and_the_rerun_converges(db, pg, device
     locker.execute("LOCK TABLE inventory_run IN SHARE MODE")
     child_dsn = psycopg.conninfo.make_conninfo(pg[1], application_name="number-inventory-crash")
     child = subprocess.Popen(
-        [sys.executable, "-c", SYNC_IN_A_CHILD, child_dsn, str(ROOT)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", SYNC_IN_A_CHILD, child_dsn], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     try:
         waiting = wait_for(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from include.number_inventory.numbers import (
+    NUMBER_PATTERN,
     aor_numbers,
     binding_active,
     contacts_active,
-    is_number,
     normalise_aors,
     normalise_number,
 )
@@ -99,8 +101,9 @@ def test_normalise_aors_empty_series() -> None:
         ("", False),
     ],
 )
-def test_is_number(text: str, expected: bool) -> None:
-    assert is_number(text) is expected
+def test_number_pattern(text: str, expected: bool) -> None:
+    # The pattern every inventory number matches (the table's check, ``numbers.NUMBER_PATTERN``).
+    assert (re.fullmatch(NUMBER_PATTERN, text) is not None) is expected
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,13 @@ import pytest
 
 from include.number_inventory import store, transitions
 from include.number_inventory.store import RunInfo
+from tests.number_inventory.frames import empty_inventory
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))
 
 
 def plan_new(numbers: list[str]) -> pd.DataFrame:
-    return transitions.plan_sync(transitions.empty_inventory(), numbers, RUN.run_day, 2).changes
+    return transitions.plan_sync(empty_inventory(), numbers, RUN.run_day, 2).changes
 
 
 def inventory(db) -> dict[str, tuple]:

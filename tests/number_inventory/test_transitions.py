@@ -17,12 +17,12 @@ from include.number_inventory.transitions import (
     INVENTORY_COLUMNS,
     apply_to_frame,
     cooling_tag,
-    empty_inventory,
     plan_audit,
     plan_purge,
     plan_release,
     plan_sync,
 )
+from tests.number_inventory.frames import empty_inventory
 
 RUN_DAY = dt.date(2026, 11, 27)
 DAYS = 2

@@ -1,4 +1,4 @@
-"""The Airflow glue: which day a run stands for."""
+"""Which day a run stands for."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from include.dag_support import run_day
+from include.airflow_glue.run_day import run_day
 
 UTC = dt.UTC
 
