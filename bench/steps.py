@@ -30,6 +30,7 @@ from include.number_inventory import pipeline, store, transitions
 from include.number_inventory.device_client import read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import RunInfo
+from include.number_inventory.store import inventory as store_inventory
 
 
 def peak_rss() -> int:
@@ -144,7 +145,7 @@ def _reconcile(
     conn = store.connect(dsn)
     ready()
     # "apply" is only for the detail: "write" is the time outside "diff", commit included.
-    apply = [(store, "apply_changes"), (store, "_insert_new"), (store, "record_run")]
+    apply = [(store, "apply_changes"), (store_inventory, "_insert_new"), (store, "record_run")]
     with phases({"diff": diff, "apply": apply}) as seconds:
         start = time.perf_counter()
         summary = step(conn, _run_info(run), connection_ids, cooling_days)

@@ -105,12 +105,12 @@ def summary(conn: psycopg.Connection, today: dt.date, timezone: str) -> dict[str
     Available counts of recent days, and the latest daily run."""
     by_status = dict.fromkeys(STATUSES, 0)
     by_vendor: dict[str, int] = {}
-    for row in _rows(conn, sql("views/status_counts")):
+    for row in _rows(conn, sql("ui_queries/status_counts")):
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["numbers"]
         by_vendor[row["vendor"]] = by_vendor.get(row["vendor"], 0) + row["numbers"]
     total = sum(by_status.values())
     audiocodes = by_vendor.get(AUDIOCODES, 0)
-    daily = _rows(conn, sql("views/last_daily_run"))
+    daily = _rows(conn, sql("ui_queries/last_daily_run"))
     return {
         "today": today,
         "timezone": timezone,
@@ -131,7 +131,7 @@ def releases_by_day(conn: psycopg.Connection, today: dt.date, days: int = CHART_
     until = today + dt.timedelta(days=days - 1)
     per_day = {today + dt.timedelta(days=i): 0 for i in range(days)}
     overdue = undated = 0
-    for row in _rows(conn, sql("views/releases_by_day"), {"until": until}):
+    for row in _rows(conn, sql("ui_queries/releases_by_day"), {"until": until}):
         if row["release_date"] is None:
             undated += row["numbers"]
         elif row["release_date"] < today:
@@ -158,7 +158,7 @@ def status_trend(
     first = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=ZoneInfo(timezone))
     deltas: dict[tuple[dt.date, str], int] = {}
-    for row in _rows(conn, sql("views/status_changes_by_day"), {"since": since, "timezone": timezone}):
+    for row in _rows(conn, sql("ui_queries/status_changes_by_day"), {"since": since, "timezone": timezone}):
         deltas[(row["day"], row["status"])] = row["delta"]
     counts = {status: now.get(status, 0) for status in TREND_STATUSES}
     trend = []
@@ -183,7 +183,7 @@ def numbers_page(
     if status is not None:
         where = pgsql.SQL("status = %(status)s AND ") + where
         params["status"] = status
-    query = pgsql.SQL(sql("views/numbers_page")).format(where=where)
+    query = pgsql.SQL(sql("ui_queries/numbers_page")).format(where=where)
     rows = _rows(conn, query, {**params, "limit": limit + 1, "offset": offset})
     return _page(rows, limit, offset, status=status, prefix=prefix)
 
@@ -200,14 +200,14 @@ def cooling_queue(
     number: str | None = None,
 ) -> dict[str, Any]:
     """One page of the cooling numbers with release date, days left (from ``today``), when and why
-    each went into Cooling and the connection it was last seen on (see ``views/cooling_queue.sql``).
+    each went into Cooling and the connection it was last seen on (see ``ui_queries/cooling_queue.sql``).
     ``number`` picks one number instead of a prefix."""
     check_page(limit, offset)
     if sort not in COOLING_SORTS:
         raise BadQuery(f"sort must be one of {', '.join(COOLING_SORTS)}, got {sort!r}")
     order = pgsql.SQL(COOLING_SORTS[sort].format(direction="DESC" if descending else "ASC"))
     where, params = _number_filter(prefix, exact=number)
-    query = pgsql.SQL(sql("views/cooling_queue")).format(where=where, order=order)
+    query = pgsql.SQL(sql("ui_queries/cooling_queue")).format(where=where, order=order)
     rows = _rows(conn, query, {**params, "today": today, "limit": limit + 1, "offset": offset})
     return _page(rows, limit, offset, prefix=prefix, sort=sort, descending=descending)
 
@@ -215,26 +215,28 @@ def cooling_queue(
 def number_detail(conn: psycopg.Connection, number: str, today: dt.date) -> dict[str, Any]:
     """One number: its inventory row (``None`` when it is not in the inventory), the connections
     whose kept read registers it, and its cooling details while it cools."""
-    found = _rows(conn, sql("views/number_row"), {"number": number})
+    found = _rows(conn, sql("ui_queries/number_row"), {"number": number})
     row = found[0] if found else None
     cooling = None
     if row is not None and row["status"] == COOLING:
         cooling = cooling_queue(conn, today, number=number, limit=1)["items"][0]
-    registrations = _rows(conn, sql("views/number_registrations"), {"number": number})
+    registrations = _rows(conn, sql("ui_queries/number_registrations"), {"number": number})
     return {"number": number, "row": row, "registrations": registrations, "cooling": cooling}
 
 
 def number_history(conn: psycopg.Connection, number: str, *, limit: int, offset: int) -> dict[str, Any]:
     """One page of the history of one number, newest first."""
     check_page(limit, offset)
-    rows = _rows(conn, sql("views/number_history"), {"number": number, "limit": limit + 1, "offset": offset})
+    rows = _rows(
+        conn, sql("ui_queries/number_history"), {"number": number, "limit": limit + 1, "offset": offset}
+    )
     return _page(rows, limit, offset, number=number)
 
 
 def recent_changes(conn: psycopg.Connection, *, limit: int, offset: int) -> dict[str, Any]:
     """One page of the whole history, newest first."""
     check_page(limit, offset)
-    rows = _rows(conn, sql("views/recent_changes"), {"limit": limit + 1, "offset": offset})
+    rows = _rows(conn, sql("ui_queries/recent_changes"), {"limit": limit + 1, "offset": offset})
     return _page(rows, limit, offset)
 
 
@@ -244,13 +246,13 @@ def recent_changes(conn: psycopg.Connection, *, limit: int, offset: int) -> dict
 def latest_audit(conn: psycopg.Connection, *, limit: int, offset: int) -> dict[str, Any]:
     """The latest daily run (its summary counts every finding by check) and one page of its findings."""
     check_page(limit, offset)
-    daily = _rows(conn, sql("views/last_daily_run"))
+    daily = _rows(conn, sql("ui_queries/last_daily_run"))
     if not daily:
         return {"run": None, **_page([], limit, offset)}
     run = daily[0]
     rows = _rows(
         conn,
-        sql("views/audit_findings"),
+        sql("ui_queries/audit_findings"),
         {"run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
     )
     return {"run": run, **_page(rows, limit, offset)}
@@ -259,7 +261,7 @@ def latest_audit(conn: psycopg.Connection, *, limit: int, offset: int) -> dict[s
 def connections(conn: psycopg.Connection, configured: Sequence[str], limit: int = 1000) -> list[dict]:
     """Each connection with its state (``ok``, ``failing``, ``reading``, ``never read``), its kept
     read (time, bindings, numbers) and its latest failure and why."""
-    rows = _rows(conn, sql("views/connections"), {"configured": list(configured), "limit": limit})
+    rows = _rows(conn, sql("ui_queries/connections"), {"configured": list(configured), "limit": limit})
     for row in rows:
         row["state"] = {
             None: "never read",

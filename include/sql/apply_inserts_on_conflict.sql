@@ -1,5 +1,5 @@
 -- Insert the planned new numbers that are still missing and record each in the history (see
--- apply_inserts.sql, which is tried first): the history rows are those the insert returns.
+-- apply_inserts_*.sql, which are tried first): the history rows are those the insert returns.
 WITH inserted AS (
     INSERT INTO number_inventory (number, status, usage, vendor, tag, release_date)
     SELECT number, status, usage, vendor, tag, release_date

@@ -15,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from include.number_inventory import local_db, schema, store
 from include.number_inventory.schema import SchemaError
+from include.number_inventory.store import bulk_load
 from include.number_inventory.transitions import CHANGE_COLUMNS
 
 MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))
@@ -263,7 +264,7 @@ def test_a_role_that_may_only_write_runs_no_ddl_when_nothing_is_pending(owner, w
 def test_a_role_that_may_only_write_bulk_loads_with_the_indexes_in_place(owner, writer, monkeypatch):
     # Dropping and rebuilding a table's indexes needs its owner; a writer keeps them in place.
     store.migrate(owner)
-    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 3)
     _, connect = writer
     with connect() as conn, conn.transaction():
         with store.deferred_indexes(conn, "number_inventory", 10) as dropped:

@@ -3,6 +3,7 @@ someone inserts one of them concurrently; either way a row it did not write is l
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pandas as pd
@@ -10,7 +11,8 @@ import psycopg
 import pytest
 
 from include.number_inventory import store, transitions
-from include.number_inventory.store import RunInfo
+from include.number_inventory.store import RunInfo, bulk_load, copy_format
+from include.number_inventory.store import inventory as inventory_module
 from tests.number_inventory.frames import empty_inventory
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))
@@ -47,8 +49,7 @@ def apply_colliding(db, monkeypatch, numbers: list[str]) -> int:
     check and the insert (the check is skipped, so the insert collides); return the rows written."""
     changes = plan_new(numbers)
     db.execute("INSERT INTO number_inventory (number, status) VALUES ('1001', 'Reserved')")
-    fast = store.statements("apply_inserts")
-    monkeypatch.setattr(store, "statements", lambda name: fast[1:] if name == "apply_inserts" else [])
+    monkeypatch.setattr(inventory_module, "APPLY_INSERTS", inventory_module.APPLY_INSERTS[1:])
     with db.transaction():
         return store.apply_changes(db, changes, RUN)
 
@@ -74,8 +75,8 @@ def indexes(db) -> list[tuple[str, str]]:
 
 def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monkeypatch, caplog) -> None:
     before = indexes(db)
-    monkeypatch.setattr(store, "BULK_ROWS", 3)
-    caplog.set_level("INFO", logger=store.log.name)
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 3)
+    caplog.set_level("INFO", logger=bulk_load.log.name)
     dropped = []
     original = store.deferred_indexes
 
@@ -84,7 +85,7 @@ def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monke
             dropped.append((table, did))
             yield did
 
-    monkeypatch.setattr(store, "deferred_indexes", store.contextlib.contextmanager(spy))
+    monkeypatch.setattr(inventory_module, "deferred_indexes", contextlib.contextmanager(spy))
     numbers = [f"+4930{i}" for i in range(10_000, 10_500)]
     with db.transaction():
         assert store.apply_changes(db, plan_new(numbers), RUN) == 500
@@ -111,7 +112,7 @@ def test_a_bulk_insert_builds_the_indexes_again_and_they_serve_queries(db, monke
 
 
 def test_a_small_insert_or_one_into_a_larger_table_keeps_the_indexes(db, monkeypatch) -> None:
-    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 3)
     before = indexes(db)
     with db.transaction(), store.deferred_indexes(db, "number_inventory", 2) as did:
         assert did is False  # below BULK_ROWS
@@ -130,7 +131,7 @@ def test_a_small_insert_or_one_into_a_larger_table_keeps_the_indexes(db, monkeyp
 
 def test_a_failed_bulk_insert_leaves_the_indexes_in_place(db, monkeypatch) -> None:
     before = indexes(db)
-    monkeypatch.setattr(store, "BULK_ROWS", 3)
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 3)
     with (
         pytest.raises(RuntimeError),
         db.transaction(),
@@ -143,8 +144,8 @@ def test_a_failed_bulk_insert_leaves_the_indexes_in_place(db, monkeypatch) -> No
 
 
 def test_a_bulk_insert_does_not_wait_long_for_readers_of_the_table(pg, db, monkeypatch) -> None:
-    monkeypatch.setattr(store, "BULK_ROWS", 3)
-    monkeypatch.setattr(store, "BULK_LOCK_WAIT", "200ms")
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 3)
+    monkeypatch.setattr(bulk_load, "BULK_LOCK_WAIT", "200ms")
     before = indexes(db)
     with psycopg.connect(pg[1]) as reader:  # a view query in a transaction that stays open
         reader.execute("SELECT count(*) FROM number_inventory").fetchone()
@@ -158,7 +159,7 @@ def test_a_bulk_insert_does_not_wait_long_for_readers_of_the_table(pg, db, monke
 
 
 def test_a_concurrent_insert_during_a_bulk_load_falls_back_to_on_conflict(db, monkeypatch) -> None:
-    monkeypatch.setattr(store, "BULK_ROWS", 200)
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 200)
     before = indexes(db)
     written = apply_colliding(db, monkeypatch, [str(n) for n in range(1000, 1300)])
     assert written == 299
@@ -211,11 +212,11 @@ def test_the_copy_sends_empty_text_as_null_and_refuses_other_types(db) -> None:
             "d": pd.Series(["", "", None], dtype="string"),  # empty throughout: not sent
         }
     )
-    store._copy_in(db, "copied", frame)
+    copy_format.copy_in(db, "copied", frame)
     assert db.execute("SELECT a, b, c, d FROM copied").fetchall() == [
         ("x", True, None, "default"),
         (None, False, "y", "default"),
         (None, True, "z", "default"),
     ]
     with pytest.raises(TypeError, match="only text and boolean"):
-        store._copy_in(db, "copied", pd.DataFrame({"a": [1, 2]}))
+        copy_format.copy_in(db, "copied", pd.DataFrame({"a": [1, 2]}))

@@ -1,0 +1,107 @@
+"""The PostgreSQL side: schema migrations, staged reads, set-based writes and the history.
+
+Functions take a psycopg 3 connection (what ``PostgresHook.get_conn()`` returns, or
+``psycopg.connect``) in autocommit mode and open their own transactions, except the ones that say
+they run inside the caller's. Bulk data moves with ``COPY``; text from devices reaches SQL only as
+COPY data or bound parameters. Every statement is a file under ``include/sql/``.
+
+One module per concern; callers use them through this package (``store.apply_changes``):
+
+- ``sql_files``: the SQL loader.
+- ``migrations``: the schema migrations under ``include/sql/migrations/``.
+- ``copy_format``: COPY's text format in, NUL-joined column aggregates out.
+- ``bulk_load``: dropping and rebuilding a table's indexes around a bulk insert.
+- ``inventory``: the inventory lock, loading the inventory, applying changes with their history.
+- ``runs``: ``RunInfo`` and the record of processed run days.
+- ``findings``: the audit's findings.
+- ``reads``: staging, checking and keeping a device read.
+- ``registrations``: what the kept reads register, and purging a connection's kept read.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from include.number_inventory.store.bulk_load import deferred_indexes
+from include.number_inventory.store.findings import record_connection_findings, record_findings
+from include.number_inventory.store.inventory import (
+    apply_changes,
+    load_inventory,
+    load_numbers,
+    lock_inventory,
+    tune_transaction,
+)
+from include.number_inventory.store.migrations import MIGRATIONS_DIR, migrate
+from include.number_inventory.store.reads import (
+    SKIPPED_SAMPLES,
+    ReadRejected,
+    StagedRead,
+    abandon_reads,
+    begin_read,
+    fail_read,
+    finish_read,
+    kept_connections,
+    reads_of_run,
+    reset_read,
+    stage_bindings,
+)
+from include.number_inventory.store.registrations import (
+    purge_connection,
+    registered_numbers,
+    registering_connections,
+    unconfigured_connections,
+)
+from include.number_inventory.store.runs import RunInfo, latest_run_day, record_run
+from include.number_inventory.store.sql_files import sql
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "PROJECT_TABLES",
+    "SKIPPED_SAMPLES",
+    "ReadRejected",
+    "RunInfo",
+    "StagedRead",
+    "abandon_reads",
+    "apply_changes",
+    "begin_read",
+    "connect",
+    "deferred_indexes",
+    "fail_read",
+    "finish_read",
+    "kept_connections",
+    "latest_run_day",
+    "load_inventory",
+    "load_numbers",
+    "lock_inventory",
+    "migrate",
+    "purge_connection",
+    "reads_of_run",
+    "record_connection_findings",
+    "record_findings",
+    "record_run",
+    "registered_numbers",
+    "registering_connections",
+    "reset_read",
+    "sql",
+    "stage_bindings",
+    "tune_transaction",
+    "unconfigured_connections",
+]
+
+#: Every table the migrations create, for tests and benchmarks that empty them.
+PROJECT_TABLES = (
+    "number_inventory",
+    "number_inventory_history",
+    "audiocodes_read",
+    "audiocodes_binding_stage",
+    "audiocodes_registration",
+    "audiocodes_connection",
+    "inventory_run",
+    "audit_finding",
+    "audit_connection_finding",
+)
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    """Open an autocommit connection to the inventory database (tests, demo and benchmarks)."""
+    return psycopg.connect(dsn, autocommit=True)

@@ -1,0 +1,54 @@
+"""The audit's findings: by number (``audit_finding``) and by connection (``audit_connection_finding``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+import psycopg
+
+from include.number_inventory.store.runs import RunInfo
+from include.number_inventory.store.sql_files import sql
+from include.number_inventory.transitions import BEFORE, FIELDS
+
+
+def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunInfo, *, dry_run: bool) -> None:
+    """Inside the caller's transaction: store the audit's findings."""
+    if findings.empty:
+        return
+    rows = [
+        (
+            run.dag_id,
+            run.run_id,
+            run.run_day,
+            r["number"],
+            r["check"],
+            bool(r["repaired"]),
+            dry_run,
+            json.dumps({f: r[b] for f, b in zip(FIELDS, BEFORE, strict=True)}),
+            json.dumps({f: r[f] for f in FIELDS}),
+        )
+        for r in findings.fillna("").to_dict("records")
+    ]
+    with conn.cursor().copy(sql("copy_audit_findings")) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def record_connection_findings(
+    conn: psycopg.Connection, check: str, findings: Sequence[tuple[str, int, str]], run: RunInfo
+) -> None:
+    """Inside the caller's transaction: store audit findings about whole connections
+    (``(connection_id, numbers, message)``), which ``audit_finding`` cannot hold: it is by number."""
+    for connection_id, numbers, message in findings:
+        conn.execute(
+            sql("record_connection_finding"),
+            {
+                **run.params(),
+                "connection_id": connection_id,
+                "check": check,
+                "numbers": numbers,
+                "message": message,
+            },
+        )

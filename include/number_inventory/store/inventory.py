@@ -1,0 +1,84 @@
+"""The inventory table: its lock, loading it, and writing planned changes with their history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import psycopg
+
+from include.number_inventory.store.bulk_load import deferred_indexes
+from include.number_inventory.store.copy_format import copy_in, fetch_columns
+from include.number_inventory.store.runs import RunInfo
+from include.number_inventory.store.sql_files import sql
+from include.number_inventory.transitions import CHANGE_COLUMNS, INVENTORY_COLUMNS
+
+# pg_advisory_xact_lock key: every inventory write holds it (migrations hold ``MIGRATION_LOCK``).
+INVENTORY_LOCK = 7_301_001
+#: The statements that insert new numbers, in order (see ``apply_inserts_skip_existing.sql``).
+APPLY_INSERTS = ("apply_inserts_skip_existing", "apply_inserts_numbers", "apply_inserts_history")
+#: ``work_mem`` of the transactions that sort, hash and join whole reads and the whole inventory, so
+#: that a million rows are handled in memory instead of spilling to disk (the server default is 4MB).
+WORK_MEM = "128MB"
+
+
+def tune_transaction(conn: psycopg.Connection) -> None:
+    """Inside the caller's transaction, until commit: ``WORK_MEM``, and no JIT compilation (which
+    costs more than it saves on these scans, joins and aggregates)."""
+    conn.execute(sql("tune_transaction"), {"work_mem": WORK_MEM})
+
+
+def lock_inventory(conn: psycopg.Connection) -> None:
+    """Inside the caller's transaction: wait for, then hold, the inventory write lock until commit, so
+    concurrent runs (sync, daily, purge, backfills) never interleave their writes."""
+    conn.execute(sql("advisory_lock"), {"key": INVENTORY_LOCK})
+
+
+def load_inventory(conn: psycopg.Connection) -> pd.DataFrame:
+    """The whole inventory as an inventory frame (see ``transitions``)."""
+    return fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
+
+
+def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo) -> int:
+    """Inside the caller's transaction: write ``changes`` and their history; return rows written.
+
+    Rows changed by someone else since they were loaded are left alone (and not counted).
+    """
+    if changes.empty:
+        return 0
+    if not changes["number"].is_unique:
+        raise ValueError("a plan names a number more than once; nothing was written")
+    conn.execute(sql("create_change_table"))
+    copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
+    conn.execute(sql("analyze_change_table"))
+    written = conn.execute(sql("apply_updates"), run.params()).rowcount
+    new = int(changes["is_new"].sum())
+    if new:
+        written += _insert_new(conn, run, new)
+    conn.execute(sql("drop_change_table"))
+    return written
+
+
+def _insert_new(conn: psycopg.Connection, run: RunInfo, count: int) -> int:
+    """Insert the ``count`` new numbers of ``inventory_change`` with their history; return how many."""
+    try:
+        with (
+            conn.transaction(),
+            deferred_indexes(conn, "number_inventory", count),
+            deferred_indexes(conn, "number_inventory_history", count),
+        ):
+            last = None
+            for name in APPLY_INSERTS:
+                last = conn.execute(sql(name), run.params())
+            return last.rowcount
+    except psycopg.errors.UniqueViolation:
+        # Someone inserted one of these numbers while we did: the savepoint undid our part.
+        return conn.execute(sql("apply_inserts_on_conflict"), run.params()).rowcount
+
+
+def load_numbers(conn: psycopg.Connection, numbers: Sequence[str]) -> pd.DataFrame:
+    """The inventory rows of ``numbers`` as an inventory frame; numbers not in the inventory are missing."""
+    found = conn.execute(sql("load_numbers"), {"numbers": list(numbers)}).fetchall()
+    return pd.DataFrame(
+        {name: pd.Series([r[i] for r in found], dtype="string") for i, name in enumerate(INVENTORY_COLUMNS)}
+    )

@@ -1,0 +1,49 @@
+"""What the kept reads register: numbers by connection, connections no longer configured, purging
+a connection's kept read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import psycopg
+
+from include.number_inventory.store.copy_format import fetch_columns
+from include.number_inventory.store.reads import abandon_reads
+from include.number_inventory.store.sql_files import sql
+
+
+def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str] | None = None) -> pd.Series:
+    """Numbers registered (an active binding) in the kept read of any of ``connection_ids``; by
+    default, of every kept read, configured or not (a connection dropped from the Variable keeps
+    registering its numbers until it is purged)."""
+    ids = None if connection_ids is None else list(connection_ids)
+    frame = fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
+    return pd.Series(frame["number"].unique(), name="number", dtype="string")
+
+
+def unconfigured_connections(conn: psycopg.Connection, connection_ids: Iterable[str]) -> dict[str, int]:
+    """Connections with a kept read that are not among ``connection_ids``, with how many numbers
+    each kept read still registers."""
+    rows = conn.execute(sql("unconfigured_connections"), {"configured": list(connection_ids)})
+    return dict(rows.fetchall())
+
+
+def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
+    """Inside the caller's transaction: drop a connection's kept read; return the numbers it had.
+
+    Reads of the connection still running are marked failed first, so none of them can become its
+    kept read afterwards. Locks in ``finish_read``'s order: reads, the connection's row, its
+    registrations (a promotion of the same connection under way is waited for, then purged too).
+    """
+    abandon_reads(conn, connection_id, "abandoned: the connection was purged")
+    conn.execute(sql("lock_connection"), {"connection_id": connection_id})
+    numbers = registered_numbers(conn, [connection_id])
+    conn.execute(sql("delete_registrations"), {"connection_id": connection_id})
+    conn.execute(sql("delete_connection"), {"connection_id": connection_id})
+    return numbers
+
+
+def registering_connections(conn: psycopg.Connection, numbers: Sequence[str]) -> list[tuple[str, str]]:
+    """``(number, connection_id)`` for each kept read that registers one of ``numbers``."""
+    return [tuple(r) for r in conn.execute(sql("registering_connections"), {"numbers": list(numbers)})]

@@ -1,0 +1,2 @@
+-- The planned changes are written: drop them.
+DROP TABLE inventory_change

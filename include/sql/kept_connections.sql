@@ -1,0 +1,2 @@
+-- Connections that have a kept complete read.
+SELECT connection_id FROM audiocodes_connection
