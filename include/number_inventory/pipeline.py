@@ -243,7 +243,7 @@ def daily(
         summary["written"] = store.apply_changes(conn, released, run) + store.apply_changes(
             conn, repairs, run
         )
-        store.record_findings(conn, findings, run, dry_run=False)
+        store.record_findings(conn, findings, run)
         store.record_connection_findings(conn, UNCONFIGURED_CONNECTION, unconfigured, run)
         store.record_run(conn, "daily", run, summary)
     return summary

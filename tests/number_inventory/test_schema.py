@@ -311,3 +311,15 @@ def test_a_role_that_may_not_read_the_record_of_migrations_is_told_what_to_grant
         owner.execute(f"REVOKE SELECT ON number_inventory_schema FROM {role}")
         with pytest.raises(SchemaError, match=f"grant SELECT ON number_inventory_schema TO {role}"):
             store.migrate(conn)
+
+
+def test_audit_findings_have_no_dry_run_column(owner):
+    # A dry run of the daily step records no findings, so the column was always false (0010 drops it).
+    store.migrate(owner)
+    columns = {
+        row[0]
+        for row in owner.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_finding'"
+        )
+    }
+    assert "dry_run" not in columns and {"repaired", "before", "after"} <= columns

@@ -13,7 +13,7 @@ from include.number_inventory.store.sql_files import sql
 from include.number_inventory.transitions import BEFORE, FIELDS
 
 
-def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunInfo, *, dry_run: bool) -> None:
+def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunInfo) -> None:
     """Inside the caller's transaction: store the audit's findings."""
     if findings.empty:
         return
@@ -25,7 +25,6 @@ def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunIn
             r["number"],
             r["check"],
             bool(r["repaired"]),
-            dry_run,
             json.dumps({f: r[b] for f, b in zip(FIELDS, BEFORE, strict=True)}),
             json.dumps({f: r[f] for f in FIELDS}),
         )
