@@ -42,8 +42,8 @@ def reading(conn: psycopg.Connection, timeout_ms: int = 10_000) -> Iterator[psyc
     """A read-only, repeatable-read transaction on ``conn`` (autocommit) that no statement may hold
     for longer than ``timeout_ms``. PostgreSQL refuses any write inside it."""
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.execute(pgsql.SQL("SET LOCAL statement_timeout = {}").format(pgsql.Literal(int(timeout_ms))))
+        conn.execute(sql("ui_queries/read_only_transaction"))
+        conn.execute(sql("ui_queries/statement_timeout"), {"timeout": f"{int(timeout_ms)}ms"})
         yield conn
 
 
