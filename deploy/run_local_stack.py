@@ -9,7 +9,7 @@ What ``docker-compose.yaml`` runs as containers runs here as processes, configur
 - Redis on 127.0.0.1:6379 as the Celery broker (database 5, a queue of its own per stack), the metadata
   database as the Celery result backend;
 - the Airflow API server, scheduler, DAG processor, triggerer and one Celery worker;
-- two bundled AudioCodes-like devices (``include.number_inventory.device_server``) with registrations.
+- two bundled AudioCodes-like devices (``devtools.device_server``) with registrations.
 
 By hand::
 
@@ -49,7 +49,8 @@ import psutil  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
 
-from include.number_inventory import local_db, settings  # noqa: E402
+from devtools import local_db  # noqa: E402
+from include.number_inventory import settings  # noqa: E402
 
 SYNC_DAG = "audiocodes_number_sync"
 DEFAULT_REDIS_URL = os.environ.get("LOCAL_STACK_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -295,7 +296,7 @@ class LocalStack:
             port = free_port()
             password = device.secret()
             env = {**os.environ, "DEVICE_PASSWORD": password, "PYTHONPATH": str(ROOT)}
-            argv = [sys.executable, "-m", "include.number_inventory.device_server"]
+            argv = [sys.executable, "-m", "devtools.device_server"]
             argv += ["--host", "127.0.0.1", "--port", str(port), "--numbers", device.numbers]
             argv += ["--max-page-size", "50"]
             process = Process(f"device-{device.connection_id}", argv, env, self.log_dir)

@@ -30,8 +30,9 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 )
 
-from include.number_inventory import local_db, store  # noqa: E402
-from include.number_inventory.device_server import DeviceServer  # noqa: E402
+from devtools import local_db  # noqa: E402
+from devtools.device_server import DeviceServer  # noqa: E402
+from include.number_inventory import store  # noqa: E402
 
 #: The demo's devices: connection id -> (password, connection type, extras). A plain ``http``
 #: connection (a JSON device) and the project's ``audiocodes`` type (a Mediant SBC read through its CLI
@@ -106,7 +107,7 @@ def main() -> None:
 
     dags = DagBag(dag_folder=str(ROOT / "dags")).dags
     sbc1, sbc2 = start_devices().values()
-    conn = store.connect(dsn)
+    conn = local_db.connect(dsn)
     store.migrate(conn)
     # The operator's number range, loaded with a plain INSERT: 4930100-4930119, all Available.
     conn.execute(

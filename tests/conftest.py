@@ -40,12 +40,13 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 )
 
-from include.number_inventory import local_db, store  # noqa: E402
+from devtools import local_db  # noqa: E402
+from devtools.device_server import DeviceServer  # noqa: E402
+from include.number_inventory import store  # noqa: E402
 from include.number_inventory.clock import TODAY_ENV  # noqa: E402
-from include.number_inventory.device_server import DeviceServer  # noqa: E402
 
 OUTPUT = ROOT / "test-output"
-PROJECT_TABLES = store.PROJECT_TABLES
+PROJECT_TABLES = local_db.PROJECT_TABLES
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +62,7 @@ def pg():
 @pytest.fixture
 def db(pg):
     """An autocommit connection to the test database: schema migrated, every project table empty."""
-    conn = store.connect(pg[1])
+    conn = local_db.connect(pg[1])
     store.migrate(conn)
     conn.execute(f"TRUNCATE {', '.join(PROJECT_TABLES)} RESTART IDENTITY CASCADE")
     yield conn

@@ -11,5 +11,4 @@ benchmarked on its own; the DAG files in ``dags/`` only wire it to Airflow.
 - ``device_client``: the read of one device's registered users over HTTP, whichever API it speaks;
   ``device_apis`` holds the shared transport and one adapter per API (json, mediant-cli, cursor).
 - ``store``: the PostgreSQL side: schema migrations, staging, set-based writes, history.
-- ``device_server``: a small AudioCodes-like server for tests and the demo.
 """

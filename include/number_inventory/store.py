@@ -33,19 +33,6 @@ log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 
-#: Every table the migrations create, for tests and benchmarks that empty them.
-PROJECT_TABLES = (
-    "number_inventory",
-    "number_inventory_history",
-    "audiocodes_read",
-    "audiocodes_binding_stage",
-    "audiocodes_registration",
-    "audiocodes_connection",
-    "inventory_run",
-    "audit_finding",
-    "audit_connection_finding",
-)
-
 # pg_advisory_xact_lock keys: every inventory write holds the first, migrations the second.
 INVENTORY_LOCK = 7_301_001
 MIGRATION_LOCK = 7_301_002
@@ -100,11 +87,6 @@ def statements(name: str) -> list[str]:
 
 def _has_code(text: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
-
-
-def connect(dsn: str) -> psycopg.Connection:
-    """Open an autocommit connection to the inventory database (tests, demo and benchmarks)."""
-    return psycopg.connect(dsn, autocommit=True)
 
 
 # --- schema -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from include.number_inventory.device_server import DeviceServer
+from devtools.device_server import DeviceServer
 from tests.conftest import OUTPUT
 from tests.plugins.test_view_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, free_port, wait_for_health
 

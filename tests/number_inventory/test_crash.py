@@ -45,8 +45,9 @@ SYNC_IN_A_CHILD = textwrap.dedent(
     """
     import datetime as dt, sys
     sys.path.insert(0, sys.argv[2])
+    from devtools import local_db
     from include.number_inventory import pipeline, store
-    conn = store.connect(sys.argv[1])
+    conn = local_db.connect(sys.argv[1])
     pipeline.sync(conn, store.RunInfo("crash", "crash-run", dt.date(2026, 11, 3)), ["audiocodes_a", "audiocodes_b"], 2)
     print("committed")
     """

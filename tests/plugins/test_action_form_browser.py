@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from include.number_inventory import local_db, store
+from devtools import local_db
 from tests.conftest import OUTPUT
 from tests.plugins.conftest import PREFIX, fresh, own_database
 from tests.plugins.test_view_browser import CHROMIUM, WAIT_MS, browser, free_port, wait_for_health
@@ -208,7 +208,7 @@ def test_the_scheduler_runs_it_and_the_history_records_who_and_why(airflow, inve
         run = api(url, f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
     assert run["state"] == "success", (logs / "scheduler.log").read_text()[-4000:]
 
-    conn = store.connect(inventory_dsn)  # not fresh(): that would empty it
+    conn = local_db.connect(inventory_dsn)  # not fresh(): that would empty it
     statuses = dict(conn.execute("SELECT number, status FROM number_inventory").fetchall())
     assert statuses == {"2000": "Reserved", "2001": "Available", "+49305550123": "Reserved"}
     history = conn.execute(
