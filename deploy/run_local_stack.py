@@ -229,6 +229,9 @@ class LocalStack:
         self.env: dict[str, str] = {}
         self._databases: list[str] = []
         self._client: httpx.Client | None = None
+        #: Redis keys there before this stack started (``None`` until it looked): kombu's shared
+        #: bookkeeping keys that this stack's worker creates are removed with its queue.
+        self._redis_keys_before: set[bytes] | None = None
 
     @property
     def api_url(self) -> str:
@@ -249,6 +252,7 @@ class LocalStack:
             reason = redis_reason(self.redis_url)
             if reason:
                 raise RuntimeError(reason)
+            self._redis_keys_before = self._redis_keys()
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._create_databases()
             self._start_devices()
@@ -472,13 +476,31 @@ class LocalStack:
         wait_until("Celery worker", worker_ready, left())
         self.say("all components healthy")
 
+    def _redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=2)
+
+    def _redis_keys(self) -> set[bytes] | None:
+        import redis
+
+        try:
+            return set(self._redis().scan_iter(count=1000))
+        except redis.RedisError:
+            return None
+
     def _forget_queue(self) -> None:
-        """Delete this stack's Celery queue keys from Redis (other stacks may share the database)."""
+        """Leave Redis as this stack found it: delete its Celery queue's keys (other stacks may share
+        the database) and kombu's shared bookkeeping keys (``_kombu.*``, ``unacked*``) that were not
+        there when it started."""
         import redis
 
         with contextlib.suppress(redis.RedisError):
-            client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=2)
-            keys = list(client.scan_iter(match=f"*{self.queue}*", count=1000))
+            client = self._redis()
+            keys = set(client.scan_iter(match=f"*{self.queue}*", count=1000))
+            if self._redis_keys_before is not None:
+                created = set(client.scan_iter(count=1000)) - self._redis_keys_before
+                keys |= {k for k in created if k.startswith((b"_kombu.", b"unacked"))}
             if keys:
                 client.delete(*keys)
 

@@ -36,6 +36,7 @@ def stack(tmp_path):
         # set like .env sets it, to see a Variable reach the worker
         variables={"AIRFLOW_VAR_AUDIOCODES_COOLING_DURATION": str(COOLING_DAYS)},
     )
+    redis_before = redis_keys()
     try:
         yield stack
     finally:
@@ -43,6 +44,14 @@ def stack(tmp_path):
         stack.stop()
         left = [m for m in started if alive(m)]
         assert not left, f"still running after stop: {left}"
+        # nothing left behind in the broker's database (its queue, kombu's bookkeeping)
+        assert redis_keys() <= redis_before, f"left in Redis: {redis_keys() - redis_before}"
+
+
+def redis_keys() -> set[bytes]:
+    import redis
+
+    return set(redis.Redis.from_url(DEFAULT_REDIS_URL, socket_timeout=5).scan_iter(count=1000))
 
 
 def alive(process: psutil.Process) -> bool:
