@@ -44,6 +44,7 @@ from devtools import local_db  # noqa: E402
 from devtools.device_server import DeviceServer  # noqa: E402
 from include.number_inventory import store  # noqa: E402
 from include.number_inventory.clock import TODAY_ENV  # noqa: E402
+from tests.browser import api_server, chromium  # noqa: E402, F401  (the browser tests' fixtures)
 
 OUTPUT = ROOT / "test-output"
 PROJECT_TABLES = local_db.PROJECT_TABLES
