@@ -56,4 +56,4 @@ lock: $(VENV)/.installed  ## re-pin every dependency after changing requirements
 	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
-	rm -rf .demo test-output
+	rm -rf .demo .airflow test-output
