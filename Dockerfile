@@ -4,7 +4,10 @@
 # Airflow service.
 FROM apache/airflow:3.3.2-python3.11
 
-# As the image's airflow user, with the project's constraints: every version the tests ran with.
+# As the image's airflow user, with the project's constraints: every version the tests ran with. The
+# runtime set only (requirements.txt): the tests' and the demo's tools (requirements-dev.txt, devtools/)
+# stay out of the image; tests/test_runtime_set.py imports every DAG, the plugin and the provider with
+# this set alone.
 COPY --chown=airflow:0 requirements.txt constraints.txt /opt/airflow/project/
 RUN pip install --no-cache-dir -r /opt/airflow/project/requirements.txt -c /opt/airflow/project/constraints.txt
 

@@ -1,7 +1,7 @@
 # The README's commands. Each target sets up what it needs: a venv in .venv with the pinned
-# requirements and the project installed editable (which registers its Airflow provider, the
-# `audiocodes` connection type), created when missing or when requirements.txt / constraints.txt /
-# pyproject.toml change.
+# development requirements (requirements-dev.txt, which includes the runtime set requirements.txt) and
+# the project installed editable (which registers its Airflow provider, the `audiocodes` connection
+# type), created when missing or when the requirements, constraints.txt or pyproject.toml change.
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,14 +9,14 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: venv chromium demo test lint format lock clean bench bench-small
 
-$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-venv: $(VENV)/.installed  ## only create .venv with the pinned requirements and the project (editable)
+venv: $(VENV)/.installed  ## only create .venv with the pinned dev requirements and the project (editable)
 
 demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
 	$(PY) scripts/demo.py
@@ -44,9 +44,16 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-lock: $(VENV)/.installed  ## re-pin every dependency after changing requirements.txt
-	$(PY) -m pip install --quiet uv
-	grep -v '^-c' requirements.txt | $(VENV)/bin/uv pip compile --python-version 3.11 - -o constraints.txt
+# One lock for both sets: requirements-dev.txt (which includes requirements.txt) resolved together, so
+# the runtime set installs at the versions the tests ran with. Versions already in constraints.txt are
+# kept unless a requirement forces a change (uv treats the old file as preferences). Compiled from
+# copies without the `-c constraints.txt` line, which would hold every version where it is.
+lock: $(VENV)/.installed  ## re-pin every dependency after changing requirements*.txt
+	@tmp=$$(mktemp -d) && grep -v '^-c' requirements.txt > $$tmp/requirements.txt \
+	  && grep -v '^-c' requirements-dev.txt > $$tmp/requirements-dev.txt \
+	  && cd $$tmp && $(abspath $(VENV))/bin/uv pip compile --quiet --python-version 3.11 \
+	     --custom-compile-command "make lock" requirements-dev.txt -o $(CURDIR)/constraints.txt; \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
-	rm -rf .demo test-output
+	rm -rf .demo .airflow test-output

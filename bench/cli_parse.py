@@ -90,10 +90,10 @@ class Device:
     """A device server process holding ``bindings``, serving them as a JSON list and as one CLI answer."""
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
-        from include.number_inventory.device_server import render_cli_listing
+        from devtools.device_server import render_cli_listing
 
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DEVICE_PASSWORD": PASSWORD}
-        command = [sys.executable, "-m", "include.number_inventory.device_server", "--port", "0"]
+        command = [sys.executable, "-m", "devtools.device_server", "--port", "0"]
         command += ["--username", USERNAME, "--max-page-size", str(PAGE_SIZE)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline().strip()  # "device server listening on http://HOST:PORT"

@@ -1,6 +1,6 @@
 """The devices of the benchmark: bundled device servers in processes of their own, and their data.
 
-Each connection is one ``python -m include.number_inventory.device_server`` process (so that serving
+Each connection is one ``python -m devtools.device_server`` process (so that serving
 pages does not share an interpreter with the readers, as a real SBC would not), loaded over its
 ``/_control`` API. The registrations are made up the way a service provider's SBCs hold them: mostly
 ``<number>@host`` with one active contact, some numbers spelled as SIP URIs with separators and
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from include.number_inventory.device_server import DEFAULT_HOST, contact_for
+from devtools.device_server import DEFAULT_HOST, contact_for
 
 ROOT = Path(__file__).resolve().parents[1]
 USERNAME = "bench"
@@ -88,7 +88,7 @@ class Fleet:
             cmd = [
                 sys.executable,
                 "-m",
-                "include.number_inventory.device_server",
+                "devtools.device_server",
                 "--port",
                 "0",
                 "--username",

@@ -40,7 +40,8 @@ import psycopg
 
 from bench import report, steps
 from bench.devices import PASSWORD, USERNAME, Fleet
-from include.number_inventory import local_db, store
+from devtools import local_db
+from include.number_inventory import store
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -50,7 +51,7 @@ CTX = multiprocessing.get_context("forkserver")
 CTX.set_forkserver_preload(["bench.steps"])
 COOLING_DAYS = 2
 DAY0 = dt.date(2026, 11, 2)
-TABLES = store.PROJECT_TABLES
+TABLES = local_db.PROJECT_TABLES
 STEP_TIMEOUT = 900
 
 
@@ -122,9 +123,9 @@ class Bench:
         self.peer_dsn = local_db.with_database(server, self.names["peer"]) if peer else None
         self.airflow_home = Path(tempfile.mkdtemp(prefix="nibench-naive-airflow-"))
         for dsn in filter(None, (self.dsn, self.naive_dsn, self.peer_dsn)):
-            with store.connect(dsn) as conn:
+            with local_db.connect(dsn) as conn:
                 store.migrate(conn)
-        with store.connect(self.dsn) as conn:
+        with local_db.connect(self.dsn) as conn:
             # As the pipeline's: the stage unlogged, the written rows logged.
             conn.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_floor_binding (aor text, contact text)")
             conn.execute("CREATE TABLE IF NOT EXISTS bench_floor_inventory (LIKE number_inventory)")
@@ -143,7 +144,7 @@ class Bench:
             local_db.drop_database(self.server, name)
 
     def reset(self, dsn: str) -> None:
-        with store.connect(dsn) as conn:
+        with local_db.connect(dsn) as conn:
             conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
         self.vacuum(dsn)
 
@@ -151,7 +152,7 @@ class Bench:
     def vacuum(dsn: str) -> None:
         """Untimed, before each case: as an hourly sync finds the database, autovacuum done, so
         that a case is not charged for cleaning up after the one before it."""
-        with store.connect(dsn) as conn:
+        with local_db.connect(dsn) as conn:
             conn.execute("VACUUM ANALYZE")
 
     def register(self, indexes: list[int]) -> int:
@@ -236,7 +237,7 @@ class Bench:
         seconds = {"read_http": 0.0, "stage": 0.0}
         total, rss = 0.0, 0
         if read:
-            with store.connect(self.dsn) as conn:
+            with local_db.connect(self.dsn) as conn:
                 conn.execute("TRUNCATE bench_floor_binding")
             wall, reads = parallel(
                 "floor_read",
@@ -253,7 +254,7 @@ class Bench:
             total += wall
             seconds = {k: max(r["seconds"][k] for r in reads) for k in seconds}
             rss = max(r["rss"] for r in reads)
-            with store.connect(self.dsn) as conn:
+            with local_db.connect(self.dsn) as conn:
                 conn.execute("TRUNCATE bench_floor_binding")
         wall, (wrote,) = parallel("floor_write", [{"dsn": self.dsn, "rows": written}])
         return {
@@ -322,13 +323,13 @@ class Bench:
             "SELECT number, status, coalesce(usage, ''), coalesce(vendor, ''), coalesce(tag, ''), "
             "release_date FROM number_inventory ORDER BY number"
         )
-        with store.connect(self.dsn) as ours, store.connect(other_dsn or self.naive_dsn) as theirs:
+        with local_db.connect(self.dsn) as ours, local_db.connect(other_dsn or self.naive_dsn) as theirs:
             return ours.execute(query).fetchall() == theirs.execute(query).fetchall()
 
     @staticmethod
     def copy_inventory(source: str, target: str) -> None:
         """Untimed: make ``target``'s inventory a copy of ``source``'s."""
-        with store.connect(source) as src, store.connect(target) as dst:
+        with local_db.connect(source) as src, local_db.connect(target) as dst:
             dst.execute("TRUNCATE number_inventory")
             with (
                 src.cursor().copy("COPY number_inventory TO STDOUT (FORMAT binary)") as out,
@@ -458,7 +459,7 @@ def airflow_run(bench: Bench, log) -> dict[str, Any]:
             durations = meta.execute(
                 "SELECT task_id, sum(duration) FROM task_instance GROUP BY task_id"
             ).fetchall()
-        with store.connect(dsn) as conn:
+        with local_db.connect(dsn) as conn:
             written = conn.execute("SELECT count(*) FROM number_inventory_history").fetchone()[0]
         tasks = {task: round(seconds or 0.0, 2) for task, seconds in durations}
         result = {

@@ -26,6 +26,7 @@ import psycopg
 import requests
 
 from bench import peer
+from devtools import local_db
 from include.number_inventory import pipeline, store, transitions
 from include.number_inventory.device_client import read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
@@ -100,7 +101,7 @@ def read(
 ) -> dict[str, Any]:
     """``pipeline.read_connection`` of one connection; ``stage`` is the time spent in the store
     (staging pages, checking and keeping the read), ``read_http`` the rest (HTTP and JSON)."""
-    conn, session = store.connect(dsn), _session(auth)
+    conn, session = local_db.connect(dsn), _session(auth)
     stage = [(store, "begin_read"), (store, "stage_bindings"), (store, "reset_read"), (store, "finish_read")]
     ready()
     with phases({"stage": stage}) as seconds:
@@ -142,7 +143,7 @@ def _reconcile(
 ) -> dict:
     """Time one reconcile step: ``diff`` is loading the inventory and the registrations and planning,
     ``write`` the rest (applying the changes, their history and the commit)."""
-    conn = store.connect(dsn)
+    conn = local_db.connect(dsn)
     ready()
     # "apply" is only for the detail: "write" is the time outside "diff", commit included.
     apply = [(store, "apply_changes"), (store_inventory, "_insert_new"), (store, "record_run")]
@@ -177,7 +178,7 @@ def floor_read(
     *, dsn: str, url: str, auth: tuple[str, str], table: str, ready: Callable, **_: Any
 ) -> dict[str, Any]:
     """The least a read can do: GET the same pages, parse the JSON, COPY the pairs into a plain table."""
-    conn, session = store.connect(dsn), _session(auth)
+    conn, session = local_db.connect(dsn), _session(auth)
     contract = Contract()
     endpoint = url + contract.path
     ready()
@@ -209,7 +210,7 @@ def floor_read(
 def floor_write(*, dsn: str, rows: int, ready: Callable) -> dict[str, Any]:
     """The least a reconcile can do: COPY the inventory out, COPY as many rows as the case wrote into
     a plain table (logged, as the inventory must be, but without indexes or checks)."""
-    conn = store.connect(dsn)
+    conn = local_db.connect(dsn)
     conn.execute("TRUNCATE bench_floor_inventory")
     ready()
     start = time.perf_counter()
@@ -362,4 +363,4 @@ STEPS: dict[str, Callable[..., dict[str, Any]]] = {
 
 def connect(dsn: str) -> psycopg.Connection:
     """An autocommit connection, for the parent's set-up work."""
-    return store.connect(dsn)
+    return local_db.connect(dsn)

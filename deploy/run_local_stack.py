@@ -9,7 +9,7 @@ What ``docker-compose.yaml`` runs as containers runs here as processes, configur
 - Redis on 127.0.0.1:6379 as the Celery broker (database 5, a queue of its own per stack), the metadata
   database as the Celery result backend;
 - the Airflow API server, scheduler, DAG processor, triggerer and one Celery worker;
-- two bundled AudioCodes-like devices (``include.number_inventory.device_server``) with registrations.
+- two bundled AudioCodes-like devices (``devtools.device_server``) with registrations.
 
 By hand::
 
@@ -49,7 +49,8 @@ import psutil  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
 
-from include.number_inventory import local_db, settings  # noqa: E402
+from devtools import local_db  # noqa: E402
+from include.number_inventory import settings  # noqa: E402
 
 SYNC_DAG = "audiocodes_number_sync"
 DEFAULT_REDIS_URL = os.environ.get("LOCAL_STACK_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -228,6 +229,9 @@ class LocalStack:
         self.env: dict[str, str] = {}
         self._databases: list[str] = []
         self._client: httpx.Client | None = None
+        #: Redis keys there before this stack started (``None`` until it looked): kombu's shared
+        #: bookkeeping keys that this stack's worker creates are removed with its queue.
+        self._redis_keys_before: set[bytes] | None = None
 
     @property
     def api_url(self) -> str:
@@ -248,6 +252,7 @@ class LocalStack:
             reason = redis_reason(self.redis_url)
             if reason:
                 raise RuntimeError(reason)
+            self._redis_keys_before = self._redis_keys()
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._create_databases()
             self._start_devices()
@@ -295,7 +300,7 @@ class LocalStack:
             port = free_port()
             password = device.secret()
             env = {**os.environ, "DEVICE_PASSWORD": password, "PYTHONPATH": str(ROOT)}
-            argv = [sys.executable, "-m", "include.number_inventory.device_server"]
+            argv = [sys.executable, "-m", "devtools.device_server"]
             argv += ["--host", "127.0.0.1", "--port", str(port), "--numbers", device.numbers]
             argv += ["--max-page-size", "50"]
             process = Process(f"device-{device.connection_id}", argv, env, self.log_dir)
@@ -471,13 +476,31 @@ class LocalStack:
         wait_until("Celery worker", worker_ready, left())
         self.say("all components healthy")
 
+    def _redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=2)
+
+    def _redis_keys(self) -> set[bytes] | None:
+        import redis
+
+        try:
+            return set(self._redis().scan_iter(count=1000))
+        except redis.RedisError:
+            return None
+
     def _forget_queue(self) -> None:
-        """Delete this stack's Celery queue keys from Redis (other stacks may share the database)."""
+        """Leave Redis as this stack found it: delete its Celery queue's keys (other stacks may share
+        the database) and kombu's shared bookkeeping keys (``_kombu.*``, ``unacked*``) that were not
+        there when it started."""
         import redis
 
         with contextlib.suppress(redis.RedisError):
-            client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=2)
-            keys = list(client.scan_iter(match=f"*{self.queue}*", count=1000))
+            client = self._redis()
+            keys = set(client.scan_iter(match=f"*{self.queue}*", count=1000))
+            if self._redis_keys_before is not None:
+                created = set(client.scan_iter(count=1000)) - self._redis_keys_before
+                keys |= {k for k in created if k.startswith((b"_kombu.", b"unacked"))}
             if keys:
                 client.delete(*keys)
 

@@ -21,9 +21,11 @@ from unittest import mock
 
 import pytest
 
-from include.number_inventory import local_db, store
+from devtools import local_db
+from devtools.device_server import DeviceServer
+from include.number_inventory import store
 from include.number_inventory.clock import TODAY_ENV
-from include.number_inventory.device_server import DeviceServer
+from tests.browser import api_server, chromium  # noqa: F401  (the browser tests' fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +45,7 @@ os.environ.update(
 )
 
 OUTPUT = ROOT / "test-output"
-PROJECT_TABLES = store.PROJECT_TABLES
+PROJECT_TABLES = local_db.PROJECT_TABLES
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +61,7 @@ def pg():
 @pytest.fixture
 def db(pg):
     """An autocommit connection to the test database: schema migrated, every project table empty."""
-    conn = store.connect(pg[1])
+    conn = local_db.connect(pg[1])
     store.migrate(conn)
     conn.execute(f"TRUNCATE {', '.join(PROJECT_TABLES)} RESTART IDENTITY CASCADE")
     yield conn

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.device_server import DeviceServer
 from include.audiocodes_provider.hooks.audiocodes import AudioCodesHook
-from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import SettingError
 from tests.conftest import http_connection
 

@@ -7,32 +7,21 @@ form in ``test-output/``."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
-import signal
-import subprocess
-import sys
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from include.number_inventory.device_server import DeviceServer
+from devtools.device_server import DeviceServer
+from tests.browser import NEEDS_CHROMIUM, WAIT_MS, simple_auth_env
 from tests.conftest import OUTPUT
-from tests.plugins.test_view_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, free_port, wait_for_health
 
 ADMIN, ADMIN_PASSWORD = "admin", "adm-Secret-4"
 DEVICE_PASSWORD = "sbc-Pa55-form"
 SCREENSHOT = OUTPUT / "audiocodes-connection-form.png"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -46,44 +35,14 @@ def device():
 
 
 @pytest.fixture(scope="module")
-def api_server(airflow_home, tmp_path_factory):
-    """``airflow api-server`` with one admin user and the *Test Connection* button enabled; its URL."""
+def api_server_env(airflow_home, tmp_path_factory) -> dict[str, str]:
+    """The shared ``api_server`` (tests/browser.py) runs with one admin user and the *Test
+    Connection* button enabled."""
     home = tmp_path_factory.mktemp("connection-form")
-    passwords = home / "passwords.json"
-    passwords.write_text(json.dumps({ADMIN: ADMIN_PASSWORD}))
-    env = {
-        **os.environ,
-        "AIRFLOW__CORE__AUTH_MANAGER": (
-            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-        ),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+    return {
+        **simple_auth_env(home, {ADMIN: (ADMIN_PASSWORD, "admin")}),
         "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
     }
-    port = free_port()
-    log = home / "api-server.log"
-    command = [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [*command, "--workers", "1"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, server, log, seconds=180)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
 
 
 def api(url: str, method: str, path: str, body: dict | None = None) -> dict:
@@ -111,20 +70,16 @@ def api(url: str, method: str, path: str, body: dict | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def page(api_server):
+def page(chromium, api_server):
     """A browser tab signed in as the admin, on the connections list."""
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        tab = browser.new_context(viewport={"width": 1360, "height": 1300}).new_page()
-        tab.set_default_timeout(WAIT_MS)
-        tab.goto(f"{api_server}/connections")
-        tab.locator("input[name=username]").fill(ADMIN)
-        tab.locator("input[name=password]").fill(ADMIN_PASSWORD)
-        tab.get_by_role("button", name="Sign in").click()
-        tab.get_by_role("button", name="Add Connection").wait_for()
-        yield tab
-        browser.close()
+    tab = chromium.new_context(viewport={"width": 1360, "height": 1300}).new_page()
+    tab.set_default_timeout(WAIT_MS)
+    tab.goto(f"{api_server}/connections")
+    tab.locator("input[name=username]").fill(ADMIN)
+    tab.locator("input[name=password]").fill(ADMIN_PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.get_by_role("button", name="Add Connection").wait_for()
+    return tab
 
 
 def test_the_form_offers_the_audiocodes_type_and_saves_its_fields(page, api_server, device):

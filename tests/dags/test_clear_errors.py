@@ -11,7 +11,8 @@ import uuid
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from include.number_inventory import local_db, store
+from devtools import local_db
+from include.number_inventory import store
 from tests.dags.helpers import USED, D, by_status, history_count, rows
 
 pytestmark = pytest.mark.dag
@@ -158,7 +159,7 @@ def own_db(pg, monkeypatch):
     name = f"ni_errors_{uuid.uuid4().hex[:8]}"
     dsn = local_db.with_database(server, name)
     monkeypatch.setenv("AIRFLOW_CONN_NUMBER_INVENTORY_DB", local_db.airflow_connection(dsn))
-    conn = store.connect(dsn)
+    conn = local_db.connect(dsn)
     yield dsn, conn
     conn.close()
     local_db.drop_database(server, name)

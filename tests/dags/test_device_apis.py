@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from include.number_inventory.device_server import DeviceServer
+from devtools.device_server import DeviceServer
 from tests.conftest import http_connection
 from tests.dags.helpers import USED, D, by_status, cooling, history_count, row, rows
 

@@ -21,9 +21,10 @@ import pytest
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
+from devtools import local_db
+from devtools.device_server import parse_numbers
 from include.audiocodes_provider import CONN_FIELDS, CONN_TYPE
-from include.number_inventory import local_db, settings, store
-from include.number_inventory.device_server import parse_numbers
+from include.number_inventory import settings
 from include.number_inventory.settings import Contract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +139,8 @@ def test_the_image_installs_the_project_as_a_provider(tmp_path):
     assert "include/audiocodes_provider/hooks/audiocodes.py" in names
     sql = {p.relative_to(ROOT).as_posix() for p in (ROOT / "include" / "sql").rglob("*.sql")}
     assert sql and sql <= names  # the store loads these at run time
+    # what runs in Airflow only: no development tooling in the image's package
+    assert not any(n.startswith("devtools/") or "device_server" in n or "local_db" in n for n in names)
 
 
 def test_the_build_context_leaves_secrets_and_local_state_out():
@@ -278,11 +281,13 @@ def test_the_demo_profile_runs_the_bundled_device_as_the_default_connection():
     device = SERVICES["audiocodes-device"]
     assert device["profiles"] == ["demo"]
     command = device["command"].split()
-    assert command[:3] == ["python", "-m", "include.number_inventory.device_server"]
+    assert command[:3] == ["python", "-m", "devtools.device_server"]
     options = dict(zip(command[3::2], command[4::2], strict=True))
     assert options == {"--host": "0.0.0.0", "--port": "8081", "--numbers": "1000-1999"}
     assert len(parse_numbers(options["--numbers"])) == 1000
     assert "DEVICE_PASSWORD" in device["environment"]
+    # the image holds no development tooling: the device server comes from the working tree
+    assert "./devtools:/opt/airflow/project/devtools" in device["volumes"]
     assigned, _ = env_example()
     demo = json.loads(assigned["AIRFLOW_CONN_AUDIOCODES_DEFAULT"])
     assert (demo["host"], demo["port"], demo["schema"]) == ("audiocodes-device", 8081, "http")
@@ -324,7 +329,7 @@ def test_the_inventory_init_script_runs_on_postgres(pg):
             text=True,
         )
         assert result.returncode == 0, result.stderr
-        with store.connect(local_db.with_database(pg[0], name)) as conn:
+        with local_db.connect(local_db.with_database(pg[0], name)) as conn:
             owner = conn.execute(
                 "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
             ).fetchone()[0]

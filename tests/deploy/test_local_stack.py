@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from deploy.run_local_stack import DEFAULT_REDIS_URL, SYNC_DAG, LocalStack, redis_reason
+from devtools import local_db
 from include.number_inventory import store
 
 #: Every wait of the test together stays within this (the machine may be shared and small).
@@ -35,6 +36,7 @@ def stack(tmp_path):
         # set like .env sets it, to see a Variable reach the worker
         variables={"AIRFLOW_VAR_AUDIOCODES_COOLING_DURATION": str(COOLING_DAYS)},
     )
+    redis_before = redis_keys()
     try:
         yield stack
     finally:
@@ -42,6 +44,14 @@ def stack(tmp_path):
         stack.stop()
         left = [m for m in started if alive(m)]
         assert not left, f"still running after stop: {left}"
+        # nothing left behind in the broker's database (its queue, kombu's bookkeeping)
+        assert redis_keys() <= redis_before, f"left in Redis: {redis_keys() - redis_before}"
+
+
+def redis_keys() -> set[bytes]:
+    import redis
+
+    return set(redis.Redis.from_url(DEFAULT_REDIS_URL, socket_timeout=5).scan_iter(count=1000))
 
 
 def alive(process: psutil.Process) -> bool:
@@ -63,7 +73,7 @@ def tails_on_failure(stack: LocalStack):
 
 def seed_inventory(dsn: str) -> None:
     """Rows that the sync must change, and rows it must leave alone."""
-    with store.connect(dsn) as conn:
+    with local_db.connect(dsn) as conn:
         store.migrate(conn)
         conn.execute(
             "INSERT INTO number_inventory (number, status, usage, vendor, tag, release_date) VALUES "
@@ -146,7 +156,7 @@ def check_a_sync_run(stack: LocalStack) -> None:
     # the inventory: what the two devices register is Used / Device / AudioCodes
     run_day = logical.date()
     release = run_day + dt.timedelta(days=COOLING_DAYS)
-    with store.connect(stack.inventory_dsn) as conn:
+    with local_db.connect(stack.inventory_dsn) as conn:
         rows = {
             r[0]: tuple(r[1:])
             for r in conn.execute(

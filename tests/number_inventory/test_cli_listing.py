@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from devtools.device_server import render_cli_listing
 from include.number_inventory.device_apis.cli_listing import Listing, lines, parse
 from include.number_inventory.device_apis.transport import DeviceReadError
-from include.number_inventory.device_server import render_cli_listing
 from include.number_inventory.numbers import aor_numbers, contacts_active
 
 COMMAND = "show voip register db sbc list"

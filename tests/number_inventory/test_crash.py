@@ -44,8 +44,9 @@ def snapshot(db):
 SYNC_IN_A_CHILD = textwrap.dedent(
     """
     import datetime as dt, sys
+    from devtools import local_db
     from include.number_inventory import pipeline, store
-    conn = store.connect(sys.argv[1])
+    conn = local_db.connect(sys.argv[1])
     pipeline.sync(conn, store.RunInfo("crash", "crash-run", dt.date(2026, 11, 3)), ["audiocodes_a", "audiocodes_b"], 2)
     print("committed")
     """

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from devtools.device_server import DeviceServer, render_cli_listing
 from include.number_inventory.device_client import DeviceReadError, probe, read_registered_users
-from include.number_inventory.device_server import DeviceServer, render_cli_listing
 from include.number_inventory.numbers import contacts_active
 from include.number_inventory.settings import Contract
 

@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
+from devtools.device_server import DeviceServer
 from include.number_inventory.device_client import DeviceReadError, probe, read_registered_users, redact
-from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import Contract
 
 PASSWORD = "client-test-pass"

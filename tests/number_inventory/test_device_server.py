@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from include.number_inventory.device_server import DeviceServer, parse_numbers
+from devtools.device_server import DeviceServer, parse_numbers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PATH = "/api/v1/registeredUsers"
@@ -526,7 +526,7 @@ def test_cli_serves_until_terminated(tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "include.number_inventory.device_server",
+        "devtools.device_server",
         "--host",
         "127.0.0.1",
         "--port",
@@ -572,7 +572,7 @@ def test_cli_serves_until_terminated(tmp_path: Path) -> None:
 
 def test_cli_rejects_bad_numbers() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    cmd = [sys.executable, "-m", "include.number_inventory.device_server", "--port", "0", "--numbers", "9-1"]
+    cmd = [sys.executable, "-m", "devtools.device_server", "--port", "0", "--numbers", "9-1"]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2 and "bad range" in proc.stderr
 
@@ -691,7 +691,7 @@ def test_control_listing_and_new_faults_over_http(server: DeviceServer, session:
 
 def test_cli_flag_api_cursor(tmp_path: Path) -> None:
     env = {**os.environ, "DEVICE_PASSWORD": "secret", "PYTHONPATH": str(REPO_ROOT)}
-    cmd = [sys.executable, "-m", "include.number_inventory.device_server", "--port", "0", "--api", "cursor"]
+    cmd = [sys.executable, "-m", "devtools.device_server", "--port", "0", "--api", "cursor"]
     cmd += ["--numbers", "1000-1004", "--cli-style", "4000", "--cli-total-line"]
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:

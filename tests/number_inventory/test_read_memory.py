@@ -10,9 +10,9 @@ from functools import partial
 
 import requests
 
+from devtools.device_server import DeviceServer
 from include.number_inventory import pipeline, store
 from include.number_inventory.device_client import read_registered_users
-from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import RunInfo
 

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 import requests
 
+from devtools import local_db
 from include.number_inventory import pipeline, store
 from include.number_inventory.device_client import DeviceReadError, read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
@@ -79,7 +80,7 @@ def test_a_read_abandoned_by_a_second_read_never_becomes_complete(db, pg, device
     monkeypatch.setattr(pipeline, "STAGE_BATCH", 30)
     a.slow_page(3, 2.0, times=1)
     served = a.requests_served
-    with store.connect(pg[1]) as conn_a:
+    with local_db.connect(pg[1]) as conn_a:
         thread, outcome = in_thread(read, conn_a, a, "audiocodes_a", RunInfo("test", "day2-a", DAY2))
         wait_for(lambda: a.requests_served >= served + 3, 10, "read A to be inside page 3")
         wait_for(
@@ -112,7 +113,7 @@ def test_completeness_is_counted_from_what_is_staged(db, pg):
     read_ = store.StagedRead(store.begin_read(db, "a", run))
     store.stage_bindings(db, read_, [(f"{n}@h", "status:1") for n in range(1000, 1010)])
     # Someone else removes part of this read's stage while it still runs.
-    with store.connect(pg[1]) as other:
+    with local_db.connect(pg[1]) as other:
         other.execute(
             "DELETE FROM audiocodes_binding_stage WHERE read_id = %s AND number >= '1005'", (read_.read_id,)
         )
@@ -138,7 +139,7 @@ def test_an_exception_inside_finish_read_records_the_read_as_failed(db, pg):
     read_ = store.StagedRead(store.begin_read(db, "a", run))
     store.stage_bindings(db, read_, [("1000@h", "status:1")])
     # A real fault: the kept registrations are locked by another session, and this one gives up.
-    with store.connect(pg[1]) as blocker, blocker.transaction():
+    with local_db.connect(pg[1]) as blocker, blocker.transaction():
         blocker.execute("LOCK TABLE audiocodes_registration IN ACCESS EXCLUSIVE MODE")
         db.execute("SET lock_timeout = '300ms'")
         try:
@@ -153,7 +154,7 @@ def test_an_exception_inside_finish_read_records_the_read_as_failed(db, pg):
 
 
 def named(pg, name: str) -> psycopg.Connection:
-    return store.connect(psycopg.conninfo.make_conninfo(pg[1], application_name=name))
+    return local_db.connect(psycopg.conninfo.make_conninfo(pg[1], application_name=name))
 
 
 def waiting_on_a_lock(db, name: str) -> bool:
@@ -178,7 +179,7 @@ def test_purge_and_a_concurrent_promotion_do_not_deadlock(db, pg):
     # A third session holds the kept registration of 1019, so each writer stops where its lock
     # order shows: the promotion holds b's connection row and waits for 1019; the purge then
     # starts and takes what it takes first.
-    blocker = store.connect(pg[1])
+    blocker = local_db.connect(pg[1])
     blocker.execute("BEGIN")
     blocker.execute(
         "SELECT 1 FROM audiocodes_registration WHERE connection_id = 'b' AND number = '1019' FOR UPDATE"

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from include.number_inventory import local_db, schema, store
+from devtools import local_db
+from include.number_inventory import schema, store
 from include.number_inventory.schema import SchemaError
 from include.number_inventory.store import bulk_load
 from include.number_inventory.transitions import CHANGE_COLUMNS
@@ -53,7 +54,7 @@ def fresh_db(pg):
 
 @pytest.fixture
 def owner(fresh_db):
-    conn = store.connect(fresh_db)
+    conn = local_db.connect(fresh_db)
     yield conn
     conn.close()
 
@@ -243,7 +244,7 @@ def writer(fresh_db, owner):
     def connect():
         owner.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
         owner.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
-        return store.connect(make_conninfo(**conninfo_to_dict(fresh_db) | {"user": role}))
+        return local_db.connect(make_conninfo(**conninfo_to_dict(fresh_db) | {"user": role}))
 
     yield role, connect
     owner.execute(f"DROP OWNED BY {role}")

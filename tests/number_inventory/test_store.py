@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from devtools import local_db
 from include.number_inventory import store, transitions
 from include.number_inventory.settings import MassRemovalGuard
 from include.number_inventory.store import ReadRejected, RunInfo
@@ -124,7 +125,7 @@ def test_the_inventory_lock_serialises_writers(pg, db):
     order = []
 
     def writer(name: str, hold: float) -> None:
-        with store.connect(pg[1]) as conn, conn.transaction():
+        with local_db.connect(pg[1]) as conn, conn.transaction():
             store.lock_inventory(conn)
             order.append(f"{name} in")
             time.sleep(hold)

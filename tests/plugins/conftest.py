@@ -10,8 +10,9 @@ import secrets
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from include.number_inventory import local_db, store
-from include.number_inventory.device_server import DeviceServer
+from devtools import local_db
+from devtools.device_server import DeviceServer
+from include.number_inventory import store
 from tests.conftest import PROJECT_TABLES
 from tests.plugins import fleet
 
@@ -27,7 +28,7 @@ def pytest_configure(config):
 
 def fresh(dsn: str):
     """A connection to the test database: migrated, every project table empty."""
-    conn = store.connect(dsn)
+    conn = local_db.connect(dsn)
     store.migrate(conn)
     conn.execute(f"TRUNCATE {', '.join(PROJECT_TABLES)} RESTART IDENTITY CASCADE")
     return conn

@@ -14,9 +14,9 @@ from functools import partial
 
 import requests
 
+from devtools.device_server import DeviceServer
 from include.number_inventory import pipeline
 from include.number_inventory.device_client import DeviceReadError, read_registered_users
-from include.number_inventory.device_server import DeviceServer
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import ReadRejected, RunInfo
 

@@ -10,36 +10,25 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from include.number_inventory import local_db, store
+from devtools import local_db
+from tests.browser import NEEDS_CHROMIUM, WAIT_MS, simple_auth_env, start_airflow, stop
 from tests.conftest import OUTPUT
 from tests.plugins.conftest import PREFIX, fresh, own_database
-from tests.plugins.test_view_browser import CHROMIUM, WAIT_MS, browser, free_port, wait_for_health
-
-__all__ = ["browser"]  # the Chromium fixture, shared with the view's browser test
 
 DAG_ID = "number_inventory_action"
 USER, PASSWORD = "duty-operator", "duty-Secret-7"
 REASON = "ticket INC-5150: numbers for the new Hamburg office"
 SCREENSHOT = OUTPUT / "number-inventory-action-form.png"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -56,21 +45,13 @@ def inventory_dsn(pg):
 def airflow_env(tmp_path_factory, inventory_dsn) -> dict[str, str]:
     """An Airflow home of its own (no other test's runs or unpaused DAGs for its scheduler to pick
     up), with the DAGs serialized into its metadata database, a user with the ``op`` role, and the
-    inventory connection. ``{port}`` is filled in by :func:`airflow`."""
+    inventory connection."""
     home = tmp_path_factory.mktemp("airflow-action-home")
-    passwords = home / "passwords.json"
-    passwords.write_text(json.dumps({USER: PASSWORD}))
     env = {
         **os.environ,
+        **simple_auth_env(home, {USER: (PASSWORD, "op")}),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__AUTH_MANAGER": (
-            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-        ),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:op",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW_CONN_NUMBER_INVENTORY_DB": local_db.airflow_connection(inventory_dsn),
         "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(["audiocodes_a"]),
@@ -83,44 +64,23 @@ def airflow_env(tmp_path_factory, inventory_dsn) -> dict[str, str]:
     return env
 
 
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "airflow", *command],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)  # the process and the workers it started
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+@pytest.fixture(scope="module")
+def api_server_env(airflow_env) -> dict[str, str]:
+    """The shared ``api_server`` (tests/browser.py) runs in this module's Airflow home."""
+    return airflow_env
 
 
 @pytest.fixture(scope="module")
-def airflow(airflow_env, tmp_path_factory):
-    """``airflow api-server`` and ``airflow scheduler`` on a free local port; the server's URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**airflow_env, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/"}
+def airflow(api_server, airflow_env, tmp_path_factory):
+    """The shared ``airflow api-server``, and ``airflow scheduler`` (LocalExecutor) beside it: the
+    server's URL and the scheduler's log folder."""
+    env = {**airflow_env, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_server}/execution/"}
     logs = tmp_path_factory.mktemp("airflow-action-logs")
-    server = start(
-        ["api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"], env, logs / "api.log"
-    )
-    scheduler = None
+    scheduler = start_airflow(["scheduler"], env, logs / "scheduler.log")
     try:
-        wait_for_health(url, server, logs / "api.log", seconds=180)
-        scheduler = start(["scheduler"], env, logs / "scheduler.log")
-        yield url, logs
+        yield api_server, logs
     finally:
-        for process in filter(None, (scheduler, server)):
-            stop(process)
+        stop(scheduler)
 
 
 def api(url: str, path: str) -> dict:
@@ -138,10 +98,10 @@ def api(url: str, path: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def page(browser, airflow):
+def page(chromium, airflow):
     """A browser tab signed in to Airflow through the login form, on the DAG's page."""
     url, _ = airflow
-    tab = browser.new_context(viewport={"width": 1360, "height": 1100}).new_page()
+    tab = chromium.new_context(viewport={"width": 1360, "height": 1100}).new_page()
     tab.set_default_timeout(WAIT_MS)
     tab.goto(f"{url}/dags/{DAG_ID}")
     tab.locator("input[name=username]").fill(USER)
@@ -208,7 +168,7 @@ def test_the_scheduler_runs_it_and_the_history_records_who_and_why(airflow, inve
         run = api(url, f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
     assert run["state"] == "success", (logs / "scheduler.log").read_text()[-4000:]
 
-    conn = store.connect(inventory_dsn)  # not fresh(): that would empty it
+    conn = local_db.connect(inventory_dsn)  # not fresh(): that would empty it
     statuses = dict(conn.execute("SELECT number, status FROM number_inventory").fetchall())
     assert statuses == {"2000": "Reserved", "2001": "Available", "+49305550123": "Reserved"}
     history = conn.execute(

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from include.number_inventory import local_db
+from devtools import local_db
 from tests.plugins.conftest import PREFIX
 
 A, B = "audiocodes_a", "audiocodes_b"

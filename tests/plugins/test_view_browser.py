@@ -8,42 +8,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.browser import NEEDS_CHROMIUM, WAIT_MS
 from tests.conftest import OUTPUT
 from tests.plugins import fleet
 from tests.plugins.conftest import PASSWORD, PREFIX, USER, fresh
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = OUTPUT / "number-inventory-view.png"
-WAIT_MS = 60_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -55,64 +32,11 @@ def inventory(scenario_dsn, today):
     conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(url: str, server: subprocess.Popen, log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"airflow api-server exited with {server.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"airflow api-server did not answer within {seconds} s:\n{log.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="module")
-def api_server(auth_env, airflow_home, inventory, tmp_path_factory):
-    """``airflow api-server`` on a free local port, loading the plugin from ``plugins/``; its URL."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("api-server") / "api-server.log"
-    env = {**os.environ, "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(fleet.REALISTIC_CONNECTIONS)}
-    command = [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [*command, "--workers", "1"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, server, log, seconds=180)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the server and the workers it started
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+def api_server_env(auth_env, airflow_home, inventory) -> dict[str, str]:
+    """The shared ``api_server`` (tests/browser.py) runs with ``auth_env``'s user and the realistic
+    inventory's connections."""
+    return {"AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(fleet.REALISTIC_CONNECTIONS)}
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +46,10 @@ def problems() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(browser, api_server, problems):
+def page(chromium, api_server, problems):
     """A browser tab that opened the view anonymously, was sent to Airflow's login form, signed in
     and came back to the loaded view."""
-    tab = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+    tab = chromium.new_context(viewport={"width": 1360, "height": 900}).new_page()
     tab.set_default_timeout(WAIT_MS)
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)

@@ -209,7 +209,7 @@ def test_connections_last_complete_read_or_last_failure(read, today):
 def test_last_seen_on_a_purged_connection_and_in_a_kept_read(pg, today):
     """The other two ways to know a cooling number's connection: a purge names it, and a number
     whose only binding is no longer confirmed (status:0) is still in its connection's kept read."""
-    from include.number_inventory.device_server import DeviceServer
+    from devtools.device_server import DeviceServer
     from tests.plugins import fleet
 
     conn = fresh(pg[1])

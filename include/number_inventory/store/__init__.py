@@ -20,8 +20,6 @@ One module per concern; callers use them through this package (``store.apply_cha
 
 from __future__ import annotations
 
-import psycopg
-
 from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.findings import record_connection_findings, record_findings
 from include.number_inventory.store.inventory import (
@@ -56,7 +54,6 @@ from include.number_inventory.store.sql_files import sql
 
 __all__ = [
     "MIGRATIONS_DIR",
-    "PROJECT_TABLES",
     "SKIPPED_SAMPLES",
     "ReadRejected",
     "RunInfo",
@@ -64,7 +61,6 @@ __all__ = [
     "abandon_reads",
     "apply_changes",
     "begin_read",
-    "connect",
     "deferred_indexes",
     "fail_read",
     "finish_read",
@@ -87,21 +83,3 @@ __all__ = [
     "tune_transaction",
     "unconfigured_connections",
 ]
-
-#: Every table the migrations create, for tests and benchmarks that empty them.
-PROJECT_TABLES = (
-    "number_inventory",
-    "number_inventory_history",
-    "audiocodes_read",
-    "audiocodes_binding_stage",
-    "audiocodes_registration",
-    "audiocodes_connection",
-    "inventory_run",
-    "audit_finding",
-    "audit_connection_finding",
-)
-
-
-def connect(dsn: str) -> psycopg.Connection:
-    """Open an autocommit connection to the inventory database (tests, demo and benchmarks)."""
-    return psycopg.connect(dsn, autocommit=True)

