@@ -12,6 +12,10 @@ Runs once a day, for its run day R:
    the table `audit_finding`; the summary is in the task log. A kept read of a connection that is no
    longer configured still registers its numbers and is reported (`audit_connection_finding`): purge
    it or configure it again.
+3. **stale reads**: a configured connection whose last complete read is older than
+   `audiocodes_max_read_age_hours` (default 24), or that was never read, is a `stale_read` finding
+   (`audit_connection_finding`). Its numbers stay as its old read left them; once everything is
+   recorded the run **fails**, naming each such connection and its age, so that alerting picks it up.
 
 Both happen in one transaction. A run for a day earlier than the latest daily run (a backfill)
 releases what was due by then but never recounts Tags into the past or repairs: its audit only

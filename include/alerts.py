@@ -15,6 +15,10 @@ failure itself: the connection and the reason for a failed read, the refused mas
 device, the audit's conflicts. Without the Variable nothing is sent. A notifier that cannot be built
 or fails is logged and never hides the failure it reports.
 
+One fault, one alert: a task whose failure only repeats what failed tasks of its run have alerted
+already (the sync's ``check_reads`` after a failed ``read_connection``) says so under
+:data:`ALERTED_KEY` in its context, and sends nothing.
+
 Imported by ``airflow_glue.dag_defaults`` at parse time: nothing here reads a Variable until a task fails.
 """
 
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 NOTIFIER_VARIABLE = "number_inventory_notifier"
 #: The name under which the alert reaches the notifier's templates.
 ALERT_KEY = "number_inventory_alert"
+#: Set in a task's context to why its failure needs no alert of its own (other tasks sent it).
+ALERTED_KEY = "number_inventory_alerted"
 
 
 class NotifierError(ValueError):
@@ -80,6 +86,10 @@ def on_failure(context: Any) -> None:
     """Task failure callback of every task: send the alert through the configured notifier."""
     from airflow.sdk import Variable
 
+    already = context.get(ALERTED_KEY)
+    if already:
+        log.info("No alert for this failure: %s", already)
+        return
     try:
         value = Variable.get(NOTIFIER_VARIABLE, default=None)
         if not value:

@@ -276,11 +276,20 @@ def audit(user: User, limit: int = LIMIT, offset: int = OFFSET) -> Any:
 
 @app.get("/api/connections")
 def connections(user: User) -> Any:
-    """Each connection: configured or not, last complete read (time, bindings, numbers), the last
-    failure and why."""
-    from include.number_inventory import views
+    """Each connection: configured or not, last complete read (time, age, bindings, numbers), the last
+    failure and why, and whether it is stale (older than ``audiocodes_max_read_age_hours``, or never
+    read), measured on the project's clock as the daily audit measures it."""
+    from airflow.sdk import Variable
 
-    return _read(lambda conn, _, configured: views.connections(conn, configured))
+    from include.number_inventory import clock, settings, views
+
+    def work(conn: Any, timezone: str, configured: list[str]) -> Any:
+        hours = settings.max_read_age_hours(Variable.get(settings.READ_AGE_VARIABLE, default=None))
+        return views.connections(
+            conn, configured, now=clock.now(timezone), max_read_age=dt.timedelta(hours=hours)
+        )
+
+    return _read(work)
 
 
 class NumberInventoryViewPlugin(AirflowPlugin):

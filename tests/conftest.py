@@ -153,9 +153,10 @@ def run_dag(dagbag):
     """Run a DAG for a run day with ``dag.test()``; return ``(state, {task_id: [states]})``.
 
     ``day`` is a date (the run's logical date is 01:00 UTC that day) or an exact logical date.
-    Unless the test sets ``NUMBER_INVENTORY_TODAY`` itself (empty: the wall clock), today is the run
-    day, so day-by-day tests move today with their runs, never with the wall clock. ``run_type``
-    makes the run a ``scheduled`` or ``backfill`` one.
+    Unless the test sets ``NUMBER_INVENTORY_TODAY`` itself (empty: the wall clock), the clock stands
+    at the logical date, so day-by-day tests move today with their runs, never with the wall clock,
+    and a read's age (sync on one day, daily the next: 24 hours) does not depend on when the test
+    runs. ``run_type`` makes the run a ``scheduled`` or ``backfill`` one.
     """
 
     # dag.test() runs tasks in this process on the parsed DAG, and a run's conf can stay in its
@@ -171,7 +172,7 @@ def run_dag(dagbag):
             logical = day
         else:
             logical = dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
-        today = {} if TODAY_ENV in os.environ else {TODAY_ENV: logical.date().isoformat()}
+        today = {} if TODAY_ENV in os.environ else {TODAY_ENV: logical.isoformat()}
         with mock.patch.dict(os.environ, today), _runs_of_type(run_type):
             dag_run = dag.test(logical_date=logical, run_conf={**defaults[dag_id], **conf})
         states: dict[str, list[str]] = {}

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from include.number_inventory.settings import MassRemovalGuard
+from include.number_inventory.settings import DEFAULT_READ_AGE_HOURS, DEFAULT_TIMEZONE, MassRemovalGuard
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +24,10 @@ class Prepared:
     guard: MassRemovalGuard
     absent_reads: int
     skip: str | None = None
+    #: Variable ``number_inventory_timezone``: the zone of the project's clock (``clock.now``).
+    timezone: str = DEFAULT_TIMEZONE
+    #: Variable ``audiocodes_max_read_age_hours``: when the daily audit finds a kept read stale.
+    max_read_age_hours: int = DEFAULT_READ_AGE_HOURS
 
     def to_xcom(self) -> dict[str, Any]:
         return {
@@ -33,6 +37,8 @@ class Prepared:
             "guard": dataclasses.asdict(self.guard),
             "absent_reads": self.absent_reads,
             "skip": self.skip,
+            "timezone": self.timezone,
+            "max_read_age_hours": self.max_read_age_hours,
         }
 
     @classmethod
@@ -44,4 +50,6 @@ class Prepared:
             guard=MassRemovalGuard(**value["guard"]),
             absent_reads=value["absent_reads"],
             skip=value["skip"],
+            timezone=value.get("timezone", DEFAULT_TIMEZONE),
+            max_read_age_hours=value.get("max_read_age_hours", DEFAULT_READ_AGE_HOURS),
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
+from include import alerts
 from include.airflow_glue.connections import (
     MissingConnection,
     database_problem,
@@ -24,7 +25,7 @@ from include.airflow_glue.connections import (
 from include.airflow_glue.prepared import Prepared
 from include.airflow_glue.run_day import decide_run, run_day
 from include.airflow_glue.variables import read_settings
-from include.number_inventory import settings
+from include.number_inventory import clock, settings
 from include.number_inventory.settings import SettingError
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def prepare(kind: str) -> dict[str, Any]:
 
     context = get_current_context()
     values = read_settings()
-    timezone = values.pop("timezone")
+    timezone = values["timezone"]
     if kind == "sync":
         require_connections(values["connections"])
     day = run_day(context, timezone)
@@ -125,6 +126,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
                 guard=prepared.guard,
                 allow_mass_removal=allow,
                 absent_reads=prepared.absent_reads,
+                now=functools.partial(clock.now, prepared.timezone),
             )
     except (DeviceReadError, ReadRejected, SettingError) as exc:
         raise AirflowFailException(f"connection {connection_id!r}: {exc}") from None
@@ -189,6 +191,22 @@ def check_reads(xcom: dict[str, Any]) -> None:
     with inventory_db() as conn:
         problems = pipeline.check_reads(conn, context["run_id"], prepared.connections)
     if problems:
+        # Each failed read task alerted, naming its connection and why: this failure, which fails the
+        # run, repeats them. It alerts only when some problem has no failed read task to report it.
+        try:
+            failed_reads = context["ti"].get_ti_count(
+                dag_id=context["dag"].dag_id,
+                task_ids=["read_connection"],
+                run_ids=[context["run_id"]],
+                states=["failed"],
+            )
+        except Exception:  # better a repeated alert than none
+            log.exception("Could not count the failed read tasks of this run; check_reads alerts too")
+            failed_reads = 0
+        if failed_reads >= len(problems):
+            context[alerts.ALERTED_KEY] = (
+                f"the {failed_reads} failed read_connection task(s) of this run alerted for each connection"
+            )
         raise AirflowFailException(
             "Some connections were not read; their numbers keep their previous read:\n  "
             + "\n  ".join(problems)
@@ -198,12 +216,15 @@ def check_reads(xcom: dict[str, Any]) -> None:
 
 @fails_at_once
 def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
-    """The daily step, with its summary in the task log."""
+    """The daily step, with its summary in the task log. Fails after its transaction has committed
+    (releases, repairs and findings recorded) when a configured connection's read is stale, naming
+    each and its age, so that the on-call engineer is alerted; a dry run only reports it."""
     from include.number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
     dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
+    hours = prepared.max_read_age_hours
     with inventory_db() as conn:
         summary = pipeline.daily(
             conn,
@@ -211,8 +232,16 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
             prepared.connections,
             prepared.cooling_days,
             dry_run=dry_run,
+            now=clock.now(prepared.timezone),
+            max_read_age=dt.timedelta(hours=hours),
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
+    stale = summary["stale_reads"]
+    if stale and not dry_run:
+        raise AirflowFailException(
+            f"stale_read: {len(stale)} configured connection(s) not read completely for more than {hours} "
+            "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join(stale)
+        )
     return summary
 
 

@@ -40,6 +40,9 @@ def read_settings() -> dict[str, Any]:
             "timezone": timezone(),
             "guard": settings.mass_removal_guard(Variable.get(settings.GUARD_VARIABLE, default=None)),
             "absent_reads": settings.absent_reads(Variable.get(settings.ABSENT_READS_VARIABLE, default=None)),
+            "max_read_age_hours": settings.max_read_age_hours(
+                Variable.get(settings.READ_AGE_VARIABLE, default=None)
+            ),
         }
     except SettingError as exc:
         raise AirflowFailException(str(exc)) from None

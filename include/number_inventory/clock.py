@@ -13,8 +13,10 @@ so re-runs and backfills give the same answer. The wall clock only bounds it:
   gap reads nothing, changes nothing and says so; it does not fail.
 
 ``NUMBER_INVENTORY_TODAY=YYYY-MM-DD`` in the environment moves today, for tests, the demo and
-day-by-day simulations: a test and simulation clock, logged as a warning whenever it is used. Empty
-or unset, today is the wall clock. Nothing here imports Airflow.
+day-by-day simulations: a test and simulation clock, logged as a warning whenever it is used; the time
+of day stays the wall clock's. ``YYYY-MM-DDTHH:MM[:SS]`` (in ``number_inventory_timezone`` unless it
+carries an offset) stops the clock at that moment, for tests that measure hours (the age of a read,
+the latest hourly interval). Empty or unset, today is the wall clock. Nothing here imports Airflow.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class FutureRunDay(ValueError):
 
 def now(timezone: str, environ: Mapping[str, str] | None = None) -> dt.datetime:
     """The current moment in ``timezone``: the wall clock, or with ``NUMBER_INVENTORY_TODAY`` set,
-    that day at the wall clock's time of day."""
+    that day at the wall clock's time of day, or that very moment when it gives a time."""
     environ = os.environ if environ is None else environ
     zone = ZoneInfo(timezone)
     wall = dt.datetime.now(zone)
@@ -51,20 +53,25 @@ def now(timezone: str, environ: Mapping[str, str] | None = None) -> dt.datetime:
     if not text:
         return wall
     try:
-        day = dt.date.fromisoformat(text)
+        if "T" in text:
+            moment = dt.datetime.fromisoformat(text)
+            moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+        else:
+            moment = dt.datetime.combine(dt.date.fromisoformat(text), wall.timetz())
     except ValueError:
         raise SettingError(
-            f"Environment variable {TODAY_ENV} must be a day as YYYY-MM-DD (or empty for the wall clock), "
+            f"Environment variable {TODAY_ENV} must be a day as YYYY-MM-DD, or a moment as "
+            f"YYYY-MM-DDTHH:MM[:SS] (in {timezone} unless it has an offset), or empty for the wall clock; "
             f"got {text!r}"
         ) from None
     log.warning(
         "%s=%s: today is %s by the test and simulation clock, not the wall clock (%s)",
         TODAY_ENV,
         text,
-        day,
+        moment.date(),
         wall.date(),
     )
-    return dt.datetime.combine(day, wall.timetz())
+    return moment
 
 
 def today(timezone: str, environ: Mapping[str, str] | None = None) -> dt.date:

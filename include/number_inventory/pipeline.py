@@ -18,13 +18,20 @@ import psycopg
 
 from include.number_inventory import actions, store, transitions
 from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from include.number_inventory.settings import MassRemovalGuard, SettingError
+from include.number_inventory.settings import (
+    DEFAULT_READ_AGE_HOURS,
+    READ_AGE_VARIABLE,
+    MassRemovalGuard,
+    SettingError,
+)
 from include.number_inventory.store import RunInfo
 
 log = logging.getLogger(__name__)
 
 #: The audit's check name for a kept read of a connection that is no longer configured.
 UNCONFIGURED_CONNECTION = "unconfigured_connection"
+#: The audit's check name for a configured connection whose last complete read is too old, or missing.
+STALE_READ = "stale_read"
 
 #: Why a sync for a day before the latest sync (a backfill) reads nothing and changes nothing.
 SYNC_BACKFILL = "the sync reads the devices as they are now, so a backfill changes nothing"
@@ -56,11 +63,13 @@ def read_connection(
     guard: MassRemovalGuard,
     allow_mass_removal: bool = False,
     absent_reads: int = 1,
+    now: Callable[[], dt.datetime] | None = None,
 ) -> dict[str, Any]:
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
-    (see ``promote_read_connection.sql``)."""
+    (see ``promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
+    (default: the database's)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
     # STAGE_BATCH bindings and STAGE_BATCH_CHARS of their text.
@@ -105,6 +114,7 @@ def read_connection(
         guard=guard,
         allow_mass_removal=allow_mass_removal,
         absent_reads=absent_reads,
+        read_at=now() if now else None,
     )
     if read.skipped_samples:
         log.info(
@@ -153,6 +163,36 @@ def _unconfigured(conn: psycopg.Connection, connection_ids: Sequence[str]) -> li
     return found
 
 
+def _stale(
+    conn: psycopg.Connection,
+    connection_ids: Sequence[str],
+    now: dt.datetime | None,
+    max_read_age: dt.timedelta,
+) -> list[tuple[str, int, str]]:
+    """``(connection, numbers, message)`` for each configured connection whose last complete read is
+    older than ``max_read_age`` at ``now``, or that was never read completely. Its numbers stay as
+    its old read left them: staleness cools nothing, it only alarms."""
+    hours = max_read_age / dt.timedelta(hours=1)
+    found = []
+    for connection_id, read_at, age, numbers in store.stale_connections(
+        conn, connection_ids, now, max_read_age
+    ):
+        if read_at is None:
+            what = "has never been read completely"
+        else:
+            when = read_at.astimezone(now.tzinfo if now else dt.UTC).isoformat(sep=" ", timespec="minutes")
+            what = f"was last read completely {age / dt.timedelta(hours=1):.1f} hours ago ({when})"
+        message = (
+            f"connection {connection_id} {what}, more than {READ_AGE_VARIABLE} ({hours:g}) allows; "
+            f"its old read still holds {numbers} numbers Used and nothing is cooled on its account: see "
+            "why its reads fail (the sync's read_connection task), fix the device or its connection, "
+            "or purge it if it is decommissioned"
+        )
+        log.warning("%s", message)
+        found.append((connection_id, numbers, message))
+    return found
+
+
 def sync(
     conn: psycopg.Connection, run: RunInfo, connection_ids: Sequence[str], cooling_days: int
 ) -> dict[str, Any]:
@@ -194,9 +234,16 @@ def daily(
     cooling_days: int,
     *,
     dry_run: bool = False,
+    now: dt.datetime | None = None,
+    max_read_age: dt.timedelta = dt.timedelta(hours=DEFAULT_READ_AGE_HOURS),
 ) -> dict[str, Any]:
     """Release the due cooling numbers, recount the Tag of the rest, then audit AudioCodes numbers
     against the kept reads; record findings.
+
+    A configured connection whose last complete read is older than ``max_read_age`` at ``now`` (the
+    project's clock; default the database's), or that was never read completely, is a ``stale_read``
+    finding, listed in the summary's ``stale_reads`` for the caller to fail the run on; it changes no
+    number.
 
     For a day earlier than the latest daily run (a backfill) it releases what was due by then but
     neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
@@ -210,6 +257,7 @@ def daily(
         released = transitions.plan_release(inventory, run.run_day, recount=not is_backfill)
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
+        stale = _stale(conn, connection_ids, now, max_read_age)
         registered = store.registered_numbers(conn)  # every kept read, configured or not
         repairs, findings = transitions.plan_audit(
             transitions.apply_to_frame(inventory, released),
@@ -224,6 +272,8 @@ def daily(
         checks = {str(k): int(v) for k, v in findings["check"].value_counts().sort_index().items()}
         if unconfigured:
             checks[UNCONFIGURED_CONNECTION] = len(unconfigured)
+        if stale:
+            checks[STALE_READ] = len(stale)
         summary = {
             "run_day": run.run_day.isoformat(),
             "backfill": is_backfill,
@@ -235,6 +285,7 @@ def daily(
             "repaired": len(repairs),
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
+            "stale_reads": [message for _, _, message in stale],
         }
         if dry_run:
             summary["written"] = 0
@@ -245,6 +296,7 @@ def daily(
         )
         store.record_findings(conn, findings, run)
         store.record_connection_findings(conn, UNCONFIGURED_CONNECTION, unconfigured, run)
+        store.record_connection_findings(conn, STALE_READ, stale, run)
         store.record_run(conn, "daily", run, summary)
     return summary
 

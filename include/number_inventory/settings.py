@@ -21,6 +21,7 @@ COOLING_VARIABLE = "audiocodes_cooling_duration"
 TIMEZONE_VARIABLE = "number_inventory_timezone"
 GUARD_VARIABLE = "audiocodes_mass_removal_guard"
 ABSENT_READS_VARIABLE = "audiocodes_absent_reads"
+READ_AGE_VARIABLE = "audiocodes_max_read_age_hours"
 INVENTORY_CONN_ID = "number_inventory_db"
 
 DEFAULT_CONNECTIONS = ("audiocodes_default",)
@@ -29,6 +30,9 @@ MAX_COOLING_DAYS = 999
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_ABSENT_READS = 1
 MAX_ABSENT_READS = 5
+DEFAULT_READ_AGE_HOURS = 24
+#: A year: a device unread for longer than that is no longer "stale" but forgotten.
+MAX_READ_AGE_HOURS = 8760
 #: At most this many connection ids: the sync maps one read task per connection, and Airflow refuses
 #: to map more than ``[core] max_map_length`` tasks (default 1024), failing the run only after
 #: ``prepare`` succeeded. ``airflow_glue.tasks`` passes the configured value.
@@ -65,6 +69,25 @@ def absent_reads(value: Any) -> int:
         raise SettingError(
             f"Variable {ABSENT_READS_VARIABLE!r} must be a whole number of reads from {DEFAULT_ABSENT_READS} "
             f"to {MAX_ABSENT_READS}, got {value!r}"
+        )
+    return int(text)
+
+
+def max_read_age_hours(value: Any) -> int:
+    """Validate ``audiocodes_max_read_age_hours``: how old, in hours, a configured connection's last
+    complete read may be before the daily audit reports it stale and fails, a whole number from 1 to
+    8760 (``None`` or empty means the default, 24)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_READ_AGE_HOURS
+    text = str(value).strip()
+    if (
+        isinstance(value, bool)
+        or not re.fullmatch(r"[0-9]{1,4}", text)
+        or not 1 <= int(text) <= MAX_READ_AGE_HOURS
+    ):
+        raise SettingError(
+            f"Variable {READ_AGE_VARIABLE!r} must be a whole number of hours from 1 to {MAX_READ_AGE_HOURS}, "
+            f"got {value!r}"
         )
     return int(text)
 

@@ -20,6 +20,7 @@ from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
 from include.number_inventory import numbers as nums
+from include.number_inventory import settings
 from include.number_inventory.store import sql
 from include.number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
 
@@ -258,10 +259,21 @@ def latest_audit(conn: psycopg.Connection, *, limit: int, offset: int) -> dict[s
     return {"run": run, **_page(rows, limit, offset)}
 
 
-def connections(conn: psycopg.Connection, configured: Sequence[str], limit: int = 1000) -> list[dict]:
+def connections(
+    conn: psycopg.Connection,
+    configured: Sequence[str],
+    limit: int = 1000,
+    *,
+    now: dt.datetime | None = None,
+    max_read_age: dt.timedelta = dt.timedelta(hours=settings.DEFAULT_READ_AGE_HOURS),
+) -> list[dict]:
     """Each connection with its state (``ok``, ``failing``, ``reading``, ``never read``), its kept
-    read (time, bindings, numbers) and its latest failure and why."""
-    rows = _rows(conn, sql("ui_queries/connections"), {"configured": list(configured), "limit": limit})
+    read (time, age in hours at ``now``, bindings, numbers), its latest failure and why, and whether
+    it is ``stale`` as the daily audit's ``stale_read`` check sees it: configured, and its kept read
+    older than ``max_read_age`` or missing."""
+    rows = _rows(
+        conn, sql("ui_queries/connections"), {"configured": list(configured), "limit": limit, "now": now}
+    )
     for row in rows:
         row["state"] = {
             None: "never read",
@@ -269,4 +281,7 @@ def connections(conn: psycopg.Connection, configured: Sequence[str], limit: int 
             "failed": "failing",
             "running": "reading",
         }[row["latest_state"]]
+        age = row.pop("kept_read_age")
+        row["kept_read_age_hours"] = None if age is None else round(age / dt.timedelta(hours=1), 1)
+        row["stale"] = bool(row["configured"]) and (age is None or age > max_read_age)
     return rows

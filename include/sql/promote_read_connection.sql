@@ -6,6 +6,9 @@
 -- %(absent_reads)s (Variable audiocodes_absent_reads, 1 to 5): a number the kept read registers
 -- stays registered until that many consecutive complete reads lack it; `missed` counts them. With 1
 -- every read replaces the kept registrations outright.
+--
+-- %(read_at)s: when the read completed by the project's clock (clock.now), against which the daily
+-- audit measures its age; NULL means the database's now().
 INSERT INTO audiocodes_connection (connection_id, read_id, read_at)
-VALUES (%(connection_id)s, %(read_id)s, now())
+VALUES (%(connection_id)s, %(read_id)s, coalesce(%(read_at)s::timestamptz, now()))
 ON CONFLICT (connection_id) DO UPDATE SET read_id = excluded.read_id, read_at = excluded.read_at

@@ -4,6 +4,7 @@ message naming the connection and the reason, without the password."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -14,7 +15,7 @@ from tests.dags.helpers import D
 
 pytestmark = pytest.mark.dag
 
-SYNC = "audiocodes_number_sync"
+SYNC, DAILY = "audiocodes_number_sync", "number_inventory_daily"
 
 
 def configure(monkeypatch, path) -> None:
@@ -47,17 +48,43 @@ def test_a_failed_read_alerts_naming_the_connection_and_the_reason(
     path = tmp_path / "alerts.jsonl"
     configure(monkeypatch, path)
 
-    state, _ = run_dag(SYNC, D(2026, 11, 2))
+    state, tasks = run_dag(SYNC, D(2026, 11, 2))
 
-    assert state == "failed"
-    alerts_sent = sent(path)
-    assert alerts_sent, "no alert was sent"
-    text = json.dumps(alerts_sent)
-    assert "audiocodes_b" in text and "HTTP 401" in text
-    assert any(
-        alert["subject"].startswith("[number inventory] audiocodes_number_sync:") for alert in alerts_sent
+    assert state == "failed" and tasks["check_reads"] == ["failed"]  # the run fails at check_reads
+    # One fault, one alert: from the read task, not again from check_reads, which repeats it.
+    [alert] = sent(path)
+    assert (
+        alert["subject"] == "[number inventory] audiocodes_number_sync: read_connection[audiocodes_b] failed"
     )
-    assert "hunter2-wrong" not in text and PASSWORDS["audiocodes_b"] not in text
+    assert "connection 'audiocodes_b'" in alert["message"] and "HTTP 401" in alert["message"]
+    assert "hunter2-wrong" not in alert["message"] and PASSWORDS["audiocodes_b"] not in alert["message"]
+
+
+def test_a_stale_device_alerts_once_naming_the_connection_its_age_and_what_to_do(
+    db, devices, run_dag, monkeypatch, tmp_path
+):
+    a, b = devices["audiocodes_a"], devices["audiocodes_b"]
+    a.register_numbers(["1000"])
+    b.register_numbers(["2000", "2001"])
+    assert run_dag(SYNC, D(2026, 11, 2))[0] == "success"
+    monkeypatch.setenv("AIRFLOW_CONN_AUDIOCODES_B", http_connection(b, "hunter2-wrong", retries=0))
+    assert run_dag(SYNC, dt.datetime(2026, 11, 4, 1, 0, tzinfo=dt.UTC))[0] == "failed"  # a read, b not
+    path = tmp_path / "alerts.jsonl"
+    configure(monkeypatch, path)
+
+    state, tasks = run_dag(DAILY, dt.datetime(2026, 11, 4, 2, 0, tzinfo=dt.UTC))
+
+    assert state == "failed" and tasks["release_and_audit"] == ["failed"]
+    [alert] = sent(path)  # one failed task, one alert
+    assert alert["subject"] == "[number inventory] number_inventory_daily: release_and_audit failed"
+    assert "stale_read" in alert["message"]
+    assert (
+        "connection audiocodes_b was last read completely 49.0 hours ago (2026-11-02 01:00+00:00), more "
+        "than audiocodes_max_read_age_hours (24) allows; its old read still holds 2 numbers Used"
+    ) in alert["message"]
+    assert "fix the device or its connection, or purge it" in alert["message"]
+    assert "audiocodes_a" not in alert["message"]
+    assert "hunter2-wrong" not in alert["message"]
 
 
 def test_a_successful_run_sends_nothing(db, devices, run_dag, monkeypatch, tmp_path):

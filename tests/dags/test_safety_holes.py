@@ -106,19 +106,18 @@ def test_a_sync_for_a_past_interval_reads_nothing_and_says_so(
     assert message in text and "reads nothing and changes nothing" in text
 
 
-def test_the_latest_scheduled_sync_reads(db, synced, run_dag, monkeypatch):
+@pytest.mark.parametrize("now", ["2026-11-03T10:00:01+00:00", "2026-11-03T11:00:00+00:00"])
+def test_the_latest_scheduled_sync_reads(db, synced, run_dag, monkeypatch, now):
+    """The hourly run of 10:00 is the latest from just after 10:00 up to 11:00 inclusive (the
+    clock stands still at ``now``: the answer cannot depend on when the test runs)."""
     a, _ = synced
     a.register("1150")
-    monkeypatch.setenv("NUMBER_INVENTORY_TODAY", "")  # the wall clock
-    wall = dt.datetime.now(dt.UTC)
-    if wall.minute == 59 and wall.second > 30:  # keep the run inside one hourly interval
-        time.sleep(31)
-        wall = dt.datetime.now(dt.UTC)
-    this_hour = wall.replace(minute=0, second=0, microsecond=0)
+    monkeypatch.setenv("NUMBER_INVENTORY_TODAY", now)
 
-    state, tasks = run_dag(SYNC, this_hour, run_type="scheduled")
+    state, tasks = run_dag(SYNC, dt.datetime(2026, 11, 3, 10, 0, tzinfo=dt.UTC), run_type="scheduled")
 
     assert state == "success", tasks
+    assert tasks["reconcile"] == ["success"]
     assert row(db, "1150") == USED
 
 

@@ -31,6 +31,24 @@ def test_a_bad_today_names_the_variable() -> None:
         clock.today("UTC", {clock.TODAY_ENV: "3 Nov"})
 
 
+def test_a_moment_stops_the_clock_in_the_time_zone_or_at_its_offset(caplog) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    assert clock.now("Europe/Berlin", {clock.TODAY_ENV: "2026-11-03T10:15"}) == dt.datetime(
+        2026, 11, 3, 10, 15, tzinfo=berlin
+    )
+    assert clock.now("Europe/Berlin", {clock.TODAY_ENV: "2026-11-03T23:30:00+00:00"}) == dt.datetime(
+        2026, 11, 4, 0, 30, tzinfo=berlin
+    )
+    assert clock.today("UTC", {clock.TODAY_ENV: "2026-11-03T23:30:00-02:00"}) == dt.date(2026, 11, 4)
+    assert "test and simulation clock" in caplog.text
+
+
+@pytest.mark.parametrize("text", ["2026-11-03T25:00", "2026-11-03Tnoon", "3 Nov"])
+def test_a_bad_moment_names_the_variable_and_both_forms(text) -> None:
+    with pytest.raises(SettingError, match="YYYY-MM-DD, or a moment as YYYY-MM-DDTHH:MM"):
+        clock.now("UTC", {clock.TODAY_ENV: text})
+
+
 @pytest.mark.parametrize(
     ("run_day", "ok"),
     [

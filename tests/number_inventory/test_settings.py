@@ -434,3 +434,18 @@ def test_absent_reads_rejects(value: Any) -> None:
         SettingError, match=r"'audiocodes_absent_reads' must be a whole number of reads from 1 to 5"
     ):
         settings.absent_reads(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 24), ("", 24), (" ", 24), ("1", 1), (" 48 ", 48), (72, 72), ("8760", 8760)]
+)
+def test_max_read_age_hours_accepts(value: Any, expected: int) -> None:
+    assert settings.max_read_age_hours(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0", 0, "8761", "-1", "1.5", 1.5, "24h", "a day", True, "[24]", "00000"])
+def test_max_read_age_hours_rejects(value: Any) -> None:
+    with pytest.raises(
+        SettingError, match=r"'audiocodes_max_read_age_hours' must be a whole number of hours from 1 to 8760"
+    ):
+        settings.max_read_age_hours(value)

@@ -52,7 +52,8 @@ class Fleet:
     def daily(self, day: dt.date) -> RunInfo:
         """Release and audit: the daily DAG's run for ``day``."""
         run = RunInfo(DAILY, f"scheduled__{day}T02:00:00+00:00", day)
-        pipeline.daily(self.conn, run, list(self.devices), self.cooling_days)
+        now = dt.datetime.combine(day, dt.time(2, 0), tzinfo=dt.UTC)  # what the DAG's clock would say
+        pipeline.daily(self.conn, run, list(self.devices), self.cooling_days, now=now)
         return run
 
     def day(self, day: dt.date) -> None:

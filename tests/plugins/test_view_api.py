@@ -171,6 +171,24 @@ def test_changes_audit_and_connections(api):
     assert connections[A]["configured"] and connections[B]["configured"]  # from the Variable
 
 
+def test_connections_are_stale_by_the_projects_clock_and_the_variable(api, monkeypatch):
+    connections = {c["connection_id"]: c for c in api("/api/connections").json()}
+    assert not connections[A]["stale"] and not connections[B]["stale"]  # read moments ago
+    assert connections[A]["kept_read_age_hours"] < 1
+
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=30)).isoformat()
+    monkeypatch.setenv("NUMBER_INVENTORY_TODAY", later)
+    connections = {c["connection_id"]: c for c in api("/api/connections").json()}
+    assert connections[A]["stale"] and connections[B]["stale"]
+    assert 29.9 <= connections[A]["kept_read_age_hours"] <= 30.1
+
+    monkeypatch.setenv("AIRFLOW_VAR_AUDIOCODES_MAX_READ_AGE_HOURS", "48")
+    assert not any(c["stale"] for c in api("/api/connections").json())
+    monkeypatch.setenv("AIRFLOW_VAR_AUDIOCODES_MAX_READ_AGE_HOURS", "two days")
+    refused = api("/api/connections")
+    assert refused.status_code == 503 and "audiocodes_max_read_age_hours" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("path", "params", "message"),
     [

@@ -33,10 +33,14 @@ def inventory(scenario_dsn, today):
 
 
 @pytest.fixture(scope="module")
-def api_server_env(auth_env, airflow_home, inventory) -> dict[str, str]:
+def api_server_env(auth_env, airflow_home, inventory, today) -> dict[str, str]:
     """The shared ``api_server`` (tests/browser.py) runs with ``auth_env``'s user and the realistic
-    inventory's connections."""
-    return {"AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(fleet.REALISTIC_CONNECTIONS)}
+    inventory's connections. Its clock stands at noon UTC of the inventory's last day, when the read
+    Hamburg last completed (the day before, 01:00) is 35 hours old: stale, whenever the test runs."""
+    return {
+        "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(fleet.REALISTIC_CONNECTIONS),
+        "NUMBER_INVENTORY_TODAY": f"{today}T12:00:00+00:00",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +101,7 @@ def test_the_counts_shown_are_the_inventory(page, inventory, problems):
     states = dict(
         zip(
             page.locator("#connections-table tbody tr td:nth-child(1) span").all_inner_texts(),
-            page.locator("#connections-table tbody tr td:nth-child(2)").all_inner_texts(),
+            page.locator("#connections-table tbody tr td:nth-child(2) .pill:first-child").all_inner_texts(),
             strict=True,
         )
     )
@@ -106,6 +110,9 @@ def test_the_counts_shown_are_the_inventory(page, inventory, problems):
         "audiocodes_sbc_berlin": "ok",
         "audiocodes_sbc_munich": "ok",
     }
+    stale = page.locator("#connections-table tbody tr.stale td:nth-child(1) span").all_inner_texts()
+    assert stale == ["audiocodes_arm_hamburg"]  # failing since yesterday's read: 35 hours old
+    assert page.locator("#connections-table tr.stale .pill.stale").inner_text() == "stale"
     assert page.locator("#releases-chart svg rect").count() >= 1
     assert page.locator("#trend-chart svg polyline").count() == 3
     assert not problems

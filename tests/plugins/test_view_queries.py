@@ -206,6 +206,24 @@ def test_connections_last_complete_read_or_last_failure(read, today):
     assert rows["audiocodes_new"]["state"] == "never read" and rows["audiocodes_new"]["kept_read_at"] is None
 
 
+def test_a_configured_connection_is_stale_when_its_kept_read_is_too_old_or_missing(read):
+    now = dt.datetime.now(dt.UTC)  # the scenario's reads were kept moments ago, on the wall clock
+    configured = [A, B, "audiocodes_new"]
+
+    def stale(at: dt.datetime, hours: int = 24, ids=configured) -> dict[str, bool]:
+        rows = read(views.connections, ids, now=at, max_read_age=dt.timedelta(hours=hours))
+        return {r["connection_id"]: r["stale"] for r in rows}
+
+    assert stale(now) == {A: False, B: False, "audiocodes_new": True}  # never read: stale
+    assert stale(now + dt.timedelta(hours=25)) == {A: True, B: True, "audiocodes_new": True}
+    assert stale(now + dt.timedelta(hours=25), hours=26) == {A: False, B: False, "audiocodes_new": True}
+    assert stale(now + dt.timedelta(hours=25), ids=[A]) == {A: True, B: False}  # B not configured
+    [row] = [
+        r for r in read(views.connections, [A], now=now + dt.timedelta(hours=30)) if r["connection_id"] == A
+    ]
+    assert 29.9 <= row["kept_read_age_hours"] <= 30.1
+
+
 def test_last_seen_on_a_purged_connection_and_in_a_kept_read(pg, today):
     """The other two ways to know a cooling number's connection: a purge names it, and a number
     whose only binding is no longer confirmed (status:0) is still in its connection's kept read."""

@@ -47,6 +47,7 @@ from include.number_inventory.store.registrations import (
     purge_connection,
     registered_numbers,
     registering_connections,
+    stale_connections,
     unconfigured_connections,
 )
 from include.number_inventory.store.runs import RunInfo, latest_run_day, record_run
@@ -80,6 +81,7 @@ __all__ = [
     "reset_read",
     "sql",
     "stage_bindings",
+    "stale_connections",
     "tune_transaction",
     "unconfigured_connections",
 ]

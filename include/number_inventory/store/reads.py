@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 from collections.abc import Sequence
@@ -167,6 +168,7 @@ def finish_read(
     guard: MassRemovalGuard,
     allow_mass_removal: bool = False,
     absent_reads: int = 1,
+    read_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Check a staged read and, when it is complete and plausible, make it the connection's kept read.
 
@@ -175,7 +177,9 @@ def finish_read(
     ``total``, and it must not drop a suspicious share of the connection's numbers. Marking it
     complete is a compare-and-set on its state in the transaction that keeps it. Otherwise raises
     :class:`ReadRejected` after recording the failure; any other error is recorded as the read's
-    failure too, then raised. ``absent_reads``: see ``promote_read_connection.sql``.
+    failure too, then raised. ``absent_reads``: see ``promote_read_connection.sql``; ``read_at``: when
+    the read completed by the project's clock (default: the database's ``now()``), from which its age
+    is counted.
 
     Lock order, the same everywhere (``begin_read``, ``purge_connection``): the read's row, then
     the connection's row, then its registrations.
@@ -191,7 +195,12 @@ def finish_read(
             for name in PROMOTE_READ:
                 conn.execute(
                     sql(name),
-                    {"connection_id": connection_id, "read_id": read_id, "absent_reads": absent_reads},
+                    {
+                        "connection_id": connection_id,
+                        "read_id": read_id,
+                        "absent_reads": absent_reads,
+                        "read_at": read_at,
+                    },
                 )
             _record_figures(conn, read_id, summary)
     except _NotKept as exc:

@@ -1,8 +1,9 @@
-"""What the kept reads register: numbers by connection, connections no longer configured, purging
-a connection's kept read."""
+"""What the kept reads register: numbers by connection, connections no longer configured, configured
+connections whose kept read is stale, purging a connection's kept read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -27,6 +28,19 @@ def unconfigured_connections(conn: psycopg.Connection, connection_ids: Iterable[
     each kept read still registers."""
     rows = conn.execute(sql("unconfigured_connections"), {"configured": list(connection_ids)})
     return dict(rows.fetchall())
+
+
+def stale_connections(
+    conn: psycopg.Connection, connection_ids: Iterable[str], now: dt.datetime | None, max_age: dt.timedelta
+) -> list[tuple[str, dt.datetime | None, dt.timedelta | None, int]]:
+    """``(connection, read_at, age, numbers)`` for each of ``connection_ids`` whose kept read
+    completed before ``now - max_age`` (``now``: the project's clock, default the database's
+    ``now()``), or that has none (``read_at`` and ``age`` are ``None``), with how many Used numbers
+    its kept read still registers."""
+    rows = conn.execute(
+        sql("stale_connections"), {"configured": list(connection_ids), "now": now, "max_age": max_age}
+    )
+    return [tuple(r) for r in rows]
 
 
 def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:

@@ -1,6 +1,8 @@
 -- Every connection that is configured, has been read or has a kept read, with its kept read (the
 -- latest complete one), its latest read and its latest failed read. The connections that were ever
 -- read are found by skipping through the (connection_id, read_id) index, not by reading every read.
+-- kept_read_age: how old the kept read is at %(now)s (the project's clock; NULL: the database's
+-- now()), as the daily audit's stale_read check measures it.
 WITH RECURSIVE read_connection AS (
     (SELECT connection_id FROM audiocodes_read ORDER BY connection_id LIMIT 1)
     UNION ALL
@@ -24,6 +26,7 @@ SELECT c.connection_id,
        kept.read_id AS kept_read_id, kept.run_id AS kept_run_id, kept.finished_at AS kept_read_at,
        kept.bindings AS kept_bindings, kept.active_bindings AS kept_active_bindings,
        kept.numbers AS kept_numbers, kept.skipped_aors AS kept_skipped_aors,
+       coalesce(%(now)s::timestamptz, now()) - k.read_at AS kept_read_age,
        latest.read_id AS latest_read_id, latest.run_id AS latest_run_id, latest.state AS latest_state,
        latest.started_at AS latest_started_at, latest.finished_at AS latest_finished_at,
        latest.error AS latest_error,
