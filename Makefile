@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproj
 venv: $(VENV)/.installed  ## only create .venv with the pinned dev requirements and the project (editable)
 
 demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
-	$(PY) scripts/demo.py
+	$(PY) -m scripts.demo
 
 # The browser test drives Debian's Chromium; test tools never download a browser of their own.
 chromium:

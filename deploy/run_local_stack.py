@@ -13,8 +13,8 @@ What ``docker-compose.yaml`` runs as containers runs here as processes, configur
 
 By hand::
 
-    .venv/bin/python deploy/run_local_stack.py           # start, trigger one sync, keep running (Ctrl-C stops)
-    .venv/bin/python deploy/run_local_stack.py --once    # start, trigger one sync, show it, stop
+    .venv/bin/python -m deploy.run_local_stack           # start, trigger one sync, keep running (Ctrl-C stops)
+    .venv/bin/python -m deploy.run_local_stack --once    # start, trigger one sync, show it, stop
 
 ``tests/deploy/test_local_stack.py`` drives the same :class:`LocalStack`. Every process runs in a
 process group of its own with its output in ``<workdir>/logs/``; :meth:`LocalStack.stop` ends them all.
@@ -40,18 +40,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx  # Airflow's own HTTP client
+import psutil
+from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.engine import URL
+
+from devtools import local_db
+from include.number_inventory import settings
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import httpx  # noqa: E402  (Airflow's own HTTP client)
-import psutil  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict  # noqa: E402
-from sqlalchemy.engine import URL  # noqa: E402
-
-from devtools import local_db  # noqa: E402
-from include.number_inventory import settings  # noqa: E402
-
 SYNC_DAG = "audiocodes_number_sync"
 DEFAULT_REDIS_URL = os.environ.get("LOCAL_STACK_REDIS_URL", "redis://127.0.0.1:6379/5")
 ADMIN_USER = "admin"

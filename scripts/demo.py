@@ -24,10 +24,14 @@ import sys
 import warnings
 from pathlib import Path
 
+from devtools import local_db
+from devtools.device_server import DeviceServer
+from include.number_inventory import settings, store
+
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
-sys.path.insert(0, str(ROOT))
 
+# Set before Airflow is imported (only the functions below import it; the modules above do not).
 # The demo's own Airflow home, whatever AIRFLOW_HOME says: its synthetic runs (a failed DAG run, days
 # in the future) stay out of the Airflow home the local UI uses (README).
 os.environ.update(
@@ -41,10 +45,6 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 )
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-
-from devtools import local_db  # noqa: E402
-from devtools.device_server import DeviceServer  # noqa: E402
-from include.number_inventory import settings, store  # noqa: E402
 
 #: The embedded server's database of the demo, dropped and created afresh by each demo.
 DEMO_DATABASE = "number_inventory_demo"
@@ -211,8 +211,8 @@ def show_history(conn, numbers: list[str] | None = None) -> None:
 
 HISTORY_HOWTO = """\
 Look at the history again later, without running anything:
-    .venv/bin/python scripts/demo.py --history              # every change of the demo's numbers
-    .venv/bin/python scripts/demo.py --history 4930100      # one number's
+    .venv/bin/python -m scripts.demo --history              # every change of the demo's numbers
+    .venv/bin/python -m scripts.demo --history 4930100      # one number's
 or in SQL, on the demo's database (the embedded server's data is in .demo/pgdata):
     SELECT * FROM number_inventory_history ORDER BY number, id;"""
 

@@ -2,8 +2,9 @@
 reaches the database, and a database holding an inventory that is not the demo's is refused, writing
 nothing, unless the demo is told to write into it anyway.
 
-The demo runs as ``make demo`` runs it (``scripts/demo.py`` in a process of its own); its whole run is
-checked by hand and in CI's fresh clone, so these tests run only what stops before the devices start.
+The demo runs as ``make demo`` runs it (``python -m scripts.demo`` from the repository root, in a process
+of its own); its whole run is checked by hand and in CI's fresh clone, so these tests run only what stops
+before the devices start.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def demo(dsn_env: str, *args: str, allow: str | None = None) -> subprocess.Compl
     if allow is not None:
         env["DEMO_ALLOW_ANY_DATABASE"] = allow
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py"), *args],
+        [sys.executable, "-m", "scripts.demo", *args],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql as pgsql
 
+from include.number_inventory.store.sql_files import sql
+
 log = logging.getLogger(__name__)
 
 SCHEMA_TABLE = "number_inventory_schema"
@@ -63,21 +65,22 @@ class SchemaError(RuntimeError):
 
 def _who(conn: psycopg.Connection) -> tuple[str, str, str | None]:
     """The role, the database and the schema new tables go to."""
-    return conn.execute("SELECT current_user, current_database(), current_schema()").fetchone()
+    return conn.execute(sql("schema/who")).fetchone()
 
 
 def exists(conn: psycopg.Connection, table: str) -> bool:
     """Whether ``table`` is visible on the search path."""
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()[0]
+    return conn.execute(sql("schema/table_exists"), {"table": table}).fetchone()[0]
 
 
 def applied(conn: psycopg.Connection) -> set[str]:
     """The migrations recorded as applied; none when the record is not there yet. Reads only."""
     if not exists(conn, SCHEMA_TABLE):
         return set()
+    query = pgsql.SQL(sql("schema/applied_migrations")).format(schema_table=pgsql.Identifier(SCHEMA_TABLE))
     try:
         with conn.transaction():
-            return {row[0] for row in conn.execute(f"SELECT version FROM {SCHEMA_TABLE}")}
+            return {row[0] for row in conn.execute(query)}
     except psycopg.errors.InsufficientPrivilege:
         user, database, _ = _who(conn)
         raise SchemaError(
@@ -94,7 +97,7 @@ def check_may_create(conn: psycopg.Connection) -> None:
             f"role {user!r} has no schema to create the inventory's tables in, in database {database!r}: "
             "none of its search_path exists"
         )
-    allowed = conn.execute("SELECT has_schema_privilege(%s, 'CREATE')", (schema,)).fetchone()[0]
+    allowed = conn.execute(sql("schema/may_create"), {"schema": schema}).fetchone()[0]
     if not allowed:
         raise SchemaError(
             f"role {user!r} may not create tables in schema {schema!r} of database {database!r}, and "
@@ -126,9 +129,7 @@ def adopt_inventory(conn: psycopg.Connection) -> list[str]:
     columns = {
         name: (kind, not_null, has_default)
         for name, kind, not_null, has_default in conn.execute(
-            "SELECT attname, format_type(atttypid, NULL), attnotnull, atthasdef FROM pg_attribute "
-            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-            (INVENTORY,),
+            sql("schema/table_columns"), {"table": INVENTORY}
         )
     }
     problems = _column_problems(columns)
@@ -168,30 +169,18 @@ def _column_problems(columns: dict[str, tuple[str, bool, bool]]) -> list[str]:
 
 def _number_key(conn: psycopg.Connection) -> str | None:
     """The name of a unique index on exactly ``number`` (the primary key or another), if any."""
-    row = conn.execute(
-        "SELECT i.indexrelid::regclass::text FROM pg_index AS i "
-        "JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-        "WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indnkeyatts = 1 "
-        "AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = 'number' "
-        "ORDER BY i.indisprimary DESC LIMIT 1",
-        (INVENTORY,),
-    ).fetchone()
+    row = conn.execute(sql("schema/number_key"), {"table": INVENTORY}).fetchone()
     return row[0] if row else None
 
 
 def _row_problems(conn: psycopg.Connection, *, has_key: bool) -> list[str]:
     bad_numbers, number_samples, bad_statuses, status_samples = conn.execute(
-        f"""
-        SELECT count(*) FILTER (WHERE NOT number_ok),
-               (array_agg(number ORDER BY number) FILTER (WHERE NOT number_ok))[1:{SAMPLES}],
-               count(*) FILTER (WHERE NOT status_ok),
-               (array_agg(DISTINCT status) FILTER (WHERE NOT status_ok))[1:{SAMPLES}]
-        FROM (SELECT number::text AS number, status::text AS status,
-                     coalesce({NUMBER_CHECK}, false) AS number_ok,
-                     coalesce(status::text = ANY (%s), false) AS status_ok
-              FROM {INVENTORY}) AS r
-        """,
-        (list(STATUSES),),
+        pgsql.SQL(sql("schema/row_problems")).format(
+            table=pgsql.Identifier(INVENTORY),
+            number_check=pgsql.SQL(NUMBER_CHECK),
+            samples=pgsql.Literal(SAMPLES),
+        ),
+        {"statuses": list(STATUSES)},
     ).fetchone()
     problems = []
     if bad_numbers:
@@ -206,8 +195,9 @@ def _row_problems(conn: psycopg.Connection, *, has_key: bool) -> list[str]:
         )
     if not has_key:
         duplicates = conn.execute(
-            f"SELECT number::text FROM {INVENTORY} WHERE number IS NOT NULL GROUP BY number "
-            f"HAVING count(*) > 1 ORDER BY number LIMIT {SAMPLES}"
+            pgsql.SQL(sql("schema/duplicate_numbers")).format(
+                table=pgsql.Identifier(INVENTORY), samples=pgsql.Literal(SAMPLES)
+            )
         ).fetchall()
         if duplicates:
             problems.append(f"numbers appear more than once, e.g. {_samples(r[0] for r in duplicates)}")
@@ -221,52 +211,50 @@ def _samples(values: Iterable[str | None]) -> str:
 def _complete(conn: psycopg.Connection, columns: dict[str, tuple[str, bool, bool]]) -> list[str]:
     """Add what the first migration would have created and the table lacks."""
     table = pgsql.Identifier(INVENTORY)
+    updated_at, status = pgsql.Identifier("updated_at"), pgsql.Identifier("status")
     done = []
 
-    def run(statement: str, what: str, *names: str) -> None:
-        conn.execute(pgsql.SQL(statement).format(table, *map(pgsql.Identifier, names)))
+    def run(statement: str, what: str, **parts: pgsql.Composable) -> None:
+        conn.execute(pgsql.SQL(sql(statement)).format(table=table, **parts))
         done.append(what)
 
     for name, kind in ADDED_TYPES.items():
         if name not in columns:
-            run(f"ALTER TABLE {{}} ADD COLUMN {{}} {kind}", f"column {name}", name)
+            run("schema/add_column", f"column {name}", column=pgsql.Identifier(name), type=pgsql.SQL(kind))
     for name in SPEC_COLUMNS:
         if name in columns and columns[name][0] == "character varying":
             # Lengths were the operator's; the pipeline writes tags and statuses of its own.
-            run("ALTER TABLE {} ALTER COLUMN {} TYPE text", f"{name} as text", name)
+            run("schema/column_as_text", f"{name} as text", column=pgsql.Identifier(name))
     if "updated_at" not in columns:
-        run("ALTER TABLE {} ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()", "column updated_at")
+        run("schema/add_updated_at", "column updated_at")
     else:
         if not columns["updated_at"][2]:
-            run("ALTER TABLE {} ALTER COLUMN updated_at SET DEFAULT now()", "a default for updated_at")
+            run("schema/set_updated_at_default", "a default for updated_at")
         if not columns["updated_at"][1]:
-            run("UPDATE {} SET updated_at = now() WHERE updated_at IS NULL", "updated_at where it was empty")
-            run("ALTER TABLE {} ALTER COLUMN updated_at SET NOT NULL", "updated_at NOT NULL")
+            run("schema/fill_updated_at", "updated_at where it was empty")
+            run("schema/set_not_null", "updated_at NOT NULL", column=updated_at)
     if not columns["status"][2]:
-        run("ALTER TABLE {} ALTER COLUMN status SET DEFAULT 'Available'", "a default for status")
+        run("schema/set_status_default", "a default for status")
     if not columns["status"][1]:
-        run("ALTER TABLE {} ALTER COLUMN status SET NOT NULL", "status NOT NULL")
+        run("schema/set_not_null", "status NOT NULL", column=status)
     if _number_key(conn) is None:
-        primary = conn.execute(
-            "SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", (INVENTORY,)
-        ).fetchone()
+        primary = conn.execute(sql("schema/has_primary_key"), {"table": INVENTORY}).fetchone()
         if primary:  # the operator's own key stays; numbers get a unique key beside it
-            run(
-                "ALTER TABLE {} ALTER COLUMN number SET NOT NULL, ADD UNIQUE (number)",
-                "a unique key on number",
-            )
+            run("schema/add_number_unique", "a unique key on number")
         else:
-            run("ALTER TABLE {} ADD PRIMARY KEY (number)", "the primary key (number)")
+            run("schema/add_number_primary_key", "the primary key (number)")
     present = {
         row[0]
-        for row in conn.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conname = ANY (%s)",
-            (INVENTORY, list(CHECKS)),
-        )
+        for row in conn.execute(sql("schema/present_checks"), {"table": INVENTORY, "names": list(CHECKS)})
     }
     for name, check in CHECKS.items():
         if name not in present:
-            run(f"ALTER TABLE {{}} ADD CONSTRAINT {{}} CHECK ({check})", f"the check {name}", name)
+            run(
+                "schema/add_check",
+                f"the check {name}",
+                constraint=pgsql.Identifier(name),
+                check=pgsql.SQL(check),
+            )
     kept = [name for name in columns if name not in {*SPEC_COLUMNS, "updated_at"}]
     log.warning(
         "Adopted the existing table %s: added %s; kept its own columns: %s",

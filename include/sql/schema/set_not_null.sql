@@ -1,0 +1,2 @@
+-- Adopting a table: a column the first migration makes NOT NULL.
+ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL

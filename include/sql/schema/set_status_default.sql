@@ -1,0 +1,2 @@
+-- Adopting a table: status gets the default the first migration gives it.
+ALTER TABLE {table} ALTER COLUMN status SET DEFAULT 'Available'

@@ -1,0 +1,1 @@
+"""The demo (``python -m scripts.demo``), development tooling: not installed into Airflow."""
