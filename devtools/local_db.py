@@ -26,6 +26,7 @@ PROJECT_TABLES = (
     "inventory_run",
     "audit_finding",
     "audit_connection_finding",
+    "audiocodes_departure",
 )
 
 SYSTEM_DSN = os.environ.get("NUMBER_INVENTORY_TEST_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -321,7 +321,7 @@ def purge(
         if connection_id not in store.kept_connections(conn):
             raise SettingError(f"connection {connection_id!r} has no kept read: there is nothing to purge")
         unread = _unread(conn, [c for c in connection_ids if c != connection_id])
-        numbers = store.purge_connection(conn, connection_id)
+        numbers = store.purge_connection(conn, connection_id, run)
         elsewhere = store.registered_numbers(conn)  # every kept read left
         inventory = store.load_inventory(conn)
         changes = transitions.plan_purge(inventory, numbers, elsewhere, run.run_day, cooling_days)

@@ -19,8 +19,8 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
+from include.number_inventory import contacts, settings
 from include.number_inventory import numbers as nums
-from include.number_inventory import settings
 from include.number_inventory.store import sql
 from include.number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
 
@@ -154,8 +154,8 @@ def status_trend(
     days: int = CHART_DAYS,
 ) -> list[dict[str, Any]]:
     """The Used, Cooling and Available counts at the end of each of the last ``days`` days, worked
-    back from the counts ``now`` through the history. Only the DAGs' changes are in the history, so
-    rows loaded or edited by hand count as if they had always been so."""
+    back from the counts ``now`` through the history (changes made outside the DAGs included, since
+    migration 0012; rows loaded by hand before it count as if they had always been so)."""
     first = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=ZoneInfo(timezone))
     deltas: dict[tuple[dt.date, str], int] = {}
@@ -215,13 +215,16 @@ def cooling_queue(
 
 def number_detail(conn: psycopg.Connection, number: str, today: dt.date) -> dict[str, Any]:
     """One number: its inventory row (``None`` when it is not in the inventory), the connections
-    whose kept read registers it, and its cooling details while it cools."""
+    whose kept read registers it with the contacts of each (URI, expiry in seconds, active or
+    pending), and its cooling details while it cools."""
     found = _rows(conn, sql("ui_queries/number_row"), {"number": number})
     row = found[0] if found else None
     cooling = None
     if row is not None and row["status"] == COOLING:
         cooling = cooling_queue(conn, today, number=number, limit=1)["items"][0]
     registrations = _rows(conn, sql("ui_queries/number_registrations"), {"number": number})
+    for registration in registrations:
+        registration["contacts"] = [contacts.parse(c) for c in registration["contacts"]]
     return {"number": number, "row": row, "registrations": registrations, "cooling": cooling}
 
 

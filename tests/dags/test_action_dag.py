@@ -52,10 +52,11 @@ def act(run_dag, action: str, numbers: list[str], **form):
 
 
 def history(db, number: str) -> list[tuple]:
-    """``(dag_id, reason, actor, note, before_status, after_status)`` of a number's history, oldest first."""
+    """``(dag_id, reason, actor, note, before_status, after_status)`` of a number's history written by
+    the DAGs (not the fixture's hand edits), oldest first."""
     return db.execute(
         "SELECT dag_id, reason, actor, note, before_status, after_status FROM number_inventory_history "
-        "WHERE number = %s ORDER BY id",
+        "WHERE number = %s AND dag_id IS NOT NULL ORDER BY id",
         (number,),
     ).fetchall()
 

@@ -6,6 +6,7 @@ drops."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import local_db
-from include.number_inventory import schema, store
+from include.number_inventory import history, schema, store
 from include.number_inventory.schema import SchemaError
 from include.number_inventory.store import bulk_load
 from include.number_inventory.transitions import CHANGE_COLUMNS
@@ -324,3 +325,94 @@ def test_audit_findings_have_no_dry_run_column(owner):
         )
     }
     assert "dry_run" not in columns and {"repaired", "before", "after"} <= columns
+
+
+# --- the history triggers (migration 0012) on databases that are not fresh ----------------------
+# An adopted table's rows and hand edits made before the upgrade become a baseline, so that replaying
+# the history reproduces the table; a role that may edit the inventory but not write the history is
+# still recorded.
+
+HISTORY_MIGRATION = "0012_history_of_every_change"
+
+
+def registered(numbers: dict[str, bool]) -> pd.DataFrame:
+    """A plan that makes each number Used/Device/AudioCodes, new (True) or from Available (False)."""
+    change = pd.DataFrame({"number": list(numbers), "is_new": list(numbers.values()), "reason": "registered"})
+    for column in CHANGE_COLUMNS:
+        if column not in change:
+            change[column] = None
+    change["status"], change["usage"], change["vendor"] = "Used", "Device", "AudioCodes"
+    change.loc[~change["is_new"], "before_status"] = "Available"
+    return change.astype({c: "string" for c in CHANGE_COLUMNS if c != "is_new"})[list(CHANGE_COLUMNS)]
+
+
+def reasons(conn) -> list[tuple]:
+    return conn.execute("SELECT number, reason FROM number_inventory_history ORDER BY id").fetchall()
+
+
+def test_an_adopted_inventory_gets_a_baseline_and_the_triggers(owner):
+    operator_table(owner)
+
+    store.migrate(owner)
+
+    assert sorted(reasons(owner)) == [(n, "baseline") for n in sorted(["1000", "+4930123", "2000", "3000"])]
+    assert history.replay(owner) == history.inventory(owner)
+    triggers = owner.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'number_inventory'::regclass AND NOT tgisinternal "
+        "ORDER BY 1"
+    ).fetchall()
+    assert [t[0] for t in triggers] == [
+        "number_inventory_history_delete",
+        "number_inventory_history_insert",
+        "number_inventory_history_truncate",
+        "number_inventory_history_update",
+    ]
+    # Afterwards the pipeline's writes and the operator's are recorded, each once.
+    run = store.RunInfo("test", "run-1", dt.date(2026, 11, 2))
+    with owner.transaction():
+        assert store.apply_changes(owner, registered({"4000": True, "+4930123": False}), run) == 2
+    owner.execute("UPDATE number_inventory SET site = 'Rome' WHERE number = '1000'")  # not a replayed column
+    owner.execute("UPDATE number_inventory SET tag = 'board' WHERE number = '2000'")
+    assert reasons(owner)[4:] == [("+4930123", "registered"), ("4000", "registered"), ("2000", "hand_update")]
+    assert history.replay(owner) == history.inventory(owner)
+    assert store.migrate(owner) == []
+
+
+def test_upgrading_records_what_was_edited_by_hand_before(owner):
+    store.migrate(owner)
+    run = store.RunInfo("test", "run-1", dt.date(2026, 11, 2))
+    with owner.transaction():
+        store.apply_changes(owner, registered({"1000": True, "1001": True}), run)
+    # As before 0012: edits by hand left no trace.
+    owner.execute("ALTER TABLE number_inventory DISABLE TRIGGER USER")
+    owner.execute("UPDATE number_inventory SET status = 'Reserved' WHERE number = '1000'")
+    owner.execute("DELETE FROM number_inventory WHERE number = '1001'")
+    owner.execute("INSERT INTO number_inventory (number) VALUES ('2000')")
+    owner.execute("ALTER TABLE number_inventory ENABLE TRIGGER USER")
+    assert history.replay(owner) != history.inventory(owner)
+    owner.execute("DELETE FROM number_inventory_schema WHERE version = %s", (HISTORY_MIGRATION,))
+
+    assert store.migrate(owner) == [HISTORY_MIGRATION]
+
+    baseline = owner.execute(
+        "SELECT number, before_status, after_status FROM number_inventory_history WHERE reason = 'baseline' "
+        "ORDER BY number"
+    ).fetchall()
+    assert baseline == [("1000", "Used", "Reserved"), ("1001", "Used", None), ("2000", None, "Available")]
+    assert history.replay(owner) == history.inventory(owner)
+
+
+def test_a_role_that_may_not_write_the_history_is_recorded_by_name(owner, writer):
+    store.migrate(owner)
+    owner.execute("INSERT INTO number_inventory (number) VALUES ('1000')")
+    role, connect = writer
+    with connect() as conn:
+        owner.execute(f"REVOKE ALL ON number_inventory_history FROM {role}")
+        conn.execute("UPDATE number_inventory SET status = 'Reserved' WHERE number = '1000'")
+        conn.execute("INSERT INTO number_inventory (number) VALUES ('1001')")
+
+    rows = owner.execute(
+        "SELECT number, reason, db_user FROM number_inventory_history WHERE db_user = %s ORDER BY id", (role,)
+    ).fetchall()
+    assert rows == [("1000", "hand_update", role), ("1001", "hand_insert", role)]
+    assert history.replay(owner) == history.inventory(owner)

@@ -113,7 +113,7 @@ def test_apply_changes_writes_rows_and_history_and_skips_rows_changed_meanwhile(
     assert status == {"1000": "Used", "1001": "Reserved", "1002": "Used"}
     history = db.execute(
         "SELECT number, reason, before_status, after_status, after_usage, after_vendor, dag_id, run_id, run_day "
-        "FROM number_inventory_history ORDER BY number"
+        "FROM number_inventory_history WHERE dag_id IS NOT NULL ORDER BY number"  # not the hand edits above
     ).fetchall()
     assert history == [
         ("1000", "registered", "Available", "Used", "Device", "AudioCodes", "test_dag", "run-1", RUN.run_day),

@@ -27,7 +27,9 @@ def inventory(db) -> dict[str, tuple]:
 
 
 def history(db) -> list[str]:
-    return [r[0] for r in db.execute("SELECT number FROM number_inventory_history ORDER BY number")]
+    """The numbers of the pipeline's history rows (the inserts the tests make by hand are recorded too)."""
+    query = "SELECT number FROM number_inventory_history WHERE dag_id IS NOT NULL ORDER BY number"
+    return [r[0] for r in db.execute(query)]
 
 
 def test_new_numbers_inserted_since_the_plan_are_left_alone(db) -> None:
@@ -199,7 +201,8 @@ def test_values_with_copy_special_characters_survive_the_copy(db) -> None:
         assert store.apply_changes(db, changes, RUN) == 1
     row = db.execute("SELECT status, tag FROM number_inventory").fetchone()
     assert row[0] == "Cooling"
-    assert db.execute("SELECT before_tag FROM number_inventory_history").fetchone()[0] == tag
+    query = "SELECT before_tag FROM number_inventory_history WHERE dag_id IS NOT NULL"
+    assert db.execute(query).fetchone()[0] == tag
 
 
 def test_the_copy_sends_empty_text_as_null_and_refuses_other_types(db) -> None:

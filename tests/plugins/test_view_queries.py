@@ -8,7 +8,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from include.number_inventory import pipeline, views
+from include.number_inventory import history, pipeline, views
 from include.number_inventory.store import RunInfo
 from tests.plugins.conftest import CONNECTIONS, fresh
 
@@ -62,15 +62,17 @@ def test_used_cooling_available_over_recent_days_from_the_history(read, today):
 
     assert len(trend) == 30 and trend[-1]["day"] == today
     assert trend[-1] == {"day": today, "Used": 5, "Cooling": 3, "Available": 11}
-    # Every change of the scenario was written today (wall clock); before them only the
-    # operator's rows: 1100-1109 Available and 1020 Used by Microsoft.
-    assert trend[-2] == {"day": days(today, -1), "Used": 1, "Cooling": 0, "Available": 10}
-    assert trend[0] == {"day": days(today, -29), "Used": 1, "Cooling": 0, "Available": 10}
+    # Every change of the scenario was written today (wall clock), the operator's rows loaded by
+    # hand (1100-1109 Available and 1020 Used by Microsoft) included: the history has them too.
+    assert trend[-2] == {"day": days(today, -1), "Used": 0, "Cooling": 0, "Available": 0}
+    assert trend[0] == {"day": days(today, -29), "Used": 0, "Cooling": 0, "Available": 0}
 
 
 def test_status_trend_puts_changes_on_their_day_in_the_time_zone(pg, today):
     conn = fresh(pg[1])
-    conn.execute("INSERT INTO number_inventory (number, status) VALUES ('1', 'Used'), ('2', 'Cooling')")
+    with conn.transaction():  # the pipeline's way: the test writes the history rows itself, below
+        history.mark_pipeline_writes(conn)
+        conn.execute("INSERT INTO number_inventory (number, status) VALUES ('1', 'Used'), ('2', 'Cooling')")
     late_yesterday = dt.datetime.combine(days(today, -1), dt.time(23, 30), tzinfo=dt.UTC)
     conn.execute(
         "INSERT INTO number_inventory_history (number, changed_at, reason, before_status, after_status) "
@@ -95,19 +97,41 @@ def test_cooling_queue_in_release_order_with_days_left_and_where_each_was_last_s
 
     rows = [(r["number"], r["release_date"], r["days_left"], r["last_seen_on"]) for r in page["items"]]
     assert rows == [
-        ("1001", days(today, 1), 1, [A, B]),  # 1001 left A and 2000 left B in the same run
-        ("2000", days(today, 1), 1, [A, B]),
-        ("1002", days(today, 2), 2, [A]),  # only A dropped numbers that run (B failed)
+        ("1001", days(today, 1), 1, [A]),  # 1001 left A and 2000 left B in the same run: each is exact
+        ("2000", days(today, 1), 1, [B]),
+        ("1002", days(today, 2), 2, [A]),
     ]
     assert not page["has_more"]
+    assert {r["last_seen_basis"] for r in page["items"]} == {"departed"}
     last = page["items"][2]
-    assert last["last_seen_basis"] == "dropped" and last["cooling_reason"] == "registration_gone"
+    assert last["cooling_reason"] == "registration_gone"
     # Last seen in A's read of day 3: the latest complete read of A before the one that lost it.
     day3_read = scenario.execute(
         "SELECT finished_at FROM audiocodes_read WHERE connection_id = %s AND run_day = %s AND state = 'complete'",
         (A, days(today, -1)),
     ).fetchone()[0]
     assert last["last_seen_at"] == day3_read
+    first = page["items"][0]
+    before_loss = scenario.execute(
+        "SELECT finished_at FROM audiocodes_read WHERE connection_id = %(c)s AND state = 'complete' AND read_id < "
+        "(SELECT read_id FROM audiocodes_read WHERE connection_id = %(c)s AND run_id = %(run)s AND state = 'complete') "
+        "ORDER BY read_id DESC LIMIT 1",
+        {"c": A, "run": first["cooling_run_id"]},
+    ).fetchone()[0]
+    assert first["last_seen_at"] == before_loss
+
+
+def test_last_seen_on_is_inferred_for_numbers_that_cooled_before_departures_were_recorded(scenario, today):
+    with scenario.transaction(force_rollback=True):
+        scenario.execute("DELETE FROM audiocodes_departure")
+        page = views.cooling_queue(scenario, today)
+
+    rows = [(r["number"], r["last_seen_on"], r["last_seen_basis"]) for r in page["items"]]
+    assert rows == [
+        ("1001", [A, B], "dropped"),  # 1001 left A and 2000 left B in the same run: one of them
+        ("2000", [A, B], "dropped"),
+        ("1002", [A], "dropped"),  # only A dropped numbers that run (B failed)
+    ]
     assert page["items"][0]["last_seen_at"] is None  # ambiguous: no single read to name
 
 
@@ -292,4 +316,51 @@ def test_a_prefix_is_a_range_of_the_c_collation(pg):
         assert numbers("49") == ["49", "4930"]
         assert numbers("+") == ["+4930", "+4989", "+5"]
         assert numbers(None) == ["+4930", "+4989", "+5", "49", "4930", "5"]
+    conn.close()
+
+
+def test_a_numbers_page_shows_the_contacts_of_each_registration(pg, today):
+    """Where and how a number is registered: each kept read's contacts (URI, expiry, active or
+    pending), at most 5 per number and connection, following the device from read to read."""
+    from devtools.device_server import DeviceServer
+    from tests.plugins import fleet
+
+    conn = fresh(pg[1])
+    passwords = {A: "pa", B: "pb"}
+    devices = {c: DeviceServer("admin", passwords[c]).start() for c in CONNECTIONS}
+    try:
+        devices[A].register("7000", contacts=7)
+        devices[A].register("7001", status=0)
+        devices[B].register("7001")
+        synced = fleet.Fleet(conn, devices, passwords)
+        synced.sync(days(today, -1))
+        with views.reading(conn):
+            first = views.number_detail(conn, "7000", today)
+            pending = views.number_detail(conn, "7001", today)
+        devices[A].unregister("7000")
+        devices[A].register("7000", contacts=2, status=0)
+        synced.sync(today)
+    finally:
+        for device in devices.values():
+            device.stop()
+    with views.reading(conn):
+        later = views.number_detail(conn, "7000", today)
+
+    [registration] = first["registrations"]
+    assert registration["connection_id"] == A and len(registration["contacts"]) == 5
+    uris = [c["uri"] for c in registration["contacts"]]
+    assert uris == sorted(uris) and len(set(uris)) == 5 and uris[0].startswith("sip:7000@")
+    assert {(c["expires"], c["active"]) for c in registration["contacts"]} == {(180, True)}
+    assert [
+        (r["connection_id"], r["active"], [c["active"] for c in r["contacts"]])
+        for r in pending["registrations"]
+    ] == [
+        (A, False, [False]),
+        (B, True, [True]),
+    ]
+    # The next read's contacts replace the kept ones.
+    assert [(c["uri"], c["active"]) for c in later["registrations"][0]["contacts"]] == [
+        (uris[0], False),
+        (uris[1], False),
+    ]
     conn.close()

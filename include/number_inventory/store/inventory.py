@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import psycopg
 
+from include.number_inventory import history
 from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.copy_format import copy_in, fetch_columns
 from include.number_inventory.store.runs import RunInfo
@@ -48,6 +49,7 @@ def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo)
         return 0
     if not changes["number"].is_unique:
         raise ValueError("a plan names a number more than once; nothing was written")
+    history.mark_pipeline_writes(conn)  # recorded here, once: the history triggers skip these writes
     conn.execute(sql("create_change_table"))
     copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
     conn.execute(sql("analyze_change_table"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 
+from include.number_inventory import contacts as contacts_module
 from include.number_inventory import numbers as nums
 from include.number_inventory.settings import MassRemovalGuard
 from include.number_inventory.store.inventory import tune_transaction
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 #: The statements that keep a complete read, in order (see ``promote_read_connection.sql``).
 PROMOTE_READ = (
     "promote_read_connection",
+    "promote_read_departures",
     "promote_read_gone",
     "promote_read_held",
     "promote_read_changed",
@@ -130,10 +132,12 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
     numbers = nums.aor_numbers(aors)
     active = nums.contacts_active(contacts)
     read.count(aors, contacts, numbers, active)
-    # COPY's text format, written directly: a normalised number needs no escaping.
+    # COPY's text format, written directly: a normalised number needs no escaping, a contact (kept for
+    # the view, cut to CONTACT_CHARS) may.
+    kept = contacts_module.compact(contacts)
     rows = [
-        f"{read.read_id}\t{number}\t{'t' if flag else 'f'}\n"
-        for number, flag in zip(numbers, active, strict=True)
+        f"{read.read_id}\t{number}\t{'t' if flag else 'f'}\t{contact}\n"
+        for number, flag, contact in zip(numbers, active, kept, strict=True)
         if number is not None
     ]
     if rows:
@@ -229,6 +233,7 @@ def _check_read(
     the read is not complete or not plausible."""
     tune_transaction(conn)
     conn.execute(sql("collect_read"), {"read_id": read.read_id, "connection_id": connection_id})
+    conn.execute(sql("collect_contacts"), {"read_id": read.read_id})
     cursor = conn.execute(sql("read_figures"))
     figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
     in_stage = figures.pop("staged")

@@ -11,6 +11,7 @@ import psycopg
 
 from include.number_inventory.store.copy_format import fetch_columns
 from include.number_inventory.store.reads import abandon_reads
+from include.number_inventory.store.runs import RunInfo
 from include.number_inventory.store.sql_files import sql
 
 
@@ -43,7 +44,7 @@ def stale_connections(
     return [tuple(r) for r in rows]
 
 
-def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
+def purge_connection(conn: psycopg.Connection, connection_id: str, run: RunInfo | None = None) -> pd.Series:
     """Inside the caller's transaction: drop a connection's kept read; return the numbers it had.
 
     Reads of the connection still running are marked failed first, so none of them can become its
@@ -53,6 +54,10 @@ def purge_connection(conn: psycopg.Connection, connection_id: str) -> pd.Series:
     abandon_reads(conn, connection_id, "abandoned: the connection was purged")
     conn.execute(sql("lock_connection"), {"connection_id": connection_id})
     numbers = registered_numbers(conn, [connection_id])
+    # "Last seen on" (the view's cooling queue): its numbers left the connection with this purge.
+    conn.execute(
+        sql("record_purge_departures"), {"connection_id": connection_id, "run_id": run and run.run_id}
+    )
     conn.execute(sql("delete_registrations"), {"connection_id": connection_id})
     conn.execute(sql("delete_connection"), {"connection_id": connection_id})
     return numbers
