@@ -30,11 +30,11 @@ chromium:
 test: $(VENV)/.installed chromium  ## the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed  ## the sync benchmark: 10k, 100k and 1M users; results in bench/results/
+bench: $(VENV)/.installed  ## the sync benchmark: 10k, 100k and 1M users (1M also through a scheduler); results in bench/results/
 	$(PY) -m bench
 
 bench-small: $(VENV)/.installed  ## the benchmark at CI size (1,500 users), results in test-output/bench/
-	$(PY) -m bench --sizes 1500 --naive-sizes 1500 --airflow-size 0 --repeat 1 --out test-output/bench
+	$(PY) -m bench --sizes 1500 --naive-sizes 1500 --airflow-size 0 --scheduler-size 0 --repeat 1 --out test-output/bench
 
 lint: $(VENV)/.installed  ## ruff lint and format check
 	$(VENV)/bin/ruff check .

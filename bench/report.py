@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import scheduler
+
 PHASES = ("read_http", "stage", "diff", "write")
 CASE_TITLES = {
     "initial": "initial load (empty inventory)",
@@ -146,6 +148,7 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
         if floor and ours:
             ratio = ours["total"] / floor["total"]
             out.append((f"1M {name}: ≤ 3× the floor", f"{ratio:.1f}×", ratio <= 3))
+    out += scheduler.targets(results)
     return out
 
 
@@ -170,6 +173,7 @@ def markdown(results: list[dict[str, Any]], environment: dict[str, Any]) -> str:
     env = ", ".join(f"{k}: {v}" for k, v in environment.items())
     parts = [f"Run {environment.get('date', '')}. {env}.", "", table(results), "", NOTES, ""]
     parts += airflow_lines(results)
+    parts += scheduler.markdown_lines(results)
     checks = targets(results)
     if checks:
         parts += ["", "| target | measured | met |", "|---|---:|:---:|"]

@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from bench import report, steps
+from bench import report, scheduler, steps
 from bench.devices import PASSWORD, USERNAME, Fleet
 from devtools import local_db
 from include.number_inventory import store
@@ -522,6 +522,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--airflow-size", type=int, default=100_000, help="size run through `airflow dags test`; 0: none"
     )
+    parser.add_argument(
+        "--scheduler-size",
+        type=int,
+        default=1_000_000,
+        help="size also run through a LocalExecutor stack, triggered over the REST API; 0: none",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of each case; the best is reported")
     parser.add_argument(
         "--naive-repeat", type=int, default=2, help="runs of the naive baseline (its first load: one)"
@@ -588,6 +594,10 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 if size == args.airflow_size:
                     result["airflow"] = airflow_run(bench, log)
+                if size == args.scheduler_size:
+                    result["scheduler"] = scheduler.scheduler_run(
+                        fleet, [("initial", bench.s0), ("churn", bench.s1), ("no_change", None)], log=log
+                    )
                 results.append(result)
             finally:
                 bench.close()

@@ -189,6 +189,8 @@ class LocalStack:
 
     Use as a context manager. ``schedules=False`` keeps the scheduler from creating scheduled runs
     (``[scheduler] use_job_schedule``), so that only the runs a caller triggers run.
+    ``executor="LocalExecutor"`` runs the tasks in the scheduler's own worker processes (``parallelism``
+    of them) instead: no Redis, no Celery worker.
     """
 
     def __init__(
@@ -203,6 +205,8 @@ class LocalStack:
         schedules: bool = True,
         variables: dict[str, str] | None = None,
         say: Callable[[str], None] | None = None,
+        executor: str = "CeleryExecutor",
+        parallelism: int = 32,
     ) -> None:
         self.workdir = Path(workdir)
         self.log_dir = self.workdir / "logs"
@@ -213,6 +217,9 @@ class LocalStack:
         self.with_triggerer = triggerer
         self.schedules = schedules
         self.variables = variables or {}
+        self.executor = executor
+        self.celery = executor == "CeleryExecutor"
+        self.parallelism = parallelism
         self.say = say or (lambda text: print(f"[stack {time.strftime('%H:%M:%S')}] {text}", flush=True))
         self.stack_id = uuid.uuid4().hex[:8]
         # a Celery queue of its own: no other stack's worker on the same Redis takes our tasks
@@ -246,10 +253,10 @@ class LocalStack:
         """Start every component and wait until each is healthy; on any failure stop what started."""
         deadline = time.monotonic() + timeout
         try:
-            reason = redis_reason(self.redis_url)
+            reason = redis_reason(self.redis_url) if self.celery else None
             if reason:
                 raise RuntimeError(reason)
-            self._redis_keys_before = self._redis_keys()
+            self._redis_keys_before = self._redis_keys() if self.celery else None
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._create_databases()
             self._start_devices()
@@ -276,7 +283,8 @@ class LocalStack:
         if processes:
             self.say(f"stopped {', '.join(p.name for p in processes)}")
         self.processes.clear()
-        self._forget_queue()
+        if self.celery:
+            self._forget_queue()
         for name in self._databases:
             with contextlib.suppress(Exception):
                 local_db.drop_database(self.server_dsn, name)
@@ -351,7 +359,8 @@ class LocalStack:
         env.update(
             AIRFLOW_HOME=str(home),
             PYTHONPATH=str(ROOT),
-            AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
+            AIRFLOW__CORE__EXECUTOR=self.executor,
+            AIRFLOW__CORE__PARALLELISM=str(self.parallelism),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
             AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
@@ -415,7 +424,9 @@ class LocalStack:
             ],
             "airflow-scheduler": [*airflow, "scheduler"],
             "airflow-dag-processor": [*airflow, "dag-processor"],
-            "airflow-worker": [
+        }
+        if self.celery:
+            commands["airflow-worker"] = [
                 *airflow,
                 "celery",
                 "worker",
@@ -425,8 +436,7 @@ class LocalStack:
                 str(self.worker_concurrency),
                 "--celery-hostname",
                 f"{self.queue}@%h",
-            ],
-        }
+            ]
         if self.with_triggerer:
             commands["airflow-triggerer"] = [*airflow, "triggerer"]
         # The worker keeps task logs in a folder of its own, as on a machine of its own: the API server
@@ -470,7 +480,8 @@ class LocalStack:
             alive()
             return " ready." in self.processes["airflow-worker"].output()
 
-        wait_until("Celery worker", worker_ready, left())
+        if self.celery:
+            wait_until("Celery worker", worker_ready, left())
         self.say("all components healthy")
 
     def _redis(self):

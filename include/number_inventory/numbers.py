@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a Series is built: most pages of a read need none
+    import pandas as pd
 
 #: The normalised form of an inventory number (also enforced by a CHECK in the schema).
 NUMBER_PATTERN = r"^\+?[0-9]{1,32}$"
@@ -34,6 +36,8 @@ def normalise_aors(aors: pd.Series) -> pd.Series:
     separators removed; ``%2B`` is read as ``+``.
     """
     values = aors.astype("string").to_numpy(dtype=object, na_value=None)
+    import pandas as pd
+
     return pd.Series(aor_numbers(values), index=aors.index, dtype="string")
 
 
@@ -46,6 +50,8 @@ def aor_numbers(aors: Sequence[str | None]) -> list[str | None]:
     numbers = [None if aor is None else (found[1] if (found := match(aor)) else None) for aor in aors]
     others = [i for i, (aor, number) in enumerate(zip(aors, numbers, strict=True)) if number is None and aor]
     if others:
+        import pandas as pd
+
         spelled = _normalise_spellings(pd.Series([aors[i] for i in others], dtype="string"))
         for i, number in zip(others, spelled.to_numpy(dtype=object, na_value=None), strict=True):
             numbers[i] = number
@@ -79,6 +85,8 @@ def binding_active(contacts: pd.Series) -> pd.Series:
     carries no status at all is a plain binding and counts as active.
     """
     values = contacts.astype("string").to_numpy(dtype=object, na_value=None)
+    import pandas as pd
+
     return pd.Series(contacts_active(values), index=contacts.index, dtype=bool)
 
 

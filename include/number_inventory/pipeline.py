@@ -12,11 +12,11 @@ import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 
-from include.number_inventory import actions, store, transitions
+from include.number_inventory import store
 from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
 from include.number_inventory.settings import (
     DEFAULT_READ_AGE_HOURS,
@@ -25,6 +25,9 @@ from include.number_inventory.settings import (
     SettingError,
 )
 from include.number_inventory.store import RunInfo
+
+if TYPE_CHECKING:  # the planners (pandas) are imported by the steps that plan: a read needs none
+    from include.number_inventory import actions
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +204,8 @@ def sync(
     A sync for a day earlier than the latest sync changes nothing: the devices can only be read as
     they are now. While some connection has never been read completely, nothing is cooled.
     """
+    from include.number_inventory import transitions
+
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
@@ -249,6 +254,8 @@ def daily(
     neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
     nothing at all and reports what would change.
     """
+    from include.number_inventory import transitions
+
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
@@ -315,6 +322,8 @@ def purge(
     completely (the numbers may be that connection's) and says so; the next sync after that read
     cools them.
     """
+    from include.number_inventory import transitions
+
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
@@ -379,6 +388,8 @@ def manual_action(
     nothing is written. Otherwise the changes and their history (with ``run.actor`` and
     ``run.note``) are written in one transaction. ``dry_run`` checks the same and writes nothing.
     """
+    from include.number_inventory import actions
+
     with conn.transaction():
         store.lock_inventory(conn)
         inventory = store.load_numbers(conn, request.numbers)

@@ -24,6 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from include.number_inventory.columns import (
+    BEFORE,
+    CHANGE_COLUMNS,
+    FIELDS,
+    FINDING_COLUMNS,
+    INVENTORY_COLUMNS,
+)
+
 # The statuses live in their own module (the UI plugin imports them without pandas); other modules
 # import them from here as from the SPEC's table.
 from include.number_inventory.statuses import AVAILABLE as AVAILABLE
@@ -35,12 +43,6 @@ from include.number_inventory.statuses import USED_UTILITY as USED_UTILITY
 
 DEVICE = "Device"
 AUDIOCODES = "AudioCodes"
-
-FIELDS = ("status", "usage", "vendor", "tag", "release_date")
-INVENTORY_COLUMNS = ("number", *FIELDS)
-BEFORE = tuple(f"before_{f}" for f in FIELDS)
-CHANGE_COLUMNS = ("number", "reason", "is_new", *BEFORE, *FIELDS)
-FINDING_COLUMNS = ("number", "check", "repaired", *BEFORE, *FIELDS)
 
 
 @dataclass(frozen=True)

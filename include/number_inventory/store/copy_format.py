@@ -4,13 +4,15 @@ whole columns fetched as NUL-joined aggregates."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import psycopg
 from psycopg import sql as pgsql
 
 from include.number_inventory.store.sql_files import sql
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
+    import pandas as pd
 
 
 def fetch_columns(
@@ -27,6 +29,8 @@ def fetch_columns(
                 continue
             for column, joined in zip(values, row, strict=True):
                 column.extend(bytes(joined).decode().split("\x00"))
+    import pandas as pd
+
     return pd.DataFrame(
         {name: pd.Series(column, dtype="string") for name, column in zip(columns, values, strict=True)}
     )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import psycopg
 
+from include.number_inventory.columns import BEFORE, FIELDS
 from include.number_inventory.store.runs import RunInfo
 from include.number_inventory.store.sql_files import sql
-from include.number_inventory.transitions import BEFORE, FIELDS
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
+    import pandas as pd
 
 
 def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunInfo) -> None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import psycopg
 
 from include.number_inventory import history
+from include.number_inventory.columns import CHANGE_COLUMNS, INVENTORY_COLUMNS
 from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.copy_format import copy_in, fetch_columns
 from include.number_inventory.store.runs import RunInfo
 from include.number_inventory.store.sql_files import sql
-from include.number_inventory.transitions import CHANGE_COLUMNS, INVENTORY_COLUMNS
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
+    import pandas as pd
 
 # pg_advisory_xact_lock key: every inventory write holds it (migrations hold ``MIGRATION_LOCK``).
 INVENTORY_LOCK = 7_301_001
@@ -81,6 +84,8 @@ def _insert_new(conn: psycopg.Connection, run: RunInfo, count: int) -> int:
 def load_numbers(conn: psycopg.Connection, numbers: Sequence[str]) -> pd.DataFrame:
     """The inventory rows of ``numbers`` as an inventory frame; numbers not in the inventory are missing."""
     found = conn.execute(sql("load_numbers"), {"numbers": list(numbers)}).fetchall()
+    import pandas as pd
+
     return pd.DataFrame(
         {name: pd.Series([r[i] for r in found], dtype="string") for i, name in enumerate(INVENTORY_COLUMNS)}
     )

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import psycopg
 
 from include.number_inventory.store.copy_format import fetch_columns
 from include.number_inventory.store.reads import abandon_reads
 from include.number_inventory.store.runs import RunInfo
 from include.number_inventory.store.sql_files import sql
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
+    import pandas as pd
 
 
 def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str] | None = None) -> pd.Series:
@@ -21,6 +24,8 @@ def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str] |
     registering its numbers until it is purged)."""
     ids = None if connection_ids is None else list(connection_ids)
     frame = fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
+    import pandas as pd
+
     return pd.Series(frame["number"].unique(), name="number", dtype="string")
 
 
