@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import scale
+
 PHASES = ("read_http", "stage", "diff", "write")
 CASE_TITLES = {
     "initial": "initial load (empty inventory)",
@@ -146,6 +148,7 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
         if floor and ours:
             ratio = ours["total"] / floor["total"]
             out.append((f"1M {name}: ≤ 3× the floor", f"{ratio:.1f}×", ratio <= 3))
+    out += scale.targets(by_size)
     return out
 
 
