@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import scheduler
+from bench import scale, scheduler
 
 PHASES = ("read_http", "stage", "diff", "write")
 CASE_TITLES = {
@@ -149,6 +149,7 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
             ratio = ours["total"] / floor["total"]
             out.append((f"1M {name}: ≤ 3× the floor", f"{ratio:.1f}×", ratio <= 3))
     out += scheduler.targets(results)
+    out += scale.targets(by_size)
     return out
 
 

@@ -6,7 +6,7 @@ the bundled devices (one process per connection) and a real PostgreSQL:
 1. ``initial``  — every user is new: the inventory is empty;
 2. ``churn``    — 1% of the numbers went away, 1% are new;
 3. ``no_change``— the same registrations again: must write nothing;
-4. ``release``  — the daily run on the day the due numbers (10% of the inventory, at most 100k)
+4. ``release``  — the daily run on the day the due numbers (10% of the inventory)
    are released, with its audit over the whole inventory;
 5. ``audit``    — the daily run of the next day: the audit alone.
 
@@ -133,7 +133,7 @@ class Bench:
         n = size
         self.s0 = list(range(n))
         self.s1 = [i for i in self.s0 if i % 100 != 50] + list(range(n, n + n // 100))
-        due_total = min(100_000, n // 10)
+        due_total = n // 10
         churned = n - (len(self.s1) - n // 100)
         gone = set([i for i in self.s1 if i % 10 == 5][: max(0, due_total - churned)])
         self.s2 = [i for i in self.s1 if i not in gone]
@@ -534,6 +534,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--stop-after", choices=["initial", "churn", "no_change"], help="for profiling")
+    parser.add_argument(
+        "--batch-rows",
+        type=int,
+        help="rows per batch of the reconcile (NUMBER_INVENTORY_BATCH_ROWS; default batches.BATCH_ROWS)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
     parser.add_argument(
         "--pgdata", type=Path, default=ROOT / ".bench" / "pgdata", help="embedded server's data"
@@ -543,6 +548,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.batch_rows:  # before the fork server starts: every step process inherits it
+        os.environ["NUMBER_INVENTORY_BATCH_ROWS"] = str(args.batch_rows)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     naive_sizes = {int(s) for s in args.naive_sizes.split(",") if s}
     peer_sizes = {int(s) for s in args.peer_sizes.split(",") if s}

@@ -121,8 +121,14 @@ def read(
     }
 
 
-_DIFF_SYNC = [(store, "load_inventory"), (store, "registered_numbers"), (transitions, "plan_sync")]
+_DIFF_SYNC = [
+    (store, "number_ranges"),
+    (store, "load_inventory"),
+    (store, "registered_numbers"),
+    (transitions, "plan_sync"),
+]
 _DIFF_DAILY = [
+    (store, "number_ranges"),
     (store, "load_inventory"),
     (store, "registered_numbers"),
     (transitions, "plan_release"),

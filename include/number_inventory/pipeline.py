@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -197,12 +198,19 @@ def _stale(
 
 
 def sync(
-    conn: psycopg.Connection, run: RunInfo, connection_ids: Sequence[str], cooling_days: int
+    conn: psycopg.Connection,
+    run: RunInfo,
+    connection_ids: Sequence[str],
+    cooling_days: int,
+    *,
+    batch_rows: int | None = None,
 ) -> dict[str, Any]:
     """Reconcile the inventory with the kept reads of ``connection_ids`` (the SPEC's transition table).
 
     A sync for a day earlier than the latest sync changes nothing: the devices can only be read as
-    they are now. While some connection has never been read completely, nothing is cooled.
+    they are now. While some connection has never been read completely, nothing is cooled. It plans
+    by number range, about ``batch_rows`` rows at a time (see ``batches``), in one transaction; the
+    result is the same for any split.
     """
     from include.number_inventory import transitions
 
@@ -214,19 +222,32 @@ def sync(
             return {"skipped": f"{skipped}: {SYNC_BACKFILL}"}
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
-        inventory = store.load_inventory(conn)
-        registered = store.registered_numbers(conn)  # every kept read, configured or not
-        plan = transitions.plan_sync(inventory, registered, run.run_day, cooling_days, can_cool=not unread)
-        written = store.apply_changes(conn, plan.changes, run)
+        writer = store.ChangeWriter(conn, run)
+        inventory = registered = 0
+        counts: Counter[str] = Counter()
+        conflicts: list[str] = []
+        for numbers in store.number_ranges(conn, batch_rows):
+            part = store.load_inventory(conn, numbers)
+            part_registered = store.registered_numbers(conn, within=numbers)  # every kept read
+            plan = transitions.plan_sync(
+                part, part_registered, run.run_day, cooling_days, can_cool=not unread
+            )
+            writer.write(plan.changes)
+            inventory, registered = inventory + len(part), registered + len(part_registered)
+            counts.update(plan.counts())
+            conflicts = sorted([*conflicts, *plan.conflicts["number"].sort_values().head(20)])[:20]
+            del part, part_registered, plan  # before the next range loads: one range in memory
         summary = {
             "run_day": run.run_day.isoformat(),
-            "inventory": len(inventory),
-            "registered_numbers": len(registered),
-            "written": written,
-            **plan.counts(),
+            "inventory": inventory,
+            "registered_numbers": registered,
+            "written": writer.finish(),
+            **{reason: counts[reason] for reason in sorted(counts) if reason not in ("conflict", "withheld")},
+            "conflict": counts["conflict"],
+            "withheld": counts["withheld"],
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
-            "conflicts_sample": plan.conflicts["number"].head(20).tolist(),
+            "conflicts_sample": conflicts,
         }
         store.record_run(conn, "sync", run, summary)
     return summary
@@ -241,6 +262,7 @@ def daily(
     dry_run: bool = False,
     now: dt.datetime | None = None,
     max_read_age: dt.timedelta = dt.timedelta(hours=DEFAULT_READ_AGE_HOURS),
+    batch_rows: int | None = None,
 ) -> dict[str, Any]:
     """Release the due cooling numbers, recount the Tag of the rest, then audit AudioCodes numbers
     against the kept reads; record findings.
@@ -252,7 +274,8 @@ def daily(
 
     For a day earlier than the latest daily run (a backfill) it releases what was due by then but
     neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
-    nothing at all and reports what would change.
+    nothing at all and reports what would change. Like the sync it works by number range, about
+    ``batch_rows`` rows at a time, in one transaction.
     """
     from include.number_inventory import transitions
 
@@ -260,23 +283,37 @@ def daily(
         store.lock_inventory(conn)
         store.tune_transaction(conn)
         is_backfill = backfill(conn, "daily", run.run_day) is not None
-        inventory = store.load_inventory(conn)
-        released = transitions.plan_release(inventory, run.run_day, recount=not is_backfill)
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         stale = _stale(conn, connection_ids, now, max_read_age)
-        registered = store.registered_numbers(conn)  # every kept read, configured or not
-        repairs, findings = transitions.plan_audit(
-            transitions.apply_to_frame(inventory, released),
-            registered,
-            run.run_day,
-            cooling_days,
-            can_cool=not unread,
-        )
-        if is_backfill:
-            repairs = repairs.iloc[:0]
-            findings = findings.assign(repaired=False)
-        checks = {str(k): int(v) for k, v in findings["check"].value_counts().sort_index().items()}
+        writer = store.ChangeWriter(conn, run)
+        inventory = released_count = recounted = repaired = 0
+        checks: Counter[str] = Counter()
+        for numbers in store.number_ranges(conn, batch_rows):
+            part = store.load_inventory(conn, numbers)
+            released = transitions.plan_release(part, run.run_day, recount=not is_backfill)
+            registered = store.registered_numbers(conn, within=numbers)  # every kept read
+            repairs, findings = transitions.plan_audit(
+                transitions.apply_to_frame(part, released),
+                registered,
+                run.run_day,
+                cooling_days,
+                can_cool=not unread,
+            )
+            if is_backfill:
+                repairs = repairs.iloc[:0]
+                findings = findings.assign(repaired=False)
+            inventory += len(part)
+            released_count += int((released["reason"] == "released").sum())
+            recounted += int((released["reason"] == "tag_recount").sum())
+            repaired += len(repairs)
+            checks.update(findings["check"].astype(str).tolist())
+            if not dry_run:
+                writer.write(released)
+                writer.write(repairs)
+                store.record_findings(conn, findings, run)
+            del part, released, registered, repairs, findings  # one range in memory at a time
+        checks = {k: checks[k] for k in sorted(checks)}
         if unconfigured:
             checks[UNCONFIGURED_CONNECTION] = len(unconfigured)
         if stale:
@@ -285,11 +322,11 @@ def daily(
             "run_day": run.run_day.isoformat(),
             "backfill": is_backfill,
             "dry_run": dry_run,
-            "inventory": len(inventory),
-            "released": int((released["reason"] == "released").sum()),
-            "tags_recounted": int((released["reason"] == "tag_recount").sum()),
+            "inventory": inventory,
+            "released": released_count,
+            "tags_recounted": recounted,
             "findings": checks,
-            "repaired": len(repairs),
+            "repaired": repaired,
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
             "stale_reads": [message for _, _, message in stale],
@@ -298,10 +335,7 @@ def daily(
             summary["written"] = 0
             summary["repaired"] = 0
             return summary
-        summary["written"] = store.apply_changes(conn, released, run) + store.apply_changes(
-            conn, repairs, run
-        )
-        store.record_findings(conn, findings, run)
+        summary["written"] = writer.finish()
         store.record_connection_findings(conn, UNCONFIGURED_CONNECTION, unconfigured, run)
         store.record_connection_findings(conn, STALE_READ, stale, run)
         store.record_run(conn, "daily", run, summary)

@@ -12,6 +12,7 @@ One module per concern; callers use them through this package (``store.apply_cha
 - ``copy_format``: COPY's text format in, NUL-joined column aggregates out.
 - ``bulk_load``: dropping and rebuilding a table's indexes around a bulk insert.
 - ``inventory``: the inventory lock, loading the inventory, applying changes with their history.
+- ``ranges``: the number ranges a reconcile plans by (see ``include.number_inventory.batches``).
 - ``runs``: ``RunInfo`` and the record of processed run days.
 - ``findings``: the audit's findings.
 - ``reads``: staging, checking and keeping a device read.
@@ -23,6 +24,7 @@ from __future__ import annotations
 from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.findings import record_connection_findings, record_findings
 from include.number_inventory.store.inventory import (
+    ChangeWriter,
     apply_changes,
     load_inventory,
     load_numbers,
@@ -30,6 +32,7 @@ from include.number_inventory.store.inventory import (
     tune_transaction,
 )
 from include.number_inventory.store.migrations import MIGRATIONS_DIR, migrate
+from include.number_inventory.store.ranges import number_ranges
 from include.number_inventory.store.reads import (
     SKIPPED_SAMPLES,
     ReadRejected,
@@ -56,6 +59,7 @@ from include.number_inventory.store.sql_files import sql
 __all__ = [
     "MIGRATIONS_DIR",
     "SKIPPED_SAMPLES",
+    "ChangeWriter",
     "ReadRejected",
     "RunInfo",
     "StagedRead",
@@ -71,6 +75,7 @@ __all__ = [
     "load_numbers",
     "lock_inventory",
     "migrate",
+    "number_ranges",
     "purge_connection",
     "reads_of_run",
     "record_connection_findings",

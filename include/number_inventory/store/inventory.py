@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from include.number_inventory import history
+from include.number_inventory.batches import NumberRange
 from include.number_inventory.columns import CHANGE_COLUMNS, INVENTORY_COLUMNS
 from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.copy_format import copy_in, fetch_columns
@@ -38,9 +39,12 @@ def lock_inventory(conn: psycopg.Connection) -> None:
     conn.execute(sql("advisory_lock"), {"key": INVENTORY_LOCK})
 
 
-def load_inventory(conn: psycopg.Connection) -> pd.DataFrame:
-    """The whole inventory as an inventory frame (see ``transitions``)."""
-    return fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
+def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) -> pd.DataFrame:
+    """The inventory as an inventory frame (see ``transitions``): all of it, or the numbers of one
+    range (see ``batches``)."""
+    if within is None or within.everything:
+        return fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
+    return fetch_columns(conn, sql("load_inventory_in_range"), INVENTORY_COLUMNS, within.params())
 
 
 def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo) -> int:
@@ -62,6 +66,54 @@ def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo)
         written += _insert_new(conn, run, new)
     conn.execute(sql("drop_change_table"))
     return written
+
+
+class ChangeWriter:
+    """Inside the caller's transaction: write the changes of a reconcile that plans batch by batch
+    (see ``batches``), as :func:`apply_changes` would write them all at once.
+
+    Each batch's updates are applied at once (compare and set, with their history); its new numbers
+    are kept in a temporary table and inserted together by :meth:`finish`, so a first load of ten
+    million numbers still builds its indexes once (see ``deferred_indexes``). Batches must not
+    share a number.
+    """
+
+    def __init__(self, conn: psycopg.Connection, run: RunInfo) -> None:
+        self.conn, self.run = conn, run
+        self.written = 0
+        self.new = 0
+        history.mark_pipeline_writes(conn)  # recorded here, once: the history triggers skip these writes
+
+    def write(self, changes: pd.DataFrame) -> None:
+        if changes.empty:
+            return
+        if not changes["number"].is_unique:
+            raise ValueError("a plan names a number more than once; nothing was written")
+        updates, new = changes[~changes["is_new"]], changes[changes["is_new"]]
+        conn = self.conn
+        if len(updates):
+            conn.execute(sql("create_change_table"))
+            copy_in(conn, "inventory_change", updates[list(CHANGE_COLUMNS)])
+            conn.execute(sql("analyze_change_table"))
+            self.written += conn.execute(sql("apply_updates"), self.run.params()).rowcount
+            conn.execute(sql("drop_change_table"))
+        if len(new):
+            if not self.new:
+                conn.execute(sql("create_change_table"))
+                conn.execute(sql("park_new_changes"))
+            copy_in(conn, "inventory_new_change", new[list(CHANGE_COLUMNS)])
+            self.new += len(new)
+
+    def finish(self) -> int:
+        """Insert the new numbers of every batch; return the rows written in all."""
+        if self.new:
+            conn = self.conn
+            conn.execute(sql("unpark_new_changes"))
+            conn.execute(sql("analyze_change_table"))
+            self.written += _insert_new(conn, self.run, self.new)
+            conn.execute(sql("drop_change_table"))
+            self.new = 0
+        return self.written
 
 
 def _insert_new(conn: psycopg.Connection, run: RunInfo, count: int) -> int:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from include.number_inventory.batches import NumberRange
 from include.number_inventory.store.copy_format import fetch_columns
 from include.number_inventory.store.reads import abandon_reads
 from include.number_inventory.store.runs import RunInfo
@@ -18,14 +19,25 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema
     import pandas as pd
 
 
-def registered_numbers(conn: psycopg.Connection, connection_ids: Iterable[str] | None = None) -> pd.Series:
+def registered_numbers(
+    conn: psycopg.Connection,
+    connection_ids: Iterable[str] | None = None,
+    *,
+    within: NumberRange | None = None,
+) -> pd.Series:
     """Numbers registered (an active binding) in the kept read of any of ``connection_ids``; by
     default, of every kept read, configured or not (a connection dropped from the Variable keeps
-    registering its numbers until it is purged)."""
-    ids = None if connection_ids is None else list(connection_ids)
-    frame = fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
+    registering its numbers until it is purged). ``within``: only the numbers of one range (see
+    ``batches``), of every kept read."""
     import pandas as pd
 
+    if within is not None and not within.everything:
+        if connection_ids is not None:
+            raise ValueError("registered_numbers: a range is read from every kept read")
+        frame = fetch_columns(conn, sql("registered_numbers_in_range"), ["number"], within.params())
+        return pd.Series(frame["number"].unique(), name="number", dtype="string")
+    ids = None if connection_ids is None else list(connection_ids)
+    frame = fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
     return pd.Series(frame["number"].unique(), name="number", dtype="string")
 
 

@@ -1,0 +1,120 @@
+"""Property test of planning by number range (``batches``): for ANY split of the numbers into
+ranges (random boundaries, 1-row batches, one batch), planning each range on its own and putting
+the parts together gives exactly the plan of the whole: the sync's changes, conflicts, withheld rows
+and counts, and the daily run's releases, Tag recounts, repairs and findings (``possible_duplicate``
+pairs ``14155550100`` with ``+14155550100``: both must land in the same range)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from include.number_inventory.batches import NumberRange, range_key, ranges_between, ranges_from_sample, split
+from include.number_inventory.transitions import (
+    INVENTORY_COLUMNS,
+    apply_to_frame,
+    plan_audit,
+    plan_release,
+    plan_sync,
+)
+
+DAY = dt.date(2026, 11, 27)
+DIGITS = ["1", "10", "100", "1000", "1001", "14155550100", "14155550101", "2", "20", "4930555000", "9"]
+POOL = DIGITS + ["+" + d for d in DIGITS] + ["++1", "+", "0"]
+ROWS = [
+    ("Available", "", "", "", ""),
+    ("Available", "", "", "ordered for Berlin", ""),
+    ("Used", "Device", "AudioCodes", "", ""),
+    ("Used", "Fax", "AudioCodes", "", ""),
+    ("Used", "Device", "audiocodes ", "", ""),
+    ("Used", "Teams", "Microsoft", "", ""),
+    ("Used", "Device", "", "", ""),
+    ("Used-Utility", "Fax", "", "lobby", ""),
+    ("Reserved", "", "", "CEO", ""),
+    ("Reserved", "", "AudioCodes", "", ""),
+    ("Cooling", "Device", "AudioCodes", "Cooling: 2 day(s) until release on 2026-11-20", "2026-11-20"),
+    ("Cooling", "Device", "AudioCodes", "Cooling: 9 day(s) until release on 2026-12-01", "2026-12-01"),
+    ("Cooling", "Device", "AudioCodes", "lost its date", ""),
+    ("Cooling", "Device", "AudioCodes ", "", "2026-11-29"),
+    ("Cooling", "Teams", "Microsoft", "30-day cooling", "2026-11-28"),
+]
+
+INVENTORY = st.dictionaries(st.sampled_from(POOL), st.sampled_from(ROWS), max_size=len(POOL))
+REGISTERED = st.lists(st.sampled_from(POOL), max_size=len(POOL))  # duplicates: several connections
+BOUNDARIES = st.lists(
+    st.one_of(st.sampled_from([range_key(n) for n in POOL]), st.text(alphabet="+0149", max_size=5)),
+    max_size=12,
+)
+
+
+def frame(rows: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(n, *v) for n, v in rows.items()], columns=list(INVENTORY_COLUMNS), dtype="string"
+    ).astype("string")
+
+
+def records(changes: pd.DataFrame) -> list[tuple]:
+    """The rows of a plan's frame, in an order that does not depend on how it was put together."""
+    return sorted(tuple("" if pd.isna(v) else v for v in row) for row in changes.itertuples(index=False))
+
+
+def parts(ranges: list[NumberRange], inventory: pd.DataFrame, registered: list[str]):
+    numbers = pd.Series(registered, dtype="string")
+    for part, r in zip(split(inventory, ranges), ranges, strict=True):
+        yield part, numbers[r.contains(numbers)].unique().tolist()
+
+
+def test_every_number_is_in_exactly_one_range_and_both_spellings_together() -> None:
+    ranges = ranges_between(["1", "14155550100", "2", "9"])
+    numbers = pd.Series(POOL, dtype="string")
+    hits = sum(r.contains(numbers).astype(int) for r in ranges)
+    assert (hits == 1).all()
+    for r in ranges:
+        inside = set(numbers[r.contains(numbers)])
+        assert all(("+" + n in inside) == (n in inside) for n in DIGITS if "+" + n in POOL)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=INVENTORY, registered=REGISTERED, boundaries=BOUNDARIES, can_cool=st.booleans())
+def test_the_sync_plans_the_same_for_any_split(rows, registered, boundaries, can_cool) -> None:
+    inventory = frame(rows)
+    whole = plan_sync(inventory, registered, DAY, 2, can_cool=can_cool)
+    ranges = ranges_between(boundaries)
+    plans = [plan_sync(p, r, DAY, 2, can_cool=can_cool) for p, r in parts(ranges, inventory, registered)]
+    assert records(pd.concat([p.changes for p in plans])) == records(whole.changes)
+    assert records(pd.concat([p.conflicts for p in plans])) == records(whole.conflicts)
+    assert records(pd.concat([p.withheld for p in plans])) == records(whole.withheld)
+    counts: dict[str, int] = {}
+    for p in plans:
+        for k, v in p.counts().items():
+            counts[k] = counts.get(k, 0) + v
+    assert counts == whole.counts()
+
+
+def daily(inventory: pd.DataFrame, registered: list[str], can_cool: bool) -> tuple[pd.DataFrame, ...]:
+    released = plan_release(inventory, DAY)
+    repairs, findings = plan_audit(apply_to_frame(inventory, released), registered, DAY, 2, can_cool=can_cool)
+    return released, repairs, findings
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=INVENTORY, registered=REGISTERED, boundaries=BOUNDARIES, can_cool=st.booleans())
+def test_the_daily_run_plans_the_same_for_any_split(rows, registered, boundaries, can_cool) -> None:
+    inventory = frame(rows)
+    whole = daily(inventory, registered, can_cool)
+    ranges = ranges_between(boundaries)
+    split_up = [daily(p, r, can_cool) for p, r in parts(ranges, inventory, registered)]
+    for i, name in enumerate(("released", "repairs", "findings")):
+        assert records(pd.concat([s[i] for s in split_up])) == records(whole[i]), name
+
+
+@given(sample=st.lists(st.sampled_from(POOL)), total=st.integers(0, 10_000), batch_rows=st.integers(1, 5_000))
+def test_ranges_from_a_sample_cover_every_key_once(sample, total, batch_rows) -> None:
+    ranges = ranges_from_sample(sample, total, batch_rows)
+    assert ranges[0].low is None and ranges[-1].high is None
+    assert all(a.high == b.low and a.high is not None for a, b in itertools.pairwise(ranges))
+    assert len(ranges) <= max(1, -(-total // batch_rows))

@@ -1,0 +1,175 @@
+"""The sync and the daily run by number range, on a real PostgreSQL: the SQL selects exactly the
+numbers of a range (``batches.NumberRange.contains``), any batch size writes the same inventory,
+history, findings and summary as one batch, and a failure in a middle batch leaves everything as it
+was (one transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from devtools import local_db
+from include.number_inventory import batches, pipeline, store, transitions
+from include.number_inventory.batches import ranges_between
+from include.number_inventory.store import RunInfo
+
+DAY = dt.date(2026, 11, 27)
+CONNECTIONS = ["sbc1", "sbc2"]
+DIGITS = ["100", "1000", "1001", "1002", "14155550100", "14155550101", "2000", "20001", "4930555000", "9"]
+INVENTORY = {
+    "100": ("Available", None, None, "ordered for Berlin", None),
+    "1000": ("Used", "Device", "AudioCodes", None, None),
+    "+1000": ("Used", "Device", "AudioCodes", None, None),
+    "1001": ("Used", "Fax", "AudioCodes", None, None),
+    "+1002": ("Used", "Device", "audiocodes ", None, None),
+    "14155550100": ("Used", "Device", "AudioCodes", None, None),
+    "+14155550101": ("Used", "Teams", "Microsoft", None, None),
+    "2000": ("Reserved", None, "AudioCodes", None, None),
+    "20001": (
+        "Cooling",
+        "Device",
+        "AudioCodes",
+        "Cooling: 2 day(s) until release on 2026-11-20",
+        "2026-11-20",
+    ),
+    "+20001": ("Cooling", "Device", "AudioCodes", "lost its date", None),
+    "4930555000": (
+        "Cooling",
+        "Device",
+        "AudioCodes",
+        "Cooling: 9 day(s) until release on 2026-12-01",
+        "2026-12-01",
+    ),
+    "9": ("Used", "Device", None, None, None),
+}
+REGISTERED = {
+    "sbc1": ["100", "+14155550100", "14155550101", "2000", "9", "+9"],
+    "sbc2": ["1000", "+4930555000", "9", "77", "+77"],
+}
+
+
+def load(db) -> None:
+    with db.cursor().copy(
+        "COPY number_inventory (number, status, usage, vendor, tag, release_date) FROM STDIN"
+    ) as c:
+        for number, row in INVENTORY.items():
+            c.write_row((number, *row))
+    for connection_id, numbers in REGISTERED.items():
+        read_id = db.execute(
+            "INSERT INTO audiocodes_read (connection_id, run_id, run_day, state) "
+            "VALUES (%s, 'r', %s, 'complete') RETURNING read_id",
+            (connection_id, DAY),
+        ).fetchone()[0]
+        db.execute(
+            "INSERT INTO audiocodes_connection (connection_id, read_id, read_at) VALUES (%s, %s, now())",
+            (connection_id, read_id),
+        )
+        for number in numbers:
+            db.execute(
+                "INSERT INTO audiocodes_registration (connection_id, number, active) VALUES (%s, %s, true)",
+                (connection_id, number),
+            )
+    db.execute(
+        "INSERT INTO audiocodes_registration (connection_id, number, active) VALUES ('sbc1', '1001', false)"
+    )
+
+
+def state(db) -> dict:
+    def rows(query: str) -> list[tuple]:
+        return sorted(db.execute(query).fetchall())
+
+    return {
+        "inventory": rows("SELECT number, status, usage, vendor, tag, release_date FROM number_inventory"),
+        "history": rows(
+            "SELECT number, reason, before_status, before_vendor, before_tag, before_release_date, "
+            "after_status, after_usage, after_vendor, after_tag, after_release_date FROM number_inventory_history"
+        ),
+        "findings": rows('SELECT number, "check", repaired, before::text, after::text FROM audit_finding'),
+        "runs": rows("SELECT kind, run_id, summary::text FROM inventory_run"),
+    }
+
+
+def run_days(db, batch_rows: int | None) -> dict:
+    """Sync, then the daily run, then a sync after sbc2's numbers went away; the resulting state."""
+    db.execute(f"TRUNCATE {', '.join(local_db.PROJECT_TABLES)} RESTART IDENTITY CASCADE")
+    load(db)
+    db.execute("ANALYZE")
+    pipeline.sync(db, RunInfo("sync", "s1", DAY), CONNECTIONS, 2, batch_rows=batch_rows)
+    pipeline.daily(db, RunInfo("daily", "d1", DAY), CONNECTIONS, 2, batch_rows=batch_rows)
+    db.execute("UPDATE audiocodes_registration SET active = false WHERE connection_id = 'sbc2'")
+    pipeline.sync(
+        db, RunInfo("sync", "s2", DAY + dt.timedelta(days=1)), CONNECTIONS, 2, batch_rows=batch_rows
+    )
+    pipeline.daily(
+        db, RunInfo("daily", "d2", DAY + dt.timedelta(days=3)), CONNECTIONS, 2, batch_rows=batch_rows
+    )
+    return state(db)
+
+
+@pytest.mark.parametrize(
+    "boundaries",
+    [
+        [],
+        ["1000"],
+        ["1000", "1001", "14155550100", "2000"],
+        ["", "0", "14155550100", "3", "4930555000"],
+        ["+", "9"],
+    ],
+)
+def test_the_sql_selects_exactly_the_numbers_of_a_range(db, boundaries) -> None:
+    load(db)
+    inventory = store.load_inventory(db)
+    registered = store.registered_numbers(db)
+    seen_inventory, seen_registered = [], []
+    for numbers in ranges_between(boundaries):
+        part = store.load_inventory(db, numbers)
+        expected = inventory[numbers.contains(inventory["number"])]
+        assert sorted(part["number"]) == sorted(expected["number"]), numbers
+        part_registered = store.registered_numbers(db, within=numbers)
+        assert sorted(part_registered) == sorted(registered[numbers.contains(registered)]), numbers
+        seen_inventory += part["number"].tolist()
+        seen_registered += part_registered.tolist()
+    assert sorted(seen_inventory) == sorted(inventory["number"])
+    assert sorted(seen_registered) == sorted(registered)
+
+
+def test_the_ranges_of_a_reconcile_are_about_batch_rows_each(db) -> None:
+    load(db)
+    db.execute("ANALYZE")
+    assert store.number_ranges(db) == [batches.NumberRange()]
+    ranges = store.number_ranges(db, batch_rows=4)
+    rows = len(INVENTORY) + sum(len(n) for n in REGISTERED.values()) + 1
+    assert len(ranges) > 3
+    assert len(ranges) <= -(-rows // 4)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 3, 7])
+def test_any_batch_size_writes_what_one_batch_writes(db, batch_rows) -> None:
+    one_batch = run_days(db, None)
+    assert one_batch["history"] and one_batch["findings"]
+    assert {f[1] for f in one_batch["findings"]} >= {"possible_duplicate", "vendor_spelling", "conflict"}
+    assert run_days(db, batch_rows) == one_batch
+
+
+def test_a_failure_in_a_middle_batch_leaves_everything_as_it_was(db, monkeypatch) -> None:
+    load(db)
+    db.execute("ANALYZE")
+    before = state(db)
+    plan_sync, calls = transitions.plan_sync, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the third batch failed")
+        return plan_sync(*args, **kwargs)
+
+    monkeypatch.setattr(transitions, "plan_sync", failing)
+    with pytest.raises(RuntimeError, match="third batch"):
+        pipeline.sync(db, RunInfo("sync", "s1", DAY), CONNECTIONS, 2, batch_rows=2)
+    assert len(store.number_ranges(db, batch_rows=2)) > 3  # the failure was in a middle batch
+    assert state(db) == before
+    calls.clear()
+    with pytest.raises(RuntimeError, match="third batch"):
+        pipeline.daily(db, RunInfo("daily", "d1", DAY), CONNECTIONS, 2, batch_rows=2)
+    assert state(db) == before
