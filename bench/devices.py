@@ -10,6 +10,7 @@ are not numbers at all.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -131,3 +132,21 @@ class Fleet:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def device_connections(fleet: Fleet) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables of the fleet's devices, for code that reads them through Airflow."""
+    env = {}
+    for device in fleet.devices:
+        host, port = device.url.removeprefix("http://").split(":")
+        env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
+            {
+                "conn_type": "http",
+                "host": host,
+                "port": int(port),
+                "schema": "http",
+                "login": USERNAME,
+                "password": PASSWORD,
+            }
+        )
+    return env

@@ -39,7 +39,7 @@ import pandas as pd
 import psycopg
 
 from bench import report, scheduler, steps
-from bench.devices import PASSWORD, USERNAME, Fleet
+from bench.devices import PASSWORD, USERNAME, Fleet, device_connections
 from devtools import local_db
 from include.number_inventory import store
 
@@ -85,24 +85,6 @@ def parallel(step: str, kwargs_list: list[dict[str, Any]]) -> tuple[float, list[
             if proc.is_alive():
                 proc.kill()
     return wall, [figures[slot] for slot in sorted(figures)]
-
-
-def device_connections(fleet: Fleet) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables of the fleet's devices, for code that reads them through Airflow."""
-    env = {}
-    for device in fleet.devices:
-        host, port = device.url.removeprefix("http://").split(":")
-        env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
-            {
-                "conn_type": "http",
-                "host": host,
-                "port": int(port),
-                "schema": "http",
-                "login": USERNAME,
-                "password": PASSWORD,
-            }
-        )
-    return env
 
 
 def run_info(case: str, size: int, day: dt.date, rep: int) -> dict[str, str]:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.devices import PASSWORD, USERNAME, Fleet
+from bench.devices import Fleet, device_connections
 from deploy.run_local_stack import SYNC_DAG, LocalStack
 from devtools import local_db
 from include.number_inventory import settings, store
@@ -60,18 +60,7 @@ class SchedulerStack(LocalStack):
             f"AIRFLOW_VAR_{settings.CONNECTIONS_VARIABLE.upper()}": json.dumps(self.fleet.connection_ids),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         }
-        for device in self.fleet.devices:
-            host, port = device.url.removeprefix("http://").split(":")
-            env[f"AIRFLOW_CONN_{device.connection_id.upper()}"] = json.dumps(
-                {
-                    "conn_type": "http",
-                    "host": host,
-                    "port": int(port),
-                    "schema": "http",
-                    "login": USERNAME,
-                    "password": PASSWORD,
-                }
-            )
+        env.update(device_connections(self.fleet))
         return env
 
 
