@@ -200,16 +200,20 @@ def explain_failure(conn, dag_id: str, run_id: str) -> None:
 
 def show_history(conn, numbers: list[str] | None = None) -> None:
     """Every change of ``numbers`` (all of them when None), oldest first, from number_inventory_history."""
+    if conn.execute("SELECT to_regclass('number_inventory_history')").fetchone()[0] is None:
+        print("    (no history yet: this database has no inventory; `make demo` makes one)")
+        return
     rows = conn.execute(
-        "SELECT number, run_day, dag_id, reason, coalesce(before_status, '-'), after_status, "
-        "coalesce(after_tag, '') FROM number_inventory_history "
+        "SELECT number, run_day, coalesce(dag_id, db_user || ' via ' || coalesce(application_name, '?')), "
+        "reason, coalesce(before_status, '-'), coalesce(after_status, 'deleted'), coalesce(after_tag, '') "
+        "FROM number_inventory_history "
         "WHERE %(numbers)s::text[] IS NULL OR number = ANY(%(numbers)s) ORDER BY number, id",
         {"numbers": numbers},
     ).fetchall()
-    print(f"    {'number':<10} {'run day':<11} {'dag':<23} {'reason':<18} change")
-    for number, run_day, dag_id, reason, before, after, tag in rows:
+    print(f"    {'number':<10} {'run day':<11} {'dag (or who, outside the DAGs)':<30} {'reason':<18} change")
+    for number, run_day, by, reason, before, after, tag in rows:
         change = f"{before} -> {after}" + (f"  ({tag})" if tag else "")
-        print(f"    {number:<10} {run_day!s:<11} {dag_id or '':<23} {reason:<18} {change}")
+        print(f"    {number:<10} {run_day or '-'!s:<11} {by:<30} {reason:<18} {change}")
     if not rows:
         print("    (no changes recorded)")
 
