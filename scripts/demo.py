@@ -43,6 +43,8 @@ os.environ.update(
     # tasks' tracebacks; DEMO_LOG_LEVEL=INFO shows the tasks' logs.
     AIRFLOW__LOGGING__LOGGING_LEVEL=os.environ.get("DEMO_LOG_LEVEL", "CRITICAL"),
     PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    # libpq's application_name for every connection the demo opens: the history names it
+    PGAPPNAME=os.environ.get("PGAPPNAME", "number-inventory-demo"),
 )
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
@@ -204,7 +206,7 @@ def show_history(conn, numbers: list[str] | None = None) -> None:
         print("    (no history yet: this database has no inventory; `make demo` makes one)")
         return
     rows = conn.execute(
-        "SELECT number, run_day, coalesce(dag_id, db_user || ' via ' || coalesce(application_name, '?')), "
+        "SELECT number, run_day, coalesce(dag_id, db_user || ' via ' || coalesce(nullif(application_name, ''), '?')), "
         "reason, coalesce(before_status, '-'), coalesce(after_status, 'deleted'), coalesce(after_tag, '') "
         "FROM number_inventory_history "
         "WHERE %(numbers)s::text[] IS NULL OR number = ANY(%(numbers)s) ORDER BY number, id",
