@@ -212,10 +212,10 @@ def show_history(conn, numbers: list[str] | None = None) -> None:
         "WHERE %(numbers)s::text[] IS NULL OR number = ANY(%(numbers)s) ORDER BY number, id",
         {"numbers": numbers},
     ).fetchall()
-    print(f"    {'number':<10} {'run day':<11} {'dag (or who, outside the DAGs)':<30} {'reason':<18} change")
+    print(f"    {'number':<10} {'run day':<11} {'dag (or who, outside the DAGs)':<36} {'reason':<18} change")
     for number, run_day, by, reason, before, after, tag in rows:
         change = f"{before} -> {after}" + (f"  ({tag})" if tag else "")
-        print(f"    {number:<10} {run_day or '-'!s:<11} {by:<30} {reason:<18} {change}")
+        print(f"    {number:<10} {run_day or '-'!s:<11} {by:<36} {reason:<18} {change}")
     if not rows:
         print("    (no changes recorded)")
 
