@@ -54,23 +54,14 @@ def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo)
     """
     if changes.empty:
         return 0
-    if not changes["number"].is_unique:
-        raise ValueError("a plan names a number more than once; nothing was written")
-    history.mark_pipeline_writes(conn)  # recorded here, once: the history triggers skip these writes
-    conn.execute(sql("create_change_table"))
-    copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
-    conn.execute(sql("analyze_change_table"))
-    written = conn.execute(sql("apply_updates"), run.params()).rowcount
-    new = int(changes["is_new"].sum())
-    if new:
-        written += _insert_new(conn, run, new)
-    conn.execute(sql("drop_change_table"))
-    return written
+    writer = ChangeWriter(conn, run)
+    writer.write(changes)
+    return writer.finish()
 
 
 class ChangeWriter:
     """Inside the caller's transaction: write the changes of a reconcile that plans batch by batch
-    (see ``batches``), as :func:`apply_changes` would write them all at once.
+    (see ``batches``); :func:`apply_changes` is the one-batch case.
 
     Each batch's updates are applied at once (compare and set, with their history); its new numbers
     are kept in a temporary table and inserted together by :meth:`finish`, so a first load of ten
