@@ -348,13 +348,17 @@ def purge(
     connection_id: str,
     connection_ids: Sequence[str],
     cooling_days: int,
+    *,
+    batch_rows: int | None = None,
 ) -> dict[str, Any]:
     """Decommission ``connection_id``: drop its kept read and cool, by the normal rules, the numbers
     that no other kept read registers (configured or not).
 
     Like the sync, it withholds all cooling while a configured connection has never been read
     completely (the numbers may be that connection's) and says so; the next sync after that read
-    cools them.
+    cools them. Like the sync it plans by number range, about ``batch_rows`` rows at a time, in one
+    transaction, loading only the purged numbers and their inventory rows; the result is the same
+    for any split.
     """
     from include.number_inventory import transitions
 
@@ -364,14 +368,22 @@ def purge(
         if connection_id not in store.kept_connections(conn):
             raise SettingError(f"connection {connection_id!r} has no kept read: there is nothing to purge")
         unread = _unread(conn, [c for c in connection_ids if c != connection_id])
-        numbers = store.purge_connection(conn, connection_id, run)
-        elsewhere = store.registered_numbers(conn)  # every kept read left
-        inventory = store.load_inventory(conn)
-        changes = transitions.plan_purge(inventory, numbers, elsewhere, run.run_day, cooling_days)
-        withheld = 0
+        ranges = store.number_ranges(conn, batch_rows)  # before the purge: its registrations count too
+        purged = store.purge_connection(conn, connection_id, run)
+        writer = store.ChangeWriter(conn, run)
+        kept_elsewhere = withheld = 0
+        for numbers in ranges:
+            part = store.purged_numbers(conn, numbers)
+            elsewhere = part["number"][part["elsewhere"]]
+            inventory = store.load_purged_inventory(conn, numbers)
+            changes = transitions.plan_purge(inventory, part["number"], elsewhere, run.run_day, cooling_days)
+            kept_elsewhere += len(elsewhere)
+            if unread:
+                withheld += len(changes)
+            else:
+                writer.write(changes)
+            del part, elsewhere, inventory, changes  # before the next range loads: one range in memory
         if unread:
-            withheld = len(changes)
-            changes = changes.iloc[:0]
             log.warning(
                 "%s never been read completely: its numbers are unknown, so the purge of %s cools "
                 "nothing (%d numbers withheld, still Used); the next sync after it is read cools them",
@@ -379,13 +391,12 @@ def purge(
                 connection_id,
                 withheld,
             )
-        written = store.apply_changes(conn, changes, run)
         summary = {
             "run_day": run.run_day.isoformat(),
             "connection_id": connection_id,
-            "numbers": len(numbers),
-            "kept_by_other_connections": int(numbers.isin(elsewhere).sum()),
-            "cooled": written,
+            "numbers": purged,
+            "kept_by_other_connections": kept_elsewhere,
+            "cooled": writer.finish(),
             "withheld": withheld,
             "never_read": unread,
         }

@@ -1,8 +1,9 @@
 """Property test of planning by number range (``batches``): for ANY split of the numbers into
 ranges (random boundaries, 1-row batches, one batch), planning each range on its own and putting
 the parts together gives exactly the plan of the whole: the sync's changes, conflicts, withheld rows
-and counts, and the daily run's releases, Tag recounts, repairs and findings (``possible_duplicate``
-pairs ``14155550100`` with ``+14155550100``: both must land in the same range)."""
+and counts, the daily run's releases, Tag recounts, repairs and findings (``possible_duplicate``
+pairs ``14155550100`` with ``+14155550100``: both must land in the same range), and the purge's
+cooling."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from include.number_inventory.transitions import (
     INVENTORY_COLUMNS,
     apply_to_frame,
     plan_audit,
+    plan_purge,
     plan_release,
     plan_sync,
 )
@@ -110,6 +112,19 @@ def test_the_daily_run_plans_the_same_for_any_split(rows, registered, boundaries
     split_up = [daily(p, r, can_cool) for p, r in parts(ranges, inventory, registered)]
     for i, name in enumerate(("released", "repairs", "findings")):
         assert records(pd.concat([s[i] for s in split_up])) == records(whole[i]), name
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=INVENTORY, purged=REGISTERED, elsewhere=REGISTERED, boundaries=BOUNDARIES)
+def test_the_purge_plans_the_same_for_any_split(rows, purged, elsewhere, boundaries) -> None:
+    inventory = frame(rows)
+    whole = plan_purge(inventory, purged, elsewhere, DAY, 2)
+    ranges = ranges_between(boundaries)
+    plans = [
+        plan_purge(p, gone, [n for n in elsewhere if n in set(gone)], DAY, 2)
+        for p, gone in parts(ranges, inventory, purged)
+    ]
+    assert records(pd.concat([whole.iloc[:0], *plans])) == records(whole)
 
 
 @given(sample=st.lists(st.sampled_from(POOL)), total=st.integers(0, 10_000), batch_rows=st.integers(1, 5_000))

@@ -1,7 +1,7 @@
-"""The sync and the daily run by number range, on a real PostgreSQL: the SQL selects exactly the
-numbers of a range (``batches.NumberRange.contains``), any batch size writes the same inventory,
-history, findings and summary as one batch, and a failure in a middle batch leaves everything as it
-was (one transaction)."""
+"""The sync, the daily run and the purge by number range, on a real PostgreSQL: the SQL selects
+exactly the numbers of a range (``batches.NumberRange.contains``), any batch size writes the same
+inventory, history, findings and summary as one batch, and a failure in a middle batch leaves
+everything as it was (one transaction)."""
 
 from __future__ import annotations
 
@@ -173,3 +173,65 @@ def test_a_failure_in_a_middle_batch_leaves_everything_as_it_was(db, monkeypatch
     with pytest.raises(RuntimeError, match="third batch"):
         pipeline.daily(db, RunInfo("daily", "d1", DAY), CONNECTIONS, 2, batch_rows=2)
     assert state(db) == before
+
+
+def purge_day(db, batch_rows: int | None, configured: list[str]) -> dict:
+    """Sync, then purge sbc2 while ``configured`` are the configured connections; the resulting state
+    and the purge's departures ("last seen on")."""
+    db.execute(f"TRUNCATE {', '.join(local_db.PROJECT_TABLES)} RESTART IDENTITY CASCADE")
+    load(db)
+    db.execute("ANALYZE")
+    pipeline.sync(db, RunInfo("sync", "s1", DAY), CONNECTIONS, 2, batch_rows=batch_rows)
+    run = RunInfo("purge", "p1", DAY + dt.timedelta(days=1))
+    pipeline.purge(db, run, "sbc2", configured, 2, batch_rows=batch_rows)
+    departures = "SELECT number, connection_id, how, run_id FROM audiocodes_departure"
+    return {**state(db), "departures": sorted(db.execute(departures).fetchall())}
+
+
+@pytest.mark.parametrize(
+    "configured", [CONNECTIONS, [*CONNECTIONS, "never_read"]], ids=["cools", "withholds"]
+)
+@pytest.mark.parametrize("batch_rows", [1, 3, 7])
+def test_a_purge_in_any_batch_size_writes_what_one_batch_writes(db, batch_rows, configured) -> None:
+    one_batch = purge_day(db, None, configured)
+    purged = [r for r in one_batch["runs"] if r[0] == "purge"]
+    assert len(purged) == 1 and one_batch["departures"]
+    cooled = [h for h in one_batch["history"] if h[1] == "connection_purged"]
+    if configured == CONNECTIONS:  # 1000, +4930555000, 77 and +77 were only sbc2's; 9 stays on sbc1
+        assert sorted(h[0] for h in cooled) == ["+4930555000", "+77", "1000", "77"]
+    else:
+        assert cooled == [] and '"withheld": 4' in purged[0][2]
+    assert len(store.number_ranges(db, batch_rows=batch_rows)) > 2
+    assert purge_day(db, batch_rows, configured) == one_batch
+
+
+def test_a_purge_loads_only_the_purged_numbers_range_by_range(db, monkeypatch) -> None:
+    load(db)
+    db.execute("ANALYZE")
+    pipeline.sync(db, RunInfo("sync", "s1", DAY), CONNECTIONS, 2)
+    loaded: list[tuple[int, int]] = []
+    purged_numbers, load_purged_inventory = store.purged_numbers, store.load_purged_inventory
+
+    def whole(*args, **kwargs):
+        raise AssertionError("the purge loaded the whole inventory or every registration")
+
+    def numbers(conn, within):
+        part = purged_numbers(conn, within)
+        loaded.append((len(part), -1))
+        return part
+
+    def inventory(conn, within):
+        part = load_purged_inventory(conn, within)
+        loaded[-1] = (loaded[-1][0], len(part))
+        return part
+
+    monkeypatch.setattr(store, "load_inventory", whole)
+    monkeypatch.setattr(store, "registered_numbers", whole)
+    monkeypatch.setattr(store, "purged_numbers", numbers)
+    monkeypatch.setattr(store, "load_purged_inventory", inventory)
+    summary = pipeline.purge(db, RunInfo("purge", "p1", DAY), "sbc2", CONNECTIONS, 2, batch_rows=3)
+
+    assert summary["numbers"] == len(REGISTERED["sbc2"]) == sum(n for n, _ in loaded)
+    assert summary["kept_by_other_connections"] == 1  # 9
+    assert sum(rows for _, rows in loaded) == 5  # sbc2's numbers are in the inventory since s1
+    assert len(loaded) > 2 and max(n for n, _ in loaded) < len(REGISTERED["sbc2"])

@@ -47,7 +47,9 @@ from include.number_inventory.store.reads import (
     stage_bindings,
 )
 from include.number_inventory.store.registrations import (
+    load_purged_inventory,
     purge_connection,
+    purged_numbers,
     registered_numbers,
     registering_connections,
     stale_connections,
@@ -73,10 +75,12 @@ __all__ = [
     "latest_run_day",
     "load_inventory",
     "load_numbers",
+    "load_purged_inventory",
     "lock_inventory",
     "migrate",
     "number_ranges",
     "purge_connection",
+    "purged_numbers",
     "reads_of_run",
     "record_connection_findings",
     "record_findings",

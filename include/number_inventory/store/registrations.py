@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from include.number_inventory.batches import NumberRange
+from include.number_inventory.columns import INVENTORY_COLUMNS
 from include.number_inventory.store.copy_format import fetch_columns
 from include.number_inventory.store.reads import abandon_reads
 from include.number_inventory.store.runs import RunInfo
@@ -61,8 +62,11 @@ def stale_connections(
     return [tuple(r) for r in rows]
 
 
-def purge_connection(conn: psycopg.Connection, connection_id: str, run: RunInfo | None = None) -> pd.Series:
-    """Inside the caller's transaction: drop a connection's kept read; return the numbers it had.
+def purge_connection(conn: psycopg.Connection, connection_id: str, run: RunInfo | None = None) -> int:
+    """Inside the caller's transaction: drop a connection's kept read; return how many numbers it
+    registered. They stay, until commit, in a temporary table that :func:`purged_numbers` and
+    :func:`load_purged_inventory` read one number range at a time, so that a purge never holds
+    them all (nor the inventory) in memory.
 
     Reads of the connection still running are marked failed first, so none of them can become its
     kept read afterwards. Locks in ``finish_read``'s order: reads, the connection's row, its
@@ -70,14 +74,30 @@ def purge_connection(conn: psycopg.Connection, connection_id: str, run: RunInfo 
     """
     abandon_reads(conn, connection_id, "abandoned: the connection was purged")
     conn.execute(sql("lock_connection"), {"connection_id": connection_id})
-    numbers = registered_numbers(conn, [connection_id])
+    conn.execute(sql("create_purged_table"))
+    count = conn.execute(sql("stage_purged_numbers"), {"connection_id": connection_id}).rowcount
+    conn.execute(sql("analyze_purged_table"))
     # "Last seen on" (the view's cooling queue): its numbers left the connection with this purge.
     conn.execute(
         sql("record_purge_departures"), {"connection_id": connection_id, "run_id": run and run.run_id}
     )
     conn.execute(sql("delete_registrations"), {"connection_id": connection_id})
     conn.execute(sql("delete_connection"), {"connection_id": connection_id})
-    return numbers
+    return count
+
+
+def purged_numbers(conn: psycopg.Connection, within: NumberRange) -> pd.DataFrame:
+    """Inside the purge's transaction, after :func:`purge_connection`: the purged numbers of one
+    range (see ``batches``), a frame of ``number`` and ``elsewhere`` (a boolean: the kept read of
+    another connection, configured or not, still registers it)."""
+    frame = fetch_columns(conn, sql("purged_numbers_in_range"), ["number", "elsewhere"], within.params())
+    return frame.assign(elsewhere=(frame["elsewhere"] == "t").astype(bool))
+
+
+def load_purged_inventory(conn: psycopg.Connection, within: NumberRange) -> pd.DataFrame:
+    """Inside the purge's transaction, after :func:`purge_connection`: the inventory rows of the
+    purged numbers of one range, as an inventory frame (see ``transitions``)."""
+    return fetch_columns(conn, sql("load_purged_inventory_in_range"), INVENTORY_COLUMNS, within.params())
 
 
 def registering_connections(conn: psycopg.Connection, numbers: Sequence[str]) -> list[tuple[str, str]]:
