@@ -65,12 +65,24 @@ class ActionError(ValueError):
 @dataclass(frozen=True)
 class ActionRequest:
     """A checked form: ``numbers`` normalised, each once, in the order typed; ``days`` only for
-    ``extend_cooling``; ``note`` is the operator's reason."""
+    ``extend_cooling``; ``note`` is the operator's reason.
+
+    At most ``MAX_NUMBERS``, whoever builds it (the form, or code calling ``pipeline.manual_action``):
+    an action holds its numbers, their rows and its summary (which goes to XCom) in memory, about
+    1 GB and 40 MB of summary for a million numbers; the limit keeps it near 0.1 GB.
+    """
 
     action: str
     numbers: tuple[str, ...]
     days: int | None
     note: str
+
+    def __post_init__(self) -> None:
+        if len(self.numbers) > MAX_NUMBERS:
+            raise ActionError(
+                f"{self.action}: {len(self.numbers):,} numbers; at most {MAX_NUMBERS:,} per run: "
+                "split the list over several runs"
+            )
 
     @property
     def reason(self) -> str:

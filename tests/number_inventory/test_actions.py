@@ -9,7 +9,13 @@ import pytest
 
 from include.number_inventory import actions
 from include.number_inventory.action_form import MAX_NUMBERS
-from include.number_inventory.actions import ActionError, parse_numbers, parse_request, plan_action
+from include.number_inventory.actions import (
+    ActionError,
+    ActionRequest,
+    parse_numbers,
+    parse_request,
+    plan_action,
+)
 
 DAY = dt.date(2026, 11, 4)
 TAG = "Cooling: 1 day(s) until release on 2026-11-05"
@@ -95,6 +101,14 @@ def test_at_most_the_limit_of_numbers_per_run():
     assert len(parse_request("reserve", numbers, None, "ticket INC-42").numbers) == MAX_NUMBERS
     with pytest.raises(ActionError, match=f"holds {MAX_NUMBERS + 1:,} numbers; at most {MAX_NUMBERS:,}"):
         parse_request("reserve", [*numbers, "999"], None, "ticket INC-42")
+
+
+def test_a_request_built_in_code_keeps_the_limit_too():
+    # pipeline.manual_action takes a request, not a form: the limit holds for every caller.
+    numbers = tuple(str(1_000_000 + i) for i in range(MAX_NUMBERS + 1))
+    with pytest.raises(ActionError, match=f"{MAX_NUMBERS + 1:,} numbers; at most {MAX_NUMBERS:,}"):
+        ActionRequest("reserve", numbers, None, "ticket INC-42")
+    assert len(ActionRequest("reserve", numbers[:MAX_NUMBERS], None, "ticket INC-42").numbers) == MAX_NUMBERS
 
 
 def test_days_are_only_read_for_extend_cooling():
