@@ -232,7 +232,7 @@ def sync(
             plan = transitions.plan_sync(
                 part, part_registered, run.run_day, cooling_days, can_cool=not unread
             )
-            writer.write(plan.changes)
+            writer.write(plan.changes, numbers)
             inventory, registered = inventory + len(part), registered + len(part_registered)
             counts.update(plan.counts())
             conflicts = sorted([*conflicts, *plan.conflicts["number"].sort_values().head(20)])[:20]
@@ -309,8 +309,8 @@ def daily(
             repaired += len(repairs)
             checks.update(findings["check"].astype(str).tolist())
             if not dry_run:
-                writer.write(released)
-                writer.write(repairs)
+                writer.write(released, numbers)
+                writer.write(repairs, numbers)
                 store.record_findings(conn, findings, run)
             del part, released, registered, repairs, findings  # one range in memory at a time
         checks = {k: checks[k] for k in sorted(checks)}
@@ -381,7 +381,7 @@ def purge(
             if unread:
                 withheld += len(changes)
             else:
-                writer.write(changes)
+                writer.write(changes, numbers)
             del part, elsewhere, inventory, changes  # before the next range loads: one range in memory
         if unread:
             log.warning(

@@ -1,7 +1,10 @@
 -- Write the planned updates of existing rows and record each in the history. An update lands only
 -- where the row still holds the values the plan was made from (compare and set), so a concurrent
 -- hand edit is never overwritten; the next run plans again from it. The history rows come from
--- what the update returns, so they are exactly the rows written.
+-- what the update returns, so they are exactly the rows written. The changes of one number range
+-- (%(low)s, %(high)s: see load_inventory_in_range.sql; both NULL: everything) are looked up in that
+-- range of the primary key only, not in the whole table: a reconcile by range writes each range's
+-- changes, and a join with the whole table per range scanned it once per range.
 WITH updated AS (
     UPDATE number_inventory AS n
     SET status = c.status, usage = c.usage, vendor = c.vendor, tag = c.tag,
@@ -9,6 +12,12 @@ WITH updated AS (
     FROM inventory_change AS c
     WHERE NOT c.is_new
       AND n.number = c.number
+      AND ((%(low)s::text IS NULL AND %(high)s::text IS NULL)
+           OR (left(n.number, 1) <> '+'
+               AND (%(low)s::text IS NULL OR n.number >= %(low)s::text)
+               AND (%(high)s::text IS NULL OR n.number < %(high)s::text))
+           OR (n.number >= '+' || coalesce(%(low)s::text, '')
+               AND n.number < coalesce('+' || %(high)s::text, ',')))
       AND (n.status, nullif(n.usage, ''), nullif(n.vendor, ''), nullif(n.tag, ''), n.release_date)
           IS NOT DISTINCT FROM
           (c.before_status, c.before_usage, c.before_vendor, c.before_tag, c.before_release_date)

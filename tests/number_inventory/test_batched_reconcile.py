@@ -235,3 +235,16 @@ def test_a_purge_loads_only_the_purged_numbers_range_by_range(db, monkeypatch) -
     assert summary["kept_by_other_connections"] == 1  # 9
     assert sum(rows for _, rows in loaded) == 5  # sbc2's numbers are in the inventory since s1
     assert len(loaded) > 2 and max(n for n, _ in loaded) < len(REGISTERED["sbc2"])
+
+
+def test_a_range_s_changes_must_lie_in_the_range(db) -> None:
+    # Each range's updates are looked up in that range of the table only (apply_updates.sql): a
+    # change outside it would silently not be written, so it is refused before anything is.
+    load(db)
+    db.execute("ANALYZE")
+    before = state(db)
+    changes = transitions.plan_sync(store.load_inventory(db), store.registered_numbers(db), DAY, 2).changes
+    assert len(changes) and not ranges_between(["2"])[1].contains(changes["number"]).all()
+    with pytest.raises(ValueError, match="outside its range"), db.transaction():
+        store.ChangeWriter(db, RunInfo("sync", "s1", DAY)).write(changes, ranges_between(["2"])[1])
+    assert state(db) == before

@@ -63,10 +63,10 @@ class ChangeWriter:
     """Inside the caller's transaction: write the changes of a reconcile that plans batch by batch
     (see ``batches``); :func:`apply_changes` is the one-batch case.
 
-    Each batch's updates are applied at once (compare and set, with their history); its new numbers
-    are kept in a temporary table and inserted together by :meth:`finish`, so a first load of ten
-    million numbers still builds its indexes once (see ``deferred_indexes``). Batches must not
-    share a number.
+    Each batch's updates are applied at once (compare and set, with their history), looked up in
+    the batch's number range of the table only; its new numbers are kept in a temporary table and
+    inserted together by :meth:`finish`, so a first load of ten million numbers still builds its
+    indexes once (see ``deferred_indexes``). Batches must not share a number.
     """
 
     def __init__(self, conn: psycopg.Connection, run: RunInfo) -> None:
@@ -75,18 +75,23 @@ class ChangeWriter:
         self.new = 0
         history.mark_pipeline_writes(conn)  # recorded here, once: the history triggers skip these writes
 
-    def write(self, changes: pd.DataFrame) -> None:
+    def write(self, changes: pd.DataFrame, within: NumberRange | None = None) -> None:
+        """Write one batch's ``changes``, all of whose numbers lie in ``within`` (default: anywhere)."""
         if changes.empty:
             return
         if not changes["number"].is_unique:
             raise ValueError("a plan names a number more than once; nothing was written")
+        within = within or NumberRange()
+        if not within.everything and not within.contains(changes["number"]).all():
+            raise ValueError(f"a plan names a number outside its range {within}; nothing was written")
         updates, new = changes[~changes["is_new"]], changes[changes["is_new"]]
         conn = self.conn
         if len(updates):
             conn.execute(sql("create_change_table"))
             copy_in(conn, "inventory_change", updates[list(CHANGE_COLUMNS)])
             conn.execute(sql("analyze_change_table"))
-            self.written += conn.execute(sql("apply_updates"), self.run.params()).rowcount
+            params = {**self.run.params(), **within.params()}
+            self.written += conn.execute(sql("apply_updates"), params).rowcount
             conn.execute(sql("drop_change_table"))
         if len(new):
             if not self.new:
