@@ -25,9 +25,11 @@ from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.findings import record_connection_findings, record_findings
 from include.number_inventory.store.inventory import (
     ChangeWriter,
+    SyncCandidates,
     apply_changes,
     load_inventory,
     load_numbers,
+    load_sync_candidates,
     lock_inventory,
     tune_transaction,
 )
@@ -63,6 +65,7 @@ __all__ = [
     "ReadRejected",
     "RunInfo",
     "StagedRead",
+    "SyncCandidates",
     "abandon_reads",
     "apply_changes",
     "begin_read",
@@ -73,6 +76,7 @@ __all__ = [
     "latest_run_day",
     "load_inventory",
     "load_numbers",
+    "load_sync_candidates",
     "lock_inventory",
     "migrate",
     "number_ranges",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -10,7 +11,7 @@ import psycopg
 from include.number_inventory import history
 from include.number_inventory.batches import NumberRange
 from include.number_inventory.columns import CHANGE_COLUMNS, INVENTORY_COLUMNS
-from include.number_inventory.store.bulk_load import deferred_indexes
+from include.number_inventory.store.bulk_load import deferred_indexes, setting
 from include.number_inventory.store.copy_format import copy_in, fetch_columns
 from include.number_inventory.store.runs import RunInfo
 from include.number_inventory.store.sql_files import sql
@@ -45,6 +46,55 @@ def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) 
     if within is None or within.everything:
         return fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
     return fetch_columns(conn, sql("load_inventory_in_range"), INVENTORY_COLUMNS, within.params())
+
+
+@dataclass(frozen=True)
+class SyncCandidates:
+    """What the sync plans one number range from (see :func:`load_sync_candidates`)."""
+
+    #: The inventory rows the transition table can change or report (an inventory frame).
+    inventory: pd.DataFrame
+    #: The registered numbers among them, and those not in the inventory.
+    registered: pd.Series
+    #: The range's inventory rows and distinct registered numbers, all of them.
+    inventory_rows: int
+    registered_numbers: int
+
+
+#: The columns of ``sync_candidates_in_range.sql``'s aggregates: the number, whether it is in the
+#: inventory and whether it is registered, then the inventory row.
+_CANDIDATE_COLUMNS = ("number", "in_inventory", "registered", *INVENTORY_COLUMNS[1:])
+
+
+def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> SyncCandidates:
+    """The rows of one number range (all of them: ``None``) that the sync's transition table can
+    change or report, selected in the database (``transitions.sync_candidates`` in pandas): in a
+    steady state a few in a hundred, so the fixed points are neither sent nor planned."""
+    within = within or NumberRange()
+    # Two ordered index-only scans merged cost a fraction of hashing a million numbers, and need no
+    # memory; the planner, not knowing that only a few rows come out, would hash.
+    with (
+        conn.transaction(),
+        setting(conn, "enable_hashjoin", "off"),
+        setting(conn, "enable_hashagg", "off"),
+        conn.cursor(binary=True) as cursor,
+    ):
+        row = cursor.execute(sql("sync_candidates_in_range"), within.params()).fetchone()
+    inventory_rows, registered_numbers, *joined = row
+    columns = {
+        name: [] if value is None else bytes(value).decode().split("\x00")
+        for name, value in zip(_CANDIDATE_COLUMNS, joined, strict=True)
+    }
+    import pandas as pd
+
+    frame = pd.DataFrame({name: pd.Series(values, dtype="string") for name, values in columns.items()})
+    in_inventory = frame["in_inventory"] == "t"
+    return SyncCandidates(
+        inventory=frame.loc[in_inventory, list(INVENTORY_COLUMNS)].reset_index(drop=True),
+        registered=frame.loc[frame["registered"] == "t", "number"].reset_index(drop=True),
+        inventory_rows=inventory_rows,
+        registered_numbers=registered_numbers,
+    )
 
 
 def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo) -> int:
