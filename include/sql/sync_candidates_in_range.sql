@@ -1,10 +1,11 @@
 -- The rows of one number range (as in load_inventory_in_range.sql; NULL bounds: everything) that
 -- the sync's transition table can change or report (transitions.sync_candidates says which, in
--- pandas): registered numbers that are not Used/Device/AudioCodes, in the inventory or not, and
--- AudioCodes Used numbers that are not registered. Every other row is a fixed point of the table:
--- its number is not sent. One row: the range's inventory rows and distinct registered numbers
--- counted, then the candidates column by column as NUL-joined aggregates (load_inventory.sql), with
--- whether each is in the inventory ('t'/'f') and whether it is registered.
+-- pandas): registered numbers that are not in the inventory, registered numbers whose row is not
+-- Used/Device/AudioCodes, and AudioCodes Used numbers that are not registered. Every other row is a
+-- fixed point of the table: its number is not sent. One row: the range's inventory rows and
+-- distinct registered numbers counted; the registered numbers not in the inventory; then the
+-- inventory rows that can change, column by column (NUL-joined aggregates, as in
+-- load_inventory.sql), with whether each is registered ('t'/'f').
 --
 -- Each side is read from its key alone (index-only scans, migration 0014): the inventory's key
 -- carries status, usage and vendor, the registrations' carries active. The two ordered scans meet in
@@ -14,13 +15,11 @@
 -- arguments).
 SELECT count(c.inventory_number),
        count(c.registered_number),
-       string_agg(textsend(coalesce(c.inventory_number, c.registered_number)), '\x00'::bytea)
-           FILTER (WHERE c.candidate),
-       string_agg(textsend(CASE WHEN c.inventory_number IS NULL THEN 'f' ELSE 't' END), '\x00'::bytea)
-           FILTER (WHERE c.candidate),
+       string_agg(textsend(c.registered_number), '\x00'::bytea) FILTER (WHERE c.inventory_number IS NULL),
+       string_agg(textsend(c.inventory_number), '\x00'::bytea) FILTER (WHERE c.candidate),
        string_agg(textsend(CASE WHEN c.registered_number IS NULL THEN 'f' ELSE 't' END), '\x00'::bytea)
            FILTER (WHERE c.candidate),
-       string_agg(textsend(coalesce(c.status, '')), '\x00'::bytea) FILTER (WHERE c.candidate),
+       string_agg(textsend(c.status), '\x00'::bytea) FILTER (WHERE c.candidate),
        string_agg(textsend(coalesce(c.usage, '')), '\x00'::bytea) FILTER (WHERE c.candidate),
        string_agg(textsend(coalesce(c.vendor, '')), '\x00'::bytea) FILTER (WHERE c.candidate),
        string_agg(textsend(coalesce(
@@ -32,8 +31,9 @@ SELECT count(c.inventory_number),
            FILTER (WHERE c.candidate)
 FROM (
     SELECT i.number AS inventory_number, r.number AS registered_number, i.status, i.usage, i.vendor,
-           CASE WHEN r.number IS NULL THEN i.status = 'Used' AND i.vendor = 'AudioCodes'
-                ELSE i.number IS NULL OR i.status <> 'Used' OR i.usage IS DISTINCT FROM 'Device'
+           CASE WHEN i.number IS NULL THEN false
+                WHEN r.number IS NULL THEN i.status = 'Used' AND i.vendor = 'AudioCodes'
+                ELSE i.status <> 'Used' OR i.usage IS DISTINCT FROM 'Device'
                      OR i.vendor IS DISTINCT FROM 'AudioCodes'
            END AS candidate
     FROM (
@@ -49,8 +49,9 @@ FROM (
     ) AS r ON r.number = i.number
     UNION ALL
     SELECT i.number, r.number, i.status, i.usage, i.vendor,
-           CASE WHEN r.number IS NULL THEN i.status = 'Used' AND i.vendor = 'AudioCodes'
-                ELSE i.number IS NULL OR i.status <> 'Used' OR i.usage IS DISTINCT FROM 'Device'
+           CASE WHEN i.number IS NULL THEN false
+                WHEN r.number IS NULL THEN i.status = 'Used' AND i.vendor = 'AudioCodes'
+                ELSE i.status <> 'Used' OR i.usage IS DISTINCT FROM 'Device'
                      OR i.vendor IS DISTINCT FROM 'AudioCodes'
            END
     FROM (

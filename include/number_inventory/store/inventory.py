@@ -61,11 +61,6 @@ class SyncCandidates:
     registered_numbers: int
 
 
-#: The columns of ``sync_candidates_in_range.sql``'s aggregates: the number, whether it is in the
-#: inventory and whether it is registered, then the inventory row.
-_CANDIDATE_COLUMNS = ("number", "in_inventory", "registered", *INVENTORY_COLUMNS[1:])
-
-
 def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> SyncCandidates:
     """The rows of one number range (all of them: ``None``) that the sync's transition table can
     change or report, selected in the database (``transitions.sync_candidates`` in pandas): in a
@@ -80,18 +75,18 @@ def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = 
         conn.cursor(binary=True) as cursor,
     ):
         row = cursor.execute(sql("sync_candidates_in_range"), within.params()).fetchone()
-    inventory_rows, registered_numbers, *joined = row
-    columns = {
-        name: [] if value is None else bytes(value).decode().split("\x00")
-        for name, value in zip(_CANDIDATE_COLUMNS, joined, strict=True)
-    }
+    inventory_rows, registered_numbers, missing, *columns = row
     import pandas as pd
 
-    frame = pd.DataFrame({name: pd.Series(values, dtype="string") for name, values in columns.items()})
-    in_inventory = frame["in_inventory"] == "t"
+    def split(joined: bytes | None) -> pd.Series:
+        return pd.Series([] if joined is None else bytes(joined).decode().split("\x00"), dtype="string")
+
+    names = ("number", "registered", *INVENTORY_COLUMNS[1:])
+    frame = pd.DataFrame({name: split(joined) for name, joined in zip(names, columns, strict=True)})
+    registered = frame.loc[frame["registered"] == "t", "number"]
     return SyncCandidates(
-        inventory=frame.loc[in_inventory, list(INVENTORY_COLUMNS)].reset_index(drop=True),
-        registered=frame.loc[frame["registered"] == "t", "number"].reset_index(drop=True),
+        inventory=frame[list(INVENTORY_COLUMNS)],
+        registered=pd.concat([registered, split(missing)], ignore_index=True).rename("number"),
         inventory_rows=inventory_rows,
         registered_numbers=registered_numbers,
     )
