@@ -123,8 +123,7 @@ def read(
 
 _DIFF_SYNC = [
     (store, "number_ranges"),
-    (store, "load_inventory"),
-    (store, "registered_numbers"),
+    (store, "load_sync_candidates"),
     (transitions, "plan_sync"),
 ]
 _DIFF_DAILY = [

@@ -227,16 +227,18 @@ def sync(
         counts: Counter[str] = Counter()
         conflicts: list[str] = []
         for numbers in store.number_ranges(conn, batch_rows):
-            part = store.load_inventory(conn, numbers)
-            part_registered = store.registered_numbers(conn, within=numbers)  # every kept read
+            # Only the rows the transition table can change or report (every kept read's
+            # registrations): the plan is the same as for the whole range (transitions.sync_candidates).
+            part = store.load_sync_candidates(conn, numbers)
             plan = transitions.plan_sync(
-                part, part_registered, run.run_day, cooling_days, can_cool=not unread
+                part.inventory, part.registered, run.run_day, cooling_days, can_cool=not unread
             )
             writer.write(plan.changes, numbers)
-            inventory, registered = inventory + len(part), registered + len(part_registered)
+            inventory += part.inventory_rows
+            registered += part.registered_numbers
             counts.update(plan.counts())
             conflicts = sorted([*conflicts, *plan.conflicts["number"].sort_values().head(20)])[:20]
-            del part, part_registered, plan  # before the next range loads: one range in memory
+            del part, plan  # before the next range loads: one range in memory
         summary = {
             "run_day": run.run_day.isoformat(),
             "inventory": inventory,

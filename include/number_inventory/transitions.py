@@ -122,6 +122,31 @@ def _cool(rows: pd.DataFrame, run_day: dt.date, cooling_days: int, reason: str) 
     return _changes(rows, after, reason)
 
 
+def can_change(inventory: pd.DataFrame, is_registered: pd.Series) -> pd.Series:
+    """Which inventory rows the sync's transition table can change or report (``is_registered``:
+    aligned with ``inventory``): a registered number that is not Used/Device/AudioCodes (reclaimed,
+    or a conflict), and an AudioCodes Used number that is not registered (cooled, or withheld).
+    Every other row is a fixed point of :func:`plan_sync`: registered and Used/Device/AudioCodes
+    already, or not registered and not AudioCodes Used. ``sync_candidates_in_range.sql`` selects the
+    same rows in the database."""
+    status, usage, vendor = inventory["status"], inventory["usage"], inventory["vendor"]
+    ours_used = (status == USED) & (vendor == AUDIOCODES)
+    settled = ours_used & (usage == DEVICE)
+    return (is_registered & ~settled) | (~is_registered & ours_used)
+
+
+def sync_candidates(inventory: pd.DataFrame, registered: Iterable[str]) -> tuple[pd.DataFrame, pd.Index]:
+    """What :func:`plan_sync` needs to plan exactly what it plans for all of ``inventory`` and
+    ``registered``: the rows that :func:`can_change`, and the registered numbers among them or not
+    in the inventory (those are inserted). The sync loads only these from the database."""
+    registered = _number_index(registered)
+    is_registered, missing = _match(inventory["number"], registered)
+    mask = can_change(inventory, is_registered)
+    candidates = inventory[mask]
+    numbers = pd.Index(candidates["number"][is_registered[mask]]).append(missing)
+    return candidates, numbers
+
+
 def plan_sync(
     inventory: pd.DataFrame,
     registered: Iterable[str],
@@ -130,7 +155,9 @@ def plan_sync(
     *,
     can_cool: bool = True,
 ) -> Plan:
-    """Apply the SPEC's transition table to every number.
+    """Apply the SPEC's transition table to every number. Only the rows that :func:`can_change`
+    and the registered numbers not in ``inventory`` can be in the plan: planned on
+    :func:`sync_candidates` alone, the plan is the same.
 
     ``can_cool=False`` keeps every number out of Cooling (reported as ``withheld``): used when some
     configured connection has never been read completely, so its numbers are unknown.

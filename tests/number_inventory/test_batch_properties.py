@@ -22,6 +22,7 @@ from include.number_inventory.transitions import (
     plan_purge,
     plan_release,
     plan_sync,
+    sync_candidates,
 )
 
 DAY = dt.date(2026, 11, 27)
@@ -31,7 +32,9 @@ ROWS = [
     ("Available", "", "", "", ""),
     ("Available", "", "", "ordered for Berlin", ""),
     ("Used", "Device", "AudioCodes", "", ""),
+    ("Used", "Device", "AudioCodes", "kept by hand", ""),
     ("Used", "Fax", "AudioCodes", "", ""),
+    ("Used", "", "AudioCodes", "", ""),
     ("Used", "Device", "audiocodes ", "", ""),
     ("Used", "Teams", "Microsoft", "", ""),
     ("Used", "Device", "", "", ""),
@@ -87,6 +90,29 @@ def test_the_sync_plans_the_same_for_any_split(rows, registered, boundaries, can
     whole = plan_sync(inventory, registered, DAY, 2, can_cool=can_cool)
     ranges = ranges_between(boundaries)
     plans = [plan_sync(p, r, DAY, 2, can_cool=can_cool) for p, r in parts(ranges, inventory, registered)]
+    assert records(pd.concat([p.changes for p in plans])) == records(whole.changes)
+    assert records(pd.concat([p.conflicts for p in plans])) == records(whole.conflicts)
+    assert records(pd.concat([p.withheld for p in plans])) == records(whole.withheld)
+    counts: dict[str, int] = {}
+    for p in plans:
+        for k, v in p.counts().items():
+            counts[k] = counts.get(k, 0) + v
+    assert counts == whole.counts()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=INVENTORY, registered=REGISTERED, boundaries=BOUNDARIES, can_cool=st.booleans())
+def test_the_sync_plans_the_same_from_its_candidates_alone(rows, registered, boundaries, can_cool) -> None:
+    """What the sync loads (``sync_candidates``, per range): the rows the transition table can
+    change or report, and the registered numbers among them or not in the inventory. Planned on
+    those alone, every range plans what the whole inventory plans."""
+    inventory = frame(rows)
+    whole = plan_sync(inventory, registered, DAY, 2, can_cool=can_cool)
+    plans = []
+    for part, part_registered in parts(ranges_between(boundaries), inventory, registered):
+        candidates, numbers = sync_candidates(part, part_registered)
+        assert set(numbers) <= set(part_registered)
+        plans.append(plan_sync(candidates, numbers, DAY, 2, can_cool=can_cool))
     assert records(pd.concat([p.changes for p in plans])) == records(whole.changes)
     assert records(pd.concat([p.conflicts for p in plans])) == records(whole.conflicts)
     assert records(pd.concat([p.withheld for p in plans])) == records(whole.withheld)

@@ -25,9 +25,11 @@ from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.findings import record_connection_findings, record_findings
 from include.number_inventory.store.inventory import (
     ChangeWriter,
+    SyncCandidates,
     apply_changes,
     load_inventory,
     load_numbers,
+    load_sync_candidates,
     lock_inventory,
     tune_transaction,
 )
@@ -65,6 +67,7 @@ __all__ = [
     "ReadRejected",
     "RunInfo",
     "StagedRead",
+    "SyncCandidates",
     "abandon_reads",
     "apply_changes",
     "begin_read",
@@ -76,6 +79,7 @@ __all__ = [
     "load_inventory",
     "load_numbers",
     "load_purged_inventory",
+    "load_sync_candidates",
     "lock_inventory",
     "migrate",
     "number_ranges",

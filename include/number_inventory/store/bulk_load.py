@@ -55,7 +55,7 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
         conn.execute(drop)
     yield True
     started = time.perf_counter()
-    with _setting(conn, "maintenance_work_mem", MAINTENANCE_WORK_MEM):
+    with setting(conn, "maintenance_work_mem", MAINTENANCE_WORK_MEM):
         for _, build in indexes:
             conn.execute(build)
     log.info(
@@ -76,7 +76,7 @@ def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:
     """Inside the caller's transaction: take ``table``'s ACCESS EXCLUSIVE lock, waiting at most
     :data:`BULK_LOCK_WAIT`; whether it was taken."""
     try:
-        with conn.transaction(), _setting(conn, "lock_timeout", BULK_LOCK_WAIT):
+        with conn.transaction(), setting(conn, "lock_timeout", BULK_LOCK_WAIT):
             conn.execute(pgsql.SQL(sql("lock_table_exclusive")).format(table=pgsql.Identifier(table)))
         return True
     except psycopg.errors.LockNotAvailable:
@@ -84,7 +84,7 @@ def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:
 
 
 @contextlib.contextmanager
-def _setting(conn: psycopg.Connection, name: str, value: str) -> Iterator[None]:
+def setting(conn: psycopg.Connection, name: str, value: str) -> Iterator[None]:
     """Inside the caller's transaction: the server setting ``name`` at ``value`` while inside, then
     back to what it was. On an error the caller's rollback (of the transaction or savepoint it runs
     in) undoes the setting, so it is not restored here."""

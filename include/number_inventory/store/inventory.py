@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -10,7 +11,7 @@ import psycopg
 from include.number_inventory import history
 from include.number_inventory.batches import NumberRange
 from include.number_inventory.columns import CHANGE_COLUMNS, INVENTORY_COLUMNS
-from include.number_inventory.store.bulk_load import deferred_indexes
+from include.number_inventory.store.bulk_load import deferred_indexes, setting
 from include.number_inventory.store.copy_format import copy_in, fetch_columns
 from include.number_inventory.store.runs import RunInfo
 from include.number_inventory.store.sql_files import sql
@@ -45,6 +46,50 @@ def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) 
     if within is None or within.everything:
         return fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
     return fetch_columns(conn, sql("load_inventory_in_range"), INVENTORY_COLUMNS, within.params())
+
+
+@dataclass(frozen=True)
+class SyncCandidates:
+    """What the sync plans one number range from (see :func:`load_sync_candidates`)."""
+
+    #: The inventory rows the transition table can change or report (an inventory frame).
+    inventory: pd.DataFrame
+    #: The registered numbers among them, and those not in the inventory.
+    registered: pd.Series
+    #: The range's inventory rows and distinct registered numbers, all of them.
+    inventory_rows: int
+    registered_numbers: int
+
+
+def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> SyncCandidates:
+    """The rows of one number range (all of them: ``None``) that the sync's transition table can
+    change or report, selected in the database (``transitions.sync_candidates`` in pandas): in a
+    steady state a few in a hundred, so the fixed points are neither sent nor planned."""
+    within = within or NumberRange()
+    # Two ordered index-only scans merged cost a fraction of hashing a million numbers, and need no
+    # memory; the planner, not knowing that only a few rows come out, would hash.
+    with (
+        conn.transaction(),
+        setting(conn, "enable_hashjoin", "off"),
+        setting(conn, "enable_hashagg", "off"),
+        conn.cursor(binary=True) as cursor,
+    ):
+        row = cursor.execute(sql("sync_candidates_in_range"), within.params()).fetchone()
+    inventory_rows, registered_numbers, missing, *columns = row
+    import pandas as pd
+
+    def split(joined: bytes | None) -> pd.Series:
+        return pd.Series([] if joined is None else bytes(joined).decode().split("\x00"), dtype="string")
+
+    names = ("number", "registered", *INVENTORY_COLUMNS[1:])
+    frame = pd.DataFrame({name: split(joined) for name, joined in zip(names, columns, strict=True)})
+    registered = frame.loc[frame["registered"] == "t", "number"]
+    return SyncCandidates(
+        inventory=frame[list(INVENTORY_COLUMNS)],
+        registered=pd.concat([registered, split(missing)], ignore_index=True).rename("number"),
+        inventory_rows=inventory_rows,
+        registered_numbers=registered_numbers,
+    )
 
 
 def apply_changes(conn: psycopg.Connection, changes: pd.DataFrame, run: RunInfo) -> int:

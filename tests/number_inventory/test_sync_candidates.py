@@ -1,0 +1,130 @@
+"""The sync's selection in the database (``sync_candidates_in_range.sql``, through
+``store.load_sync_candidates``) on a real PostgreSQL: for any inventory (NULL and empty values,
+vendors spelled otherwise, other vendors' Cooling, both spellings of a number), any kept
+registrations (a number on several connections, inactive bindings) and any split into ranges, it
+selects exactly the rows and registered numbers of the pandas rule (``transitions.sync_candidates``)
+and counts the range's rows as the whole range loaded would; and the sync built on it writes the
+inventory and records the summary that planning the whole inventory at once gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from devtools import local_db
+from include.number_inventory import pipeline, store, transitions
+from include.number_inventory.batches import range_key, ranges_between
+from include.number_inventory.store import RunInfo
+
+DAY = dt.date(2026, 11, 27)
+DIGITS = ["1", "10", "1000", "1001", "14155550100", "2", "4930555000", "9"]
+POOL = DIGITS + ["+" + d for d in DIGITS]
+CONNECTIONS = ["sbc1", "sbc2", "sbc3"]
+COOLING_TAG = "Cooling: 2 day(s) until release on 2026-11-29"
+# Weighted towards the sync's own rows (Used, Device, AudioCodes), whose neighbours matter most.
+ROWS = st.tuples(
+    st.sampled_from(["Used"] * 4 + ["Available", "Used-Utility", "Reserved", "Cooling", "Cooling"]),
+    st.sampled_from(["Device"] * 4 + [None, "", "Fax", "device"]),
+    st.sampled_from(["AudioCodes"] * 4 + [None, "", "audiocodes ", "AudioCodes ", "Microsoft"]),
+    st.sampled_from([None, "", "ordered for Berlin", COOLING_TAG]),
+    st.sampled_from([None, dt.date(2026, 11, 29), dt.date(2026, 11, 20)]),
+)
+# Every number of the pool is drawn (a row or none, registrations or none): dense enough that each
+# kind of row meets each kind of registration in a few dozen examples.
+INVENTORY = st.fixed_dictionaries({n: st.one_of(st.none(), ROWS) for n in POOL}).map(
+    lambda rows: {n: row for n, row in rows.items() if row is not None}
+)
+REGISTRATIONS = st.fixed_dictionaries(
+    {n: st.dictionaries(st.sampled_from(CONNECTIONS), st.sampled_from([True, True, False])) for n in POOL}
+).map(lambda drawn: {(c, n): active for n, by in drawn.items() for c, active in by.items()})
+BOUNDARIES = st.lists(
+    st.one_of(st.sampled_from([range_key(n) for n in POOL]), st.text(alphabet="+0149", max_size=5)),
+    max_size=6,
+)
+
+
+def load(db, inventory: dict, registrations: dict) -> None:
+    db.execute(f"TRUNCATE {', '.join(local_db.PROJECT_TABLES)} RESTART IDENTITY CASCADE")
+    with db.cursor().copy(
+        "COPY number_inventory (number, status, usage, vendor, tag, release_date) FROM STDIN"
+    ) as copy:
+        for number, row in inventory.items():
+            copy.write_row((number, *row))
+    for connection_id in CONNECTIONS:
+        read_id = db.execute(
+            "INSERT INTO audiocodes_read (connection_id, run_id, run_day, state) "
+            "VALUES (%s, 'r', %s, 'complete') RETURNING read_id",
+            (connection_id, DAY),
+        ).fetchone()[0]
+        db.execute(
+            "INSERT INTO audiocodes_connection (connection_id, read_id, read_at) VALUES (%s, %s, now())",
+            (connection_id, read_id),
+        )
+    with db.cursor().copy("COPY audiocodes_registration (connection_id, number, active) FROM STDIN") as copy:
+        for (connection_id, number), active in registrations.items():
+            copy.write_row((connection_id, number, active))
+    db.execute("ANALYZE")
+
+
+def records(frame: pd.DataFrame) -> list[tuple]:
+    return sorted(tuple(row) for row in frame.itertuples(index=False))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(inventory=INVENTORY, registrations=REGISTRATIONS, boundaries=BOUNDARIES)
+def test_the_sql_selects_what_the_pandas_rule_selects(db, inventory, registrations, boundaries) -> None:
+    load(db, inventory, registrations)
+    for numbers in ranges_between(boundaries):
+        part = store.load_inventory(db, numbers)
+        part_registered = store.registered_numbers(db, within=numbers)
+        expected, expected_registered = transitions.sync_candidates(part, part_registered)
+        selected = store.load_sync_candidates(db, numbers)
+        assert records(selected.inventory) == records(expected), numbers
+        assert sorted(selected.registered) == sorted(expected_registered), numbers
+        assert selected.inventory_rows == len(part), numbers
+        assert selected.registered_numbers == len(part_registered), numbers
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    inventory=INVENTORY,
+    registrations=REGISTRATIONS,
+    batch_rows=st.sampled_from([None, 1, 3, 7]),
+    never_read=st.booleans(),
+)
+def test_the_sync_writes_and_reports_what_planning_everything_gives(
+    db, inventory, registrations, batch_rows, never_read
+) -> None:
+    load(db, inventory, registrations)
+    everything, registered = store.load_inventory(db), store.registered_numbers(db)
+    whole = transitions.plan_sync(everything, registered, DAY, 2, can_cool=not never_read)
+    connection_ids = [*CONNECTIONS, "sbc9"] if never_read else CONNECTIONS
+
+    summary = pipeline.sync(db, RunInfo("sync", "s1", DAY), connection_ids, 2, batch_rows=batch_rows)
+
+    counts = whole.counts()
+    assert summary == {
+        "run_day": DAY.isoformat(),
+        "inventory": len(everything),
+        "registered_numbers": len(registered),
+        "written": len(whole.changes),
+        **{reason: counts[reason] for reason in sorted(counts) if reason not in ("conflict", "withheld")},
+        "conflict": counts["conflict"],
+        "withheld": counts["withheld"],
+        "never_read": ["sbc9"] if never_read else [],
+        "unconfigured_connections": [],
+        "conflicts_sample": sorted(whole.conflicts["number"])[:20],
+    }
+    after = transitions.apply_to_frame(everything, whole.changes)
+    assert records(store.load_inventory(db)) == records(after)
