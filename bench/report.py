@@ -164,7 +164,7 @@ committed, through the Postgres hook's connection. *peer*: the same sync as a da
 write it (`bench/peer.py`): pages through `HttpHook.run`, a DataFrame, the inventory through
 `PostgresHook.get_df`, a pandas merge, and the changes and their history through the hook's batched
 `insert_rows(..., replace=True, executemany=True)`. *floor*: the same pages fetched and parsed by as
-many processes, their bindings `COPY`d into an unlogged table (as the pipeline's stage is), the
+many processes, their bindings `COPY`d into an unlogged table (written without WAL, as the pipeline's stage is), the
 inventory `COPY`d out and as many rows as the case wrote `COPY`d into a plain logged table without
 indexes or checks. The JSON also holds each case's seconds per function (`detail`), for profiling."""
 

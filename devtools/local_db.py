@@ -20,7 +20,6 @@ PROJECT_TABLES = (
     "number_inventory",
     "number_inventory_history",
     "audiocodes_read",
-    "audiocodes_binding_stage",
     "audiocodes_registration",
     "audiocodes_connection",
     "inventory_run",

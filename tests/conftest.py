@@ -20,6 +20,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from psycopg import sql as pgsql
 
 from devtools import local_db
 from devtools.device_server import DeviceServer
@@ -46,6 +47,25 @@ os.environ.update(
 
 OUTPUT = ROOT / "test-output"
 PROJECT_TABLES = local_db.PROJECT_TABLES
+
+
+def read_stages(conn) -> int:
+    """How many read stages exist in the database, in any session: each is a temporary table of its
+    reader's session, named for its read (``store.reads.stage_statement``)."""
+    return conn.execute(
+        "SELECT count(*) FROM pg_class WHERE relpersistence = 't' AND relname ~ '^audiocodes_stage_[0-9]+$'"
+    ).fetchone()[0]
+
+
+def staged_rows(conn, read_id: int) -> list[tuple]:
+    """``(number, active, contact)`` of each row read ``read_id`` staged (its numbers' first bindings
+    and their repeats), in order; ``conn`` must be the reader's."""
+    stage = f"audiocodes_stage_{read_id}"
+    return conn.execute(
+        pgsql.SQL(
+            "SELECT number, active, contact FROM {} UNION ALL SELECT * FROM {} ORDER BY 1, 2, 3"
+        ).format(pgsql.Identifier(stage), pgsql.Identifier(f"{stage}_repeats"))
+    ).fetchall()
 
 
 @pytest.fixture(scope="session")

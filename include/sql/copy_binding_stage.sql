@@ -1,2 +1,3 @@
--- One page of a read's bindings that have a number, with their contact (contacts.compact), as COPY rows.
-COPY audiocodes_binding_stage (read_id, number, active, contact) FROM STDIN
+-- One page of a read's bindings that have a number, each its number's first in the read, with their
+-- contact (contacts.compact), as COPY rows.
+COPY {stage} (number, active, contact) FROM STDIN

@@ -1,2 +1,3 @@
--- Drop what a read staged.
-DELETE FROM audiocodes_binding_stage WHERE read_id = %(read_id)s
+-- Drop what a read staged. Only the reading session has its tables (pg_temp): in any other session,
+-- such as a later read that abandons this one, this does nothing.
+DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{repeats}

@@ -12,13 +12,14 @@ from functools import partial
 import psycopg
 import pytest
 import requests
+from psycopg import sql as pgsql
 
 from devtools import local_db
 from include.number_inventory import pipeline, store
 from include.number_inventory.device_client import DeviceReadError, read_registered_users
 from include.number_inventory.settings import Contract, MassRemovalGuard
 from include.number_inventory.store import ReadRejected, RunInfo
-from tests.conftest import PASSWORDS
+from tests.conftest import PASSWORDS, read_stages
 
 DAY1, DAY2 = dt.date(2026, 11, 2), dt.date(2026, 11, 3)
 GUARD = MassRemovalGuard()
@@ -78,28 +79,34 @@ def test_a_read_abandoned_by_a_second_read_never_becomes_complete(db, pg, device
 
     # Every page is staged as it arrives, so read A has staged 90 bindings while it waits for page 3.
     monkeypatch.setattr(pipeline, "STAGE_BATCH", 30)
+    staged: dict[int, int] = {}
+    stage_bindings = store.stage_bindings
+
+    def counted(conn, read_, items):
+        skipped = stage_bindings(conn, read_, items)
+        staged[read_.read_id] = read_.staged
+        return skipped
+
+    monkeypatch.setattr(store, "stage_bindings", counted)
     a.slow_page(3, 2.0, times=1)
     served = a.requests_served
     with local_db.connect(pg[1]) as conn_a:
         thread, outcome = in_thread(read, conn_a, a, "audiocodes_a", RunInfo("test", "day2-a", DAY2))
         wait_for(lambda: a.requests_served >= served + 3, 10, "read A to be inside page 3")
-        wait_for(
-            lambda: db.execute("SELECT count(*) FROM audiocodes_binding_stage").fetchone()[0] == 90,
-            10,
-            "read A to stage its first three pages",
-        )
+        wait_for(lambda: staged.get(2) == 90, 10, "read A to stage its first three pages")
 
         # Read B of the same connection starts (marking A abandoned) and fails at once.
         with pytest.raises(DeviceReadError, match="HTTP 401"):
             read(db, a, "audiocodes_a", RunInfo("test", "day2-b", DAY2), password="wrong")
         thread.join(30)
+        assert read_stages(db) == 0  # read A dropped its stage when it found itself abandoned
 
     assert isinstance(outcome.get("error"), ReadRejected), outcome
     assert "abandoned" in str(outcome["error"])
     assert kept_numbers(db, "audiocodes_a") == 300  # the first read stays the kept one
     states = [state for state, _ in read_states(db, "audiocodes_a")]
     assert states == ["complete", "failed", "failed"]
-    assert db.execute("SELECT count(*) FROM audiocodes_binding_stage").fetchone()[0] == 0
+    assert read_stages(db) == 0
     kept_read = db.execute("SELECT read_id FROM audiocodes_connection").fetchone()[0]
     assert kept_read == 1
 
@@ -112,15 +119,44 @@ def test_completeness_is_counted_from_what_is_staged(db, pg):
 
     read_ = store.StagedRead(store.begin_read(db, "a", run))
     store.stage_bindings(db, read_, [(f"{n}@h", "status:1") for n in range(1000, 1010)])
-    # Someone else removes part of this read's stage while it still runs.
-    with local_db.connect(pg[1]) as other:
-        other.execute(
-            "DELETE FROM audiocodes_binding_stage WHERE read_id = %s AND number >= '1005'", (read_.read_id,)
+    # Part of this read's stage goes while it still runs (a stray statement in its own session: no
+    # other session can see the stage, below).
+    db.execute(
+        pgsql.SQL("DELETE FROM {} WHERE number >= '1005'").format(
+            pgsql.Identifier(f"audiocodes_stage_{read_.read_id}")
         )
+    )
     with pytest.raises(ReadRejected, match="10 bindings with a number were staged, 5 are in the stage"):
         store.finish_read(db, read_, "a", total=10, pages=1, guard=GUARD)
     assert kept_numbers(db, "a") == 10
     assert [s for s, _ in read_states(db, "a")] == ["complete", "failed"]
+
+
+def test_a_read_stages_where_no_other_session_sees_it_and_a_killed_reader_leaves_nothing(db, pg):
+    run = RunInfo("test", "run", DAY1)
+    reader = local_db.connect(pg[1])
+    read_a = store.StagedRead(store.begin_read(reader, "a", run))
+    store.stage_bindings(reader, read_a, [(f"{n}@h", "status:1") for n in range(1000, 1010)])
+    # Another read, in parallel in a session of its own, neither sees nor can touch read A's rows.
+    read_b = store.StagedRead(store.begin_read(db, "b", run))
+    store.stage_bindings(db, read_b, [(f"{n}@h", "status:1") for n in range(2000, 2003)])
+    stage_a = pgsql.Identifier(f"audiocodes_stage_{read_a.read_id}")
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        db.execute(pgsql.SQL("DELETE FROM {}").format(stage_a))
+    assert store.finish_read(db, read_b, "b", total=3, pages=1, guard=GUARD)["numbers"] == 3
+    assert read_stages(db) == 1  # read A's, in its reader's session
+
+    # Read A's worker is killed: its session ends, and its stage with it.
+    db.execute("SELECT pg_terminate_backend(%s)", (reader.info.backend_pid,))
+    wait_for(lambda: read_stages(db) == 0, 10, "the killed reader's stage to go")
+    reader.close()
+    # The read itself stays running until the next read of its connection (or a purge) fails it.
+    assert read_states(db, "a") == [("running", None)]
+    store.finish_read(
+        db, store.StagedRead(store.begin_read(db, "a", run)), "a", total=0, pages=1, guard=GUARD
+    )
+    assert [state for state, _ in read_states(db, "a")] == ["failed", "complete"]
+    assert (kept_numbers(db, "a"), kept_numbers(db, "b")) == (0, 3)
 
 
 def test_a_failed_read_can_never_become_complete(db):
@@ -150,7 +186,7 @@ def test_an_exception_inside_finish_read_records_the_read_as_failed(db, pg):
     [(state, error)] = read_states(db, "a")
     assert state == "failed"
     assert "LockNotAvailable" in error
-    assert db.execute("SELECT count(*) FROM audiocodes_binding_stage").fetchone()[0] == 0
+    assert read_stages(db) == 0
 
 
 def named(pg, name: str) -> psycopg.Connection:
@@ -173,18 +209,18 @@ def test_purge_and_a_concurrent_promotion_do_not_deadlock(db, pg):
 
     # The next read of b drops its last number (1019) and turns its first (1000) inactive.
     bindings = [("1000@h", "status:0")] + [(f"{n}@h", "status:1") for n in range(1001, 1019)]
-    promoting = store.StagedRead(store.begin_read(db, "b", run))
-    store.stage_bindings(db, promoting, bindings)
-
-    # A third session holds the kept registration of 1019, so each writer stops where its lock
-    # order shows: the promotion holds b's connection row and waits for 1019; the purge then
-    # starts and takes what it takes first.
-    blocker = local_db.connect(pg[1])
-    blocker.execute("BEGIN")
-    blocker.execute(
-        "SELECT 1 FROM audiocodes_registration WHERE connection_id = 'b' AND number = '1019' FOR UPDATE"
-    )
     with named(pg, "test-promote") as promote_conn, named(pg, "test-purge") as purge_conn:
+        promoting = store.StagedRead(store.begin_read(promote_conn, "b", run))
+        store.stage_bindings(promote_conn, promoting, bindings)
+
+        # A third session holds the kept registration of 1019, so each writer stops where its lock
+        # order shows: the promotion holds b's connection row and waits for 1019; the purge then
+        # starts and takes what it takes first.
+        blocker = local_db.connect(pg[1])
+        blocker.execute("BEGIN")
+        blocker.execute(
+            "SELECT 1 FROM audiocodes_registration WHERE connection_id = 'b' AND number = '1019' FOR UPDATE"
+        )
         promotion, promoted = in_thread(
             lambda: store.finish_read(promote_conn, promoting, "b", total=19, pages=1, guard=GUARD)
         )

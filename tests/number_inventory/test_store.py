@@ -15,6 +15,7 @@ from devtools import local_db
 from include.number_inventory import store, transitions
 from include.number_inventory.settings import MassRemovalGuard
 from include.number_inventory.store import ReadRejected, RunInfo
+from tests.conftest import read_stages
 
 RUN = RunInfo("test_dag", "run-1", dt.date(2026, 11, 27))
 
@@ -166,7 +167,7 @@ def test_a_complete_read_replaces_the_kept_one(db):
     assert store.registered_numbers(db, ["a"]).tolist() == ["1001"]
     kept = db.execute("SELECT number, active FROM audiocodes_registration ORDER BY 1").fetchall()
     assert kept == [("1001", True), ("1002", False)]
-    assert db.execute("SELECT count(*) FROM audiocodes_binding_stage").fetchone()[0] == 0
+    assert read_stages(db) == 0
 
 
 def test_a_read_that_does_not_add_up_is_rejected_and_the_kept_read_stays(db):
@@ -196,7 +197,7 @@ def test_a_read_left_running_by_a_killed_worker_is_failed_by_the_next(db):
         "SELECT state, error FROM audiocodes_read WHERE read_id = %s", (stale,)
     ).fetchone()
     assert state == "failed" and "abandoned" in error
-    assert db.execute("SELECT count(*) FROM audiocodes_binding_stage").fetchone()[0] == 0
+    assert read_stages(db) == 0
 
 
 def test_registered_numbers_spans_connections_without_duplicates(db):

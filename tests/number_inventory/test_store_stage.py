@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from include.number_inventory import store
+from include.number_inventory.settings import MassRemovalGuard
 from include.number_inventory.store import RunInfo
+from tests.conftest import staged_rows
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))
+GUARD = MassRemovalGuard()
 
 
 def test_the_stage_keeps_the_number_and_activity_of_numbered_bindings(db) -> None:
@@ -24,10 +29,7 @@ def test_the_stage_keeps_the_number_and_activity_of_numbered_bindings(db) -> Non
         ("sip:+1-415-555-0100;user=phone@h", "\\."),
     ]
     skipped = store.stage_bindings(db, read, items)
-    rows = db.execute(
-        "SELECT number, active FROM audiocodes_binding_stage WHERE read_id = %s ORDER BY number",
-        (read.read_id,),
-    ).fetchall()
+    rows = [(number, active) for number, active, _ in staged_rows(db, read.read_id)]
     assert skipped == 4
     assert rows == [("+14155550100", True), ("1000", True), ("1001", False)]
     assert (read.bindings, read.active_bindings) == (7, 5)
@@ -42,14 +44,12 @@ def test_a_staged_read_counts_distinct_bindings_across_pages(db) -> None:
     store.stage_bindings(db, read, [("1001@h", "status:0"), ("bob@h", "status:1"), ("1000@h", "c2")])
     store.stage_bindings(db, read, [("bob@h", "other contact")])
     assert (read.bindings, read.active_bindings, read.skipped_aors) == (5, 4, 1)
-    staged = db.execute(
-        "SELECT count(*) FROM audiocodes_binding_stage WHERE read_id = %s", (read.read_id,)
-    ).fetchone()[0]
+    staged = len(staged_rows(db, read.read_id))
     assert staged == 4  # every binding with a number, repeats included; collect_read.sql merges them
 
     store.reset_read(db, read)
     assert (read.bindings, read.active_bindings, read.skipped_aors, read.skipped_samples) == (0, 0, 0, [])
-    assert db.execute("SELECT count(*) FROM audiocodes_binding_stage").fetchone()[0] == 0
+    assert staged_rows(db, read.read_id) == []
 
 
 def test_a_read_keeps_a_count_and_a_few_short_samples_of_skipped_aors_not_their_text(db) -> None:
@@ -61,3 +61,63 @@ def test_a_read_keeps_a_count_and_a_few_short_samples_of_skipped_aors_not_their_
     assert len(read.skipped_samples) == store.SKIPPED_SAMPLES
     assert all(len(sample) < 120 and "8002 characters" in sample for sample in read.skipped_samples)
     assert read.skipped_samples[0].startswith("0-xxx")
+
+
+class _EveryNumberSeenBefore(store.StagedRead):
+    """A read whose hashes collide on every number: each binding is staged as a repeat."""
+
+    def repeats(self, numbers):
+        super().repeats(numbers)
+        return [True] * len(numbers)
+
+
+def _keep(db, bindings_by_page, read_class=store.StagedRead) -> dict:
+    read = read_class(store.begin_read(db, "sbc", RUN))
+    for page in bindings_by_page:
+        store.stage_bindings(db, read, page)
+    total = len({binding for page in bindings_by_page for binding in page})
+    return store.finish_read(db, read, "sbc", total=total, pages=len(bindings_by_page), guard=GUARD)
+
+
+def _kept(db) -> dict[str, tuple]:
+    rows = db.execute("SELECT number, active, contacts, xmin::text FROM audiocodes_registration").fetchall()
+    return {number: (active, contacts, xmin) for number, active, contacts, xmin in rows}
+
+
+FIRST_READ = [
+    [("1000@h", "c1; status:1"), ("1001@h", "x; status:0"), ("1002@h", "only; status:1")],
+    # 1000's and 1001's further bindings arrive in later pages, one of them twice.
+    [("1000@h", "c0; status:0"), ("1000@h", "c2"), ("1001@h", "y; status:1"), ("1003@h", "d; status:0")],
+    [("1000@h", "c5"), ("1000@h", "c3"), ("1000@h", "c4"), ("1001@h", "x; status:0")],
+]
+
+
+@pytest.mark.parametrize("read_class", [store.StagedRead, _EveryNumberSeenBefore])
+def test_keeping_a_read_groups_each_numbers_bindings_across_pages(db, read_class) -> None:
+    summary = _keep(db, FIRST_READ, read_class)
+    assert (summary["numbers"], summary["bindings"]) == (3, 10)
+    kept = _kept(db)
+    assert {number: kept[number][:2] for number in kept} == {
+        # Any active binding registers the number; its contacts distinct, in order, at most five.
+        "1000": (True, ["c0; status:0", "c1; status:1", "c2", "c3", "c4"]),
+        "1001": (True, ["x; status:0", "y; status:1"]),
+        "1002": (True, ["only; status:1"]),
+        "1003": (False, ["d; status:0"]),
+    }
+
+    # The next read: 1000 loses two contacts, 1002's contact changes, 1001 and 1003 stay as they were.
+    _keep(
+        db,
+        [
+            [("1001@h", "y; status:1"), ("1000@h", "c2"), ("1002@h", "moved; status:1")],
+            [("1000@h", "c5"), ("1000@h", "c3"), ("1000@h", "c4"), ("1001@h", "x; status:0")],
+            [("1003@h", "d; status:0"), ("1000@h", "c1; status:1")],
+        ],
+        read_class,
+    )
+    again = _kept(db)
+    assert again["1000"][1] == ["c1; status:1", "c2", "c3", "c4", "c5"]
+    assert again["1002"][1] == ["moved; status:1"]
+    # What the read leaves as it was is not written at all.
+    assert (again["1001"], again["1003"]) == (kept["1001"], kept["1003"])
+    assert again["1000"][2] != kept["1000"][2]

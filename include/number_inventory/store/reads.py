@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql as pgsql
 
 from include.number_inventory import contacts as contacts_module
 from include.number_inventory import numbers as nums
@@ -47,9 +48,10 @@ class StagedRead:
     held as 64-bit hashes of AOR and contact (a read of a million bindings takes megabytes, not its
     text; two bindings sharing a hash is a chance of about one in 10^7 at that size), how many of
     them are active, the distinct AORs that are not numbers (hashes too, with a few truncated
-    samples), and how many rows this reader staged, which the stage must still hold when the read is
-    kept. Counting here, as the pages stream by, spares the database a DISTINCT over the read's text,
-    which is then never staged."""
+    samples), the numbers staged (hashes, to stage each number's further bindings apart: see
+    :meth:`repeats`), and how many rows this reader staged, which the stage must still hold when the
+    read is kept. Counting here, as the pages stream by, spares the database a DISTINCT over the
+    read's text, which is then never staged, and a grouping of millions of staged rows."""
 
     read_id: int
     staged: int = 0
@@ -57,6 +59,7 @@ class StagedRead:
     _skipped: set[int] = field(default_factory=set, repr=False)
     _seen: set[int] = field(default_factory=set, repr=False)
     _active: set[int] = field(default_factory=set, repr=False)
+    _numbers: set[int] = field(default_factory=set, repr=False)
 
     @property
     def bindings(self) -> int:
@@ -78,17 +81,34 @@ class StagedRead:
         keys = list(map(hash, zip(aors, contacts, strict=True)))
         self._seen.update(keys)
         self._active.update(itertools.compress(keys, active))
-        for aor, number in zip(aors, numbers, strict=True):
-            if number is not None:
-                continue
+        if None not in numbers:  # the usual page: every AOR a number
+            return
+        for aor in itertools.compress(aors, [number is None for number in numbers]):
             key = hash(aor)
             if key not in self._skipped:
                 self._skipped.add(key)
                 if len(self.skipped_samples) < SKIPPED_SAMPLES:
                     self.skipped_samples.append(_sample(aor))
 
+    def repeats(self, numbers: Sequence[str]) -> list[bool] | None:
+        """Which of ``numbers``, staged in this order, the read has staged before (``None``: none
+        has), and remember them. Held as hashes: a collision can only call a number's first binding
+        a repeat, which sends that number the exact way round (``collect_read.sql``), never the
+        other way."""
+        keys = list(map(hash, numbers))
+        fresh = set(keys)
+        if len(fresh) == len(keys) and self._numbers.isdisjoint(fresh):  # the usual page
+            self._numbers |= fresh
+            return None
+        seen, flags = self._numbers, []
+        for key in keys:
+            flags.append(key in seen)
+            seen.add(key)
+        return flags
+
     def clear(self) -> None:
         self.staged = 0
+        self._numbers.clear()
         self.skipped_samples.clear()
         self._skipped.clear()
         self._seen.clear()
@@ -101,21 +121,39 @@ def _sample(text: str) -> str:
     return f"{text[: SKIPPED_SAMPLE_CHARS - 1]}\u2026 ({len(text)} characters)"
 
 
+def stage_statement(name: str, read_id: int) -> pgsql.Composed:
+    """The statement ``include/sql/<name>.sql`` over the stage of read ``read_id``: ``{stage}`` and
+    ``{repeats}``, temporary tables of the session that reads (``create_read_stage.sql``), so ``conn``
+    must be the reader's."""
+    stage = f"audiocodes_stage_{read_id}"
+    return pgsql.SQL(sql(name)).format(
+        stage=pgsql.Identifier(stage), repeats=pgsql.Identifier(f"{stage}_repeats")
+    )
+
+
 def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> int:
-    """Start a read of ``connection_id``; earlier reads of it still running (a killed worker, or a
-    read that another deployment or a stray ``airflow dags test`` started) are marked failed first,
-    so that they can never be kept. Returns the new read id."""
+    """Start a read of ``connection_id`` and create its stage in ``conn``'s session; earlier reads of
+    it still running (a killed worker, or a read that another deployment or a stray ``airflow dags
+    test`` started) are marked failed first, so that they can never be kept. Returns the new read id."""
     with conn.transaction():
         abandon_reads(conn, connection_id, "abandoned: a later read of this connection started")
-        row = conn.execute(sql("begin_read"), {"connection_id": connection_id, **run.params()}).fetchone()
-    return row[0]
+        read_id = conn.execute(
+            sql("begin_read"), {"connection_id": connection_id, **run.params()}
+        ).fetchone()[0]
+        conn.execute(stage_statement("create_read_stage", read_id))
+        conn.execute(stage_statement("create_read_stage_repeats", read_id))
+    return read_id
 
 
 def abandon_reads(conn: psycopg.Connection, connection_id: str, error: str) -> None:
     """Inside the caller's transaction: mark the running reads of ``connection_id`` failed with
-    ``error`` and drop what they staged. A read being kept at that moment holds its row: this waits
-    for it, and then leaves it complete."""
-    conn.execute(sql("abandon_reads"), {"connection_id": connection_id, "error": error})
+    ``error``. Their stages belong to their readers' sessions, which find them failed when they try
+    to keep them (and drop them then, or lose them with the session); one in this session is dropped
+    here. A read being kept at that moment holds its row: this waits for it, and then leaves it
+    complete."""
+    abandoned = conn.execute(sql("abandon_reads"), {"connection_id": connection_id, "error": error})
+    for (read_id,) in abandoned.fetchall():
+        conn.execute(stage_statement("drop_staged_read", read_id))
 
 
 def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[tuple[str, str]]) -> int:
@@ -136,20 +174,26 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
     # the view, cut to CONTACT_CHARS) may.
     kept = contacts_module.compact(contacts)
     rows = [
-        f"{read.read_id}\t{number}\t{'t' if flag else 'f'}\t{contact}\n"
+        f"{number}\t{'t' if flag else 'f'}\t{contact}\n"
         for number, flag, contact in zip(numbers, active, kept, strict=True)
         if number is not None
     ]
-    if rows:
-        with conn.cursor().copy(sql("copy_binding_stage")) as copy:
-            copy.write("".join(rows))
-        read.staged += len(rows)
+    if not rows:
+        return len(numbers)
+    repeats = read.repeats([number for number in numbers if number is not None])
+    firsts = rows if repeats is None else list(itertools.compress(rows, [not r for r in repeats]))
+    with conn.cursor().copy(stage_statement("copy_binding_stage", read.read_id)) as copy:
+        copy.write("".join(firsts))
+    if repeats is not None:
+        with conn.cursor().copy(stage_statement("copy_binding_stage_repeats", read.read_id)) as copy:
+            copy.write("".join(itertools.compress(rows, repeats)))
+    read.staged += len(rows)
     return len(numbers) - len(rows)
 
 
 def reset_read(conn: psycopg.Connection, read: StagedRead) -> None:
     """Drop what a read staged so far (the device's total changed; the read starts over)."""
-    conn.execute(sql("drop_staged_read"), {"read_id": read.read_id})
+    conn.execute(stage_statement("empty_read_stage", read.read_id))
     read.clear()
 
 
@@ -232,10 +276,10 @@ def _check_read(
     """Inside ``finish_read``'s transaction: the read's figures, or :class:`_NotKept` saying why
     the read is not complete or not plausible."""
     tune_transaction(conn)
-    conn.execute(sql("collect_read"), {"read_id": read.read_id, "connection_id": connection_id})
-    conn.execute(sql("collect_contacts"), {"read_id": read.read_id})
-    cursor = conn.execute(sql("read_figures"))
+    conn.execute(sql("create_read_registration"))
+    cursor = conn.execute(stage_statement("collect_read", read.read_id), {"connection_id": connection_id})
     figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
+    conn.execute(sql("analyze_read_registration"))
     in_stage = figures.pop("staged")
     summary = {
         "connection_id": connection_id,
@@ -277,7 +321,7 @@ def fail_read(
     values = {k: (figures or {}).get(k) for k in _FIGURES}
     with conn.transaction():
         conn.execute(sql("fail_read"), {"error": error, "read_id": read_id, **values})
-        conn.execute(sql("drop_staged_read"), {"read_id": read_id})
+        conn.execute(stage_statement("drop_staged_read", read_id))
 
 
 _FIGURES = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped_aors", "removed")
@@ -286,7 +330,7 @@ _FIGURES = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped
 def _record_figures(conn: psycopg.Connection, read_id: int, figures: dict[str, Any]) -> None:
     """Inside the caller's transaction: store a kept read's figures and drop its staged rows."""
     conn.execute(sql("record_read_figures"), {"read_id": read_id, **{k: figures.get(k) for k in _FIGURES}})
-    conn.execute(sql("drop_staged_read"), {"read_id": read_id})
+    conn.execute(stage_statement("drop_staged_read", read_id))
 
 
 def reads_of_run(conn: psycopg.Connection, run_id: str) -> list[dict[str, Any]]:

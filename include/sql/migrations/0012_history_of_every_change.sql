@@ -134,5 +134,5 @@ CREATE TABLE IF NOT EXISTS audiocodes_departure (
 -- the read's bindings and kept with its registrations (collect_read.sql, collect_contacts.sql,
 -- promote_read_changed.sql, promote_read_new.sql).
 -- Nullable columns without a default: adding them rewrites nothing.
-ALTER TABLE audiocodes_binding_stage ADD COLUMN IF NOT EXISTS contact text COLLATE "C";
+ALTER TABLE IF EXISTS audiocodes_binding_stage ADD COLUMN IF NOT EXISTS contact text COLLATE "C";  -- gone since 0013
 ALTER TABLE audiocodes_registration ADD COLUMN IF NOT EXISTS contacts text[];

@@ -1,0 +1,2 @@
+-- Empty a read's stage (the device's total changed; the read starts over).
+TRUNCATE {stage}, {repeats}
