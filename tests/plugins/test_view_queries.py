@@ -148,6 +148,64 @@ def test_cooling_queue_sorts_filters_by_prefix_and_pages(read, today):
     assert [r["number"] for r in first["items"] + second["items"]] == ["1001", "2000", "1002"]
 
 
+def walk(function, *args, limit: int, **kwargs) -> list[dict]:
+    """Every row of a list, page by page through each page's ``next``."""
+    rows, after = [], None
+    while True:
+        page = function(*args, limit=limit, after=after, **kwargs)
+        rows += page["items"]
+        assert len(page["items"]) == limit if page["has_more"] else page["next"] is None
+        if not page["has_more"]:
+            return rows
+        after = page["next"]
+
+
+def test_keyset_pages_walk_each_list_once_in_order(read, today):
+    """Page after page through ``next`` gives exactly the rows of one big page, in its order."""
+
+    def same(function, *args, **kwargs):
+        whole = read(function, *args, limit=500, **kwargs)["items"]
+        paged = walk(lambda *a, **k: read(function, *a, **k), *args, limit=2, **kwargs)
+        assert paged == whole and whole, (function.__name__, kwargs)
+
+    same(views.numbers_page, status=None, prefix=None)
+    same(views.numbers_page, status="Available", prefix="1")
+    same(views.recent_changes)
+    same(views.number_history, "1000")
+    same(views.cooling_queue, today)
+    same(views.cooling_queue, today, sort="number", descending=True)
+    page = read(views.numbers_page, status=None, prefix=None, limit=3, after="1002")
+    assert [r["number"] for r in page["items"]] == ["1003", "1004", "1020"] and page["next"] == "1020"
+    audit = read(views.latest_audit, limit=1)
+    assert not audit["has_more"] and audit["next"] is None
+
+
+def test_keyset_pages_of_the_cooling_queue_keep_numbers_without_a_release_date(scenario, today):
+    """A cooling row without a release date (the audit repairs it) sorts last by release date, first
+    in descending order; keyset pages find it on either side of the dated rows."""
+    with scenario.transaction(force_rollback=True):
+        scenario.execute(
+            "INSERT INTO number_inventory (number, status, vendor, release_date) VALUES "
+            "('1500', 'Cooling', 'AudioCodes', NULL), ('0999', 'Cooling', 'AudioCodes', NULL), "
+            "('1600', 'Cooling', 'AudioCodes', %s)",
+            (today,),
+        )
+        for sort in views.COOLING_SORTS:
+            for descending in (False, True):
+                whole = views.cooling_queue(scenario, today, sort=sort, descending=descending, limit=500)
+                for limit in (1, 2, 4):
+                    paged = walk(
+                        views.cooling_queue, scenario, today, sort=sort, descending=descending, limit=limit
+                    )
+                    assert paged == whole["items"], (sort, descending, limit)
+        numbers = [r["number"] for r in views.cooling_queue(scenario, today, limit=500)["items"]]
+        assert numbers == ["1600", "1001", "2000", "1002", "0999", "1500"]
+        page = views.cooling_queue(scenario, today, limit=4)
+        assert page["next"] == f"{page['items'][-1]['release_date']}_1002"
+        page = views.cooling_queue(scenario, today, limit=1, after=page["next"])
+        assert page["next"] == "undated_0999"
+
+
 def test_numbers_by_status_and_prefix(read):
     page = read(views.numbers_page, status="Used", prefix="10", limit=10, offset=0)
     assert [(r["number"], r["vendor"]) for r in page["items"]] == [
@@ -298,6 +356,24 @@ def test_prefixes_and_pages_are_checked():
     for limit, offset in ((0, 0), (501, 0), (10, -1)):
         with pytest.raises(views.BadQuery):
             views.check_page(limit, offset)
+    with pytest.raises(views.BadQuery, match="either offset or after"):
+        views.check_page(10, 20, "1000")
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs"),
+    [
+        (views.numbers_page, dict(status=None, prefix=None, after="10a")),
+        (views.numbers_page, dict(status=None, prefix=None, after="' OR true --")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), after="1000")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), after="2026-13-01_1000")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), after="2026-11-01_x")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), sort="number", after="2026-11-01_1000")),
+    ],
+)
+def test_a_key_that_is_not_one_is_refused(read, function, kwargs):
+    with pytest.raises(views.BadQuery, match="after must be"):
+        read(function, limit=10, **kwargs)
 
 
 def test_a_prefix_is_a_range_of_the_c_collation(pg):
