@@ -199,8 +199,9 @@ def status_trend(
     days: int = CHART_DAYS,
 ) -> list[dict[str, Any]]:
     """The Used, Cooling and Available counts at the end of each of the last ``days`` days, worked
-    back from the counts ``now`` through the history (changes made outside the DAGs included, since
-    migration 0012; rows loaded by hand before it count as if they had always been so)."""
+    back from the counts ``now`` through their changes per quarter hour, which the database keeps
+    (migration 0015; before it, they came from the history: changes made outside the DAGs count
+    since migration 0012, rows loaded by hand before it as if they had always been so)."""
     first = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=ZoneInfo(timezone))
     deltas: dict[tuple[dt.date, str], int] = {}

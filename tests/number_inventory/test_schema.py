@@ -15,7 +15,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import local_db
-from include.number_inventory import history, schema, store
+from include.number_inventory import history, schema, store, views
 from include.number_inventory.schema import SchemaError
 from include.number_inventory.store import bulk_load, sql
 from include.number_inventory.transitions import CHANGE_COLUMNS
@@ -334,6 +334,7 @@ def test_audit_findings_have_no_dry_run_column(owner):
 # still recorded.
 
 HISTORY_MIGRATION = "0012_history_of_every_change"
+COUNTS_MIGRATION = "0015_inventory_counts"
 
 
 def registered(numbers: dict[str, bool]) -> pd.DataFrame:
@@ -418,6 +419,29 @@ def test_upgrading_records_what_was_edited_by_hand_before(owner):
     ).fetchall()
     assert baseline == [("1000", "Used", "Reserved"), ("1001", "Used", None), ("2000", None, "Available")]
     assert history.replay(owner) == history.inventory(owner)
+
+
+def test_upgrading_counts_the_rows_there_and_takes_the_trend_from_the_history(owner):
+    """Migration 0015 counts the rows already there, and the view's trend of the last days comes
+    from the history as it did before the counts were kept."""
+    store.migrate(owner)
+    run = store.RunInfo("test", "run-1", dt.date(2026, 11, 2))
+    with owner.transaction():
+        store.apply_changes(owner, registered({"1000": True, "1001": True}), run)
+    owner.execute("UPDATE number_inventory_history SET changed_at = now() - interval '3 days'")
+    owner.execute("ALTER TABLE number_inventory DISABLE TRIGGER USER")  # a row from before the history
+    owner.execute("INSERT INTO number_inventory (number, status) VALUES ('2000', 'Reserved')")
+    owner.execute("ALTER TABLE number_inventory ENABLE TRIGGER USER")
+    owner.execute("DROP TABLE number_inventory_count")  # as before 0015
+    owner.execute("DELETE FROM number_inventory_schema WHERE version = %s", (COUNTS_MIGRATION,))
+
+    assert store.migrate(owner) == [COUNTS_MIGRATION]
+
+    assert counts(owner) == {("AudioCodes", "Used"): 2, ("", "Reserved"): 1}
+    today = owner.execute("SELECT (now() AT TIME ZONE 'UTC')::date").fetchone()[0]
+    with views.reading(owner):
+        trend = views.status_trend(owner, today, "UTC", {"Used": 2, "Cooling": 0, "Available": 0})
+    assert [day["Used"] for day in trend] == [0] * 26 + [2] * 4
 
 
 def test_a_role_that_may_not_write_the_history_is_recorded_by_name(owner, writer):

@@ -8,7 +8,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from include.number_inventory import history, pipeline, views
+from include.number_inventory import pipeline, views
 from include.number_inventory.store import RunInfo
 from tests.plugins.conftest import CONNECTIONS, fresh
 
@@ -70,13 +70,12 @@ def test_used_cooling_available_over_recent_days_from_the_history(read, today):
 
 def test_status_trend_puts_changes_on_their_day_in_the_time_zone(pg, today):
     conn = fresh(pg[1])
-    with conn.transaction():  # the pipeline's way: the test writes the history rows itself, below
-        history.mark_pipeline_writes(conn)
-        conn.execute("INSERT INTO number_inventory (number, status) VALUES ('1', 'Used'), ('2', 'Cooling')")
+    # As the triggers count them: one number went Available -> Used and one Used -> Cooling in the
+    # quarter hour that starts 23:30 UTC yesterday (a test cannot move the database's clock).
     late_yesterday = dt.datetime.combine(days(today, -1), dt.time(23, 30), tzinfo=dt.UTC)
     conn.execute(
-        "INSERT INTO number_inventory_history (number, changed_at, reason, before_status, after_status) "
-        "VALUES ('1', %(at)s, 'registered', 'Available', 'Used'), ('2', %(at)s, 'registration_gone', 'Used', 'Cooling')",
+        "INSERT INTO number_inventory_count (changed_at, vendor, status, numbers) VALUES "
+        "(%(at)s, '', 'Available', -1), (%(at)s, '', 'Used', 1), (%(at)s, '', 'Used', -1), (%(at)s, '', 'Cooling', 1)",
         {"at": late_yesterday},
     )
     with views.reading(conn):
