@@ -26,6 +26,7 @@ PROJECT_TABLES = (
     "audit_finding",
     "audit_connection_finding",
     "audiocodes_departure",
+    "number_inventory_count",
 )
 
 SYSTEM_DSN = os.environ.get("NUMBER_INVENTORY_TEST_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -38,7 +38,9 @@ PAGE = Path(__file__).with_suffix(".html")
 BASE_PATH = urlsplit(conf.get("api", "base_url", fallback="") or "/").path.rstrip("/") + URL_PREFIX
 STATUS = Literal[STATUSES]
 LIMIT = Query(50, ge=1, le=500, description="rows per page (at most 500)")
-OFFSET = Query(0, ge=0, le=100_000_000, description="rows to skip")
+OFFSET = Query(0, ge=0, le=100_000_000, description="rows to skip (slow deep down: use after)")
+AFTER_KEY = Query(max_length=80, description="start after this key: the 'next' of the page before")
+AFTER_ID = Query(ge=0, description="start after this id: the 'next' of the page before")
 
 ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#51504f" '
@@ -196,13 +198,15 @@ def numbers(
     prefix: Annotated[str | None, Query(max_length=64)] = None,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    after: Annotated[str | None, AFTER_KEY] = None,
 ) -> Any:
-    """One page of inventory rows in number order, by status and number prefix."""
+    """One page of inventory rows in number order, by status and number prefix; ``next`` is the
+    ``after`` of the page that follows."""
     from include.number_inventory import views
 
     return _read(
         lambda conn, *_: views.numbers_page(
-            conn, status=status, prefix=views.parse_prefix(prefix), limit=limit, offset=offset
+            conn, status=status, prefix=views.parse_prefix(prefix), limit=limit, offset=offset, after=after
         )
     )
 
@@ -215,8 +219,10 @@ def cooling(
     order: Literal["asc", "desc"] = "asc",
     limit: int = LIMIT,
     offset: int = OFFSET,
+    after: Annotated[str | None, AFTER_KEY] = None,
 ) -> Any:
-    """The cooling queue: number, release date, days left, the connection it was last seen on."""
+    """The cooling queue: number, release date, days left, the connection it was last seen on;
+    ``next`` is the ``after`` of the page that follows."""
     from include.number_inventory import views
 
     return _read(
@@ -228,6 +234,7 @@ def cooling(
             descending=order == "desc",
             limit=limit,
             offset=offset,
+            after=after,
         )
     )
 
@@ -249,29 +256,39 @@ def number(user: User, number: Annotated[str, NUMBER]) -> Any:
 
 @app.get("/api/numbers/{number}/history")
 def number_history(
-    user: User, number: Annotated[str, NUMBER], limit: int = Query(100, ge=1, le=500), offset: int = OFFSET
+    user: User,
+    number: Annotated[str, NUMBER],
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = OFFSET,
+    after: Annotated[int | None, AFTER_ID] = None,
 ) -> Any:
-    """The history of one number, newest first."""
+    """The history of one number, newest first; ``next`` is the ``after`` of the page that follows."""
     from include.number_inventory import views
 
     wanted = _number(number)
-    return _read(lambda conn, *_: views.number_history(conn, wanted, limit=limit, offset=offset))
+    return _read(lambda conn, *_: views.number_history(conn, wanted, limit=limit, offset=offset, after=after))
 
 
 @app.get("/api/changes")
-def changes(user: User, limit: int = LIMIT, offset: int = OFFSET) -> Any:
-    """Recent changes to the inventory (the history), newest first."""
+def changes(
+    user: User, limit: int = LIMIT, offset: int = OFFSET, after: Annotated[int | None, AFTER_ID] = None
+) -> Any:
+    """Recent changes to the inventory (the history), newest first; ``next`` is the ``after`` of the
+    page that follows."""
     from include.number_inventory import views
 
-    return _read(lambda conn, *_: views.recent_changes(conn, limit=limit, offset=offset))
+    return _read(lambda conn, *_: views.recent_changes(conn, limit=limit, offset=offset, after=after))
 
 
 @app.get("/api/audit")
-def audit(user: User, limit: int = LIMIT, offset: int = OFFSET) -> Any:
-    """The latest daily run's audit: its summary and its findings."""
+def audit(
+    user: User, limit: int = LIMIT, offset: int = OFFSET, after: Annotated[int | None, AFTER_ID] = None
+) -> Any:
+    """The latest daily run's audit: its summary and its findings; ``next`` is the ``after`` of the
+    page that follows."""
     from include.number_inventory import views
 
-    return _read(lambda conn, *_: views.latest_audit(conn, limit=limit, offset=offset))
+    return _read(lambda conn, *_: views.latest_audit(conn, limit=limit, offset=offset, after=after))
 
 
 @app.get("/api/connections")

@@ -4,13 +4,19 @@ The view (``plugins/number_inventory_view.py``) opens a connection per request a
 functions inside :func:`reading`: one read-only, repeatable-read transaction with a statement
 timeout, so nothing here can write and every figure of one answer comes from one snapshot. Every
 query is bounded: pages with a limit, aggregates over indexed ranges (see the migration
-``0002_inventory_view_indexes``). Results are plain dicts and lists, ready to be sent as JSON.
+``0002_inventory_view_indexes``) or over the counts the database keeps (``0015_inventory_counts``).
+Results are plain dicts and lists, ready to be sent as JSON.
+
+Pages are keyset pages: each answer's ``next`` is the key of its last row, and ``after=next`` asks
+for the page that follows, an index range that starts there, so the last page of ten million rows
+costs what the first does. ``offset`` still works (it skips index entries: slow deep down).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +38,10 @@ COOLING_SORTS = {
     "release_date": 'release_date {direction}, number COLLATE "C" {direction}',
     "number": 'number COLLATE "C" {direction}',
 }
+#: A number as the inventory keeps it (the check of migration 0001).
+NUMBER_KEY = re.compile(r"\+?[0-9]{1,32}")
+#: The release date part of a cooling-queue key for a cooling number without a release date.
+UNDATED = "undated"
 
 
 class BadQuery(ValueError):
@@ -53,17 +63,52 @@ def _rows(conn: psycopg.Connection, query: Any, params: dict[str, Any] | None = 
         return cursor.execute(query, params).fetchall()
 
 
-def _page(rows: list[dict], limit: int, offset: int, **extra: Any) -> dict[str, Any]:
-    """A page answer from ``limit + 1`` fetched rows: the rows and whether there are more."""
-    return {"items": rows[:limit], "limit": limit, "offset": offset, "has_more": len(rows) > limit, **extra}
+def _page(
+    rows: list[dict],
+    limit: int,
+    offset: int,
+    key: Callable[[dict], Any],
+    after: Any = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A page answer from ``limit + 1`` fetched rows: the rows, whether there are more, and ``next``,
+    the ``after`` that asks for the following page (``key`` of the last row; ``None`` at the end)."""
+    has_more = len(rows) > limit
+    return {
+        "items": rows[:limit],
+        "limit": limit,
+        "offset": offset,
+        "after": after,
+        "has_more": has_more,
+        "next": key(rows[limit - 1]) if has_more else None,
+        **extra,
+    }
 
 
-def check_page(limit: int, offset: int) -> None:
-    """Refuse pages that are not bounded."""
+def check_page(limit: int, offset: int, after: Any = None) -> None:
+    """Refuse pages that are not bounded, or that ask for both an offset and a key to start after."""
     if not 1 <= limit <= MAX_LIMIT:
         raise BadQuery(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     if offset < 0:
         raise BadQuery(f"offset must be 0 or more, got {offset}")
+    if offset and after is not None:
+        raise BadQuery("give either offset or after, not both: after is the 'next' of the previous page")
+
+
+def _number_key(after: str | None) -> str | None:
+    """``after`` as the number a page starts after; raises :class:`BadQuery` unless it is one."""
+    if after is not None and not NUMBER_KEY.fullmatch(after):
+        raise BadQuery(
+            f"after must be a number as the inventory keeps it (the 'next' of a page), got {after!r}"
+        )
+    return after
+
+
+def _id_after(after: int | None, newest_first: bool) -> tuple[pgsql.Composable, dict[str, Any]]:
+    """The filter of a page of rows by id that starts after id ``after`` (``true`` for the first)."""
+    if after is None:
+        return pgsql.SQL("true"), {}
+    return pgsql.SQL("id < %(after)s" if newest_first else "id > %(after)s"), {"after": after}
 
 
 def number_or_none(text: str) -> str | None:
@@ -154,8 +199,9 @@ def status_trend(
     days: int = CHART_DAYS,
 ) -> list[dict[str, Any]]:
     """The Used, Cooling and Available counts at the end of each of the last ``days`` days, worked
-    back from the counts ``now`` through the history (changes made outside the DAGs included, since
-    migration 0012; rows loaded by hand before it count as if they had always been so)."""
+    back from the counts ``now`` through their changes per quarter hour, which the database keeps
+    (migration 0015; before it, they came from the history: changes made outside the DAGs count
+    since migration 0012, rows loaded by hand before it as if they had always been so)."""
     first = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=ZoneInfo(timezone))
     deltas: dict[tuple[dt.date, str], int] = {}
@@ -174,19 +220,30 @@ def status_trend(
 
 
 def numbers_page(
-    conn: psycopg.Connection, *, status: str | None, prefix: str | None, limit: int, offset: int
+    conn: psycopg.Connection,
+    *,
+    status: str | None,
+    prefix: str | None,
+    limit: int,
+    offset: int = 0,
+    after: str | None = None,
 ) -> dict[str, Any]:
-    """One page of inventory rows in number order, by status and number prefix."""
-    check_page(limit, offset)
+    """One page of inventory rows in number order, by status and number prefix, from the first or
+    after the number ``after`` (the ``next`` of the page before)."""
+    check_page(limit, offset, after)
+    after = _number_key(after)
     if status is not None and status not in STATUSES:
         raise BadQuery(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     where, params = _number_filter(prefix)
     if status is not None:
         where = pgsql.SQL("status = %(status)s AND ") + where
         params["status"] = status
+    if after is not None:
+        where = where + pgsql.SQL(' AND number COLLATE "C" > %(after)s')
+        params["after"] = after
     query = pgsql.SQL(sql("ui_queries/numbers_page")).format(where=where)
     rows = _rows(conn, query, {**params, "limit": limit + 1, "offset": offset})
-    return _page(rows, limit, offset, status=status, prefix=prefix)
+    return _page(rows, limit, offset, lambda row: row["number"], after, status=status, prefix=prefix)
 
 
 def cooling_queue(
@@ -199,18 +256,72 @@ def cooling_queue(
     limit: int = 50,
     offset: int = 0,
     number: str | None = None,
+    after: str | None = None,
 ) -> dict[str, Any]:
     """One page of the cooling numbers with release date, days left (from ``today``), when and why
     each went into Cooling and the connection it was last seen on (see ``ui_queries/cooling_queue.sql``).
-    ``number`` picks one number instead of a prefix."""
-    check_page(limit, offset)
+    ``number`` picks one number instead of a prefix. ``after`` (the ``next`` of the page before)
+    is the last row's number, or by release date ``<release date>_<number>`` (``undated_<number>``
+    for a row without one: those come last, and first in descending order)."""
+    check_page(limit, offset, after)
     if sort not in COOLING_SORTS:
         raise BadQuery(f"sort must be one of {', '.join(COOLING_SORTS)}, got {sort!r}")
     order = pgsql.SQL(COOLING_SORTS[sort].format(direction="DESC" if descending else "ASC"))
     where, params = _number_filter(prefix, exact=number)
-    query = pgsql.SQL(sql("ui_queries/cooling_queue")).format(where=where, order=order)
-    rows = _rows(conn, query, {**params, "today": today, "limit": limit + 1, "offset": offset})
-    return _page(rows, limit, offset, prefix=prefix, sort=sort, descending=descending)
+    params.update(today=today, offset=offset)
+    template = sql("ui_queries/cooling_queue")
+    rows: list[dict] = []
+    for section, section_params in _cooling_sections(sort, descending, after):
+        query = pgsql.SQL(template).format(where=where + pgsql.SQL(" AND ") + section, order=order)
+        rows += _rows(conn, query, {**params, **section_params, "limit": limit + 1 - len(rows)})
+        if len(rows) > limit:
+            break
+    key = _cooling_number_key if sort == "number" else _cooling_date_key
+    return _page(rows, limit, offset, key, after, prefix=prefix, sort=sort, descending=descending)
+
+
+def _cooling_number_key(row: dict) -> str:
+    return row["number"]
+
+
+def _cooling_date_key(row: dict) -> str:
+    day = row["release_date"]
+    return f"{UNDATED if day is None else day.isoformat()}_{row['number']}"
+
+
+def _cooling_sections(
+    sort: str, descending: bool, after: str | None
+) -> list[tuple[pgsql.Composable, dict[str, Any]]]:
+    """The filters, in page order, of the parts of the cooling queue that follow ``after``.
+
+    By number, one: the numbers after (or, descending, before) ``after``. By release date the
+    queue sorts rows without a release date last (first when descending), and a row comparison
+    ``(release_date, number) > (day, number)`` never holds for them; so the dated and the undated
+    rows are two index ranges, read one after the other until the page is full."""
+    if after is None:
+        return [(pgsql.SQL("true"), {})]
+    beyond = "<" if descending else ">"
+    if sort == "number":
+        return [(pgsql.SQL(f'number COLLATE "C" {beyond} %(after)s'), {"after": _number_key(after)})]
+    day_text, _, number = after.partition("_")
+    if _number_key(number or None) is None:
+        raise BadQuery(f"after must be '<release date>_<number>' (the 'next' of a page), got {after!r}")
+    undated = pgsql.SQL(f'release_date IS NULL AND number COLLATE "C" {beyond} %(after)s')
+    rest_undated = pgsql.SQL("release_date IS NULL")
+    rest_dated = pgsql.SQL("release_date IS NOT NULL")
+    if day_text == UNDATED:
+        return (
+            [(undated, {"after": number}), (rest_dated, {})] if descending else [(undated, {"after": number})]
+        )
+    try:
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        raise BadQuery(
+            f"after must be '<release date>_<number>' (the 'next' of a page), got {after!r}"
+        ) from None
+    dated = pgsql.SQL(f'(release_date, number COLLATE "C") {beyond} (%(after_day)s, %(after)s)')
+    params = {"after_day": day, "after": number}
+    return [(dated, params)] if descending else [(dated, params), (rest_undated, {})]
 
 
 def number_detail(conn: psycopg.Connection, number: str, today: dt.date) -> dict[str, Any]:
@@ -228,38 +339,54 @@ def number_detail(conn: psycopg.Connection, number: str, today: dt.date) -> dict
     return {"number": number, "row": row, "registrations": registrations, "cooling": cooling}
 
 
-def number_history(conn: psycopg.Connection, number: str, *, limit: int, offset: int) -> dict[str, Any]:
-    """One page of the history of one number, newest first."""
-    check_page(limit, offset)
-    rows = _rows(
-        conn, sql("ui_queries/number_history"), {"number": number, "limit": limit + 1, "offset": offset}
-    )
-    return _page(rows, limit, offset, number=number)
+def _row_id(row: dict) -> int:
+    return row["id"]
 
 
-def recent_changes(conn: psycopg.Connection, *, limit: int, offset: int) -> dict[str, Any]:
-    """One page of the whole history, newest first."""
-    check_page(limit, offset)
-    rows = _rows(conn, sql("ui_queries/recent_changes"), {"limit": limit + 1, "offset": offset})
-    return _page(rows, limit, offset)
+def number_history(
+    conn: psycopg.Connection, number: str, *, limit: int, offset: int = 0, after: int | None = None
+) -> dict[str, Any]:
+    """One page of the history of one number, newest first, from the newest or before the change
+    ``after`` (an id: the ``next`` of the page before)."""
+    check_page(limit, offset, after)
+    where, params = _id_after(after, newest_first=True)
+    query = pgsql.SQL(sql("ui_queries/number_history")).format(where=where)
+    rows = _rows(conn, query, {**params, "number": number, "limit": limit + 1, "offset": offset})
+    return _page(rows, limit, offset, _row_id, after, number=number)
+
+
+def recent_changes(
+    conn: psycopg.Connection, *, limit: int, offset: int = 0, after: int | None = None
+) -> dict[str, Any]:
+    """One page of the whole history, newest first, from the newest or before the change ``after``."""
+    check_page(limit, offset, after)
+    where, params = _id_after(after, newest_first=True)
+    query = pgsql.SQL(sql("ui_queries/recent_changes")).format(where=where)
+    rows = _rows(conn, query, {**params, "limit": limit + 1, "offset": offset})
+    return _page(rows, limit, offset, _row_id, after)
 
 
 # --- audit and connections ----------------------------------------------------------------------
 
 
-def latest_audit(conn: psycopg.Connection, *, limit: int, offset: int) -> dict[str, Any]:
-    """The latest daily run (its summary counts every finding by check) and one page of its findings."""
-    check_page(limit, offset)
+def latest_audit(
+    conn: psycopg.Connection, *, limit: int, offset: int = 0, after: int | None = None
+) -> dict[str, Any]:
+    """The latest daily run (its summary counts every finding by check) and one page of its findings,
+    from the first or after the finding ``after`` (an id: the ``next`` of the page before)."""
+    check_page(limit, offset, after)
     daily = _rows(conn, sql("ui_queries/last_daily_run"))
     if not daily:
-        return {"run": None, **_page([], limit, offset)}
+        return {"run": None, **_page([], limit, offset, _row_id, after)}
     run = daily[0]
+    where, params = _id_after(after, newest_first=False)
+    query = pgsql.SQL(sql("ui_queries/audit_findings")).format(where=where)
     rows = _rows(
         conn,
-        sql("ui_queries/audit_findings"),
-        {"run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
+        query,
+        {**params, "run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
     )
-    return {"run": run, **_page(rows, limit, offset)}
+    return {"run": run, **_page(rows, limit, offset, _row_id, after)}
 
 
 def connections(

@@ -127,6 +127,26 @@ def test_numbers_by_status_prefix_and_page(api):
     assert [r["number"] for r in cooling["items"]] == ["1001", "1002", "2000"]
 
 
+def test_pages_follow_by_key(api):
+    """Each page's ``next`` is the ``after`` of the page that follows; ``offset`` still works."""
+    first = api("/api/numbers", params={"status": "Used", "prefix": "10", "limit": 2}).json()
+    assert first["next"] == "1004"
+    rest = api(
+        "/api/numbers", params={"status": "Used", "prefix": "10", "limit": 2, "after": first["next"]}
+    ).json()
+    assert [r["number"] for r in rest["items"]] == ["1020"] and rest["next"] is None and not rest["has_more"]
+    queue = api("/api/cooling", params={"limit": 2}).json()
+    more = api("/api/cooling", params={"limit": 2, "after": queue["next"]}).json()
+    assert [r["number"] for r in queue["items"] + more["items"]] == ["1001", "2000", "1002"]
+    changes = api("/api/changes", params={"limit": 2}).json()
+    older = api("/api/changes", params={"limit": 2, "after": changes["next"]}).json()
+    assert older["items"][0]["id"] < changes["items"][-1]["id"] == changes["next"]
+    history = api("/api/numbers/1000/history", params={"limit": 1}).json()
+    before = api("/api/numbers/1000/history", params={"limit": 1, "after": history["next"]}).json()
+    assert [r["reason"] for r in history["items"] + before["items"]] == ["released", "tag_recount"]
+    assert api("/api/audit", params={"after": 0}).json()["items"]
+
+
 def test_cooling_queue(api, today):
     queue = api("/api/cooling").json()
     assert [(r["number"], r["days_left"], r["last_seen_on"]) for r in queue["items"]] == [
@@ -203,6 +223,10 @@ def test_connections_are_stale_by_the_projects_clock_and_the_variable(api, monke
         ("/api/cooling", {"prefix": "' OR 1=1 --"}, "prefix must be digits"),
         ("/api/cooling", {"sort": "tag"}, "Input should be 'release_date' or 'number'"),
         ("/api/numbers/alice", {}, "'alice' is not a number"),
+        ("/api/numbers", {"after": "1000 OR true"}, "after must be a number"),
+        ("/api/numbers", {"after": "1000", "offset": 50}, "either offset or after"),
+        ("/api/cooling", {"after": "tomorrow_1000"}, "after must be '<release date>_<number>'"),
+        ("/api/changes", {"after": "x"}, "valid integer"),
     ],
 )
 def test_bad_parameters_say_what_is_allowed(api, path, params, message):

@@ -79,11 +79,13 @@ def cooling_rows(page) -> list[tuple[str, str, str]]:
     return [tuple(rows.nth(i).locator("td").all_inner_texts()[:3]) for i in range(rows.count())]
 
 
-def expected_cooling(inventory, today, prefix: str = "", order: str = 'release_date, number COLLATE "C"'):
+def expected_cooling(
+    inventory, today, prefix: str = "", order: str = 'release_date, number COLLATE "C"', offset: int = 0
+):
     rows = inventory.execute(
         f"SELECT number, release_date::text, (release_date - %s::date)::text FROM number_inventory "
-        f"WHERE status = 'Cooling' AND number LIKE %s ORDER BY {order} LIMIT 50",
-        (today, prefix + "%"),
+        f"WHERE status = 'Cooling' AND number LIKE %s ORDER BY {order} LIMIT 50 OFFSET %s",
+        (today, prefix + "%", offset),
     ).fetchall()
     return [tuple(r) for r in rows]
 
@@ -122,6 +124,25 @@ def test_the_cooling_queue_shown_is_the_next_releases(page, inventory, today, pr
     assert cooling_rows(page) == expected_cooling(inventory, today)
     first = page.locator("#cooling-table tbody tr").first.locator("td").nth(3).inner_text()
     assert first.startswith("audiocodes_") or first.startswith("one of")
+
+
+def test_the_cooling_queue_pages_by_key(page, inventory, today, problems):
+    """Next asks for the page after the last row shown (``after``, not an offset); Previous goes back."""
+    cooling = inventory.execute("SELECT count(*) FROM number_inventory WHERE status = 'Cooling'").fetchone()[
+        0
+    ]
+    assert cooling > 50
+    first = cooling_rows(page)
+    pager = page.locator("#cooling-pager")
+    with page.expect_request(lambda request: "/api/cooling?" in request.url) as asked:
+        pager.get_by_role("button", name="Next →").click()
+    assert "after=" in asked.value.url and "offset=" not in asked.value.url
+    expect(pager.locator("span")).to_have_text(f"rows 51–{min(cooling, 100)}")
+    assert cooling_rows(page) == expected_cooling(inventory, today, offset=50)
+    pager.get_by_role("button", name="← Previous").click()
+    expect(pager.locator("span")).to_have_text("rows 1–50")
+    assert cooling_rows(page) == first
+    assert not problems
 
 
 def test_the_cooling_queue_filters_by_prefix_and_sorts_by_number(page, inventory, today, problems):

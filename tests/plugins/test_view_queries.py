@@ -8,7 +8,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from include.number_inventory import history, pipeline, views
+from include.number_inventory import pipeline, views
 from include.number_inventory.store import RunInfo
 from tests.plugins.conftest import CONNECTIONS, fresh
 
@@ -70,13 +70,12 @@ def test_used_cooling_available_over_recent_days_from_the_history(read, today):
 
 def test_status_trend_puts_changes_on_their_day_in_the_time_zone(pg, today):
     conn = fresh(pg[1])
-    with conn.transaction():  # the pipeline's way: the test writes the history rows itself, below
-        history.mark_pipeline_writes(conn)
-        conn.execute("INSERT INTO number_inventory (number, status) VALUES ('1', 'Used'), ('2', 'Cooling')")
+    # As the triggers count them: one number went Available -> Used and one Used -> Cooling in the
+    # quarter hour that starts 23:30 UTC yesterday (a test cannot move the database's clock).
     late_yesterday = dt.datetime.combine(days(today, -1), dt.time(23, 30), tzinfo=dt.UTC)
     conn.execute(
-        "INSERT INTO number_inventory_history (number, changed_at, reason, before_status, after_status) "
-        "VALUES ('1', %(at)s, 'registered', 'Available', 'Used'), ('2', %(at)s, 'registration_gone', 'Used', 'Cooling')",
+        "INSERT INTO number_inventory_count (changed_at, vendor, status, numbers) VALUES "
+        "(%(at)s, '', 'Available', -1), (%(at)s, '', 'Used', 1), (%(at)s, '', 'Used', -1), (%(at)s, '', 'Cooling', 1)",
         {"at": late_yesterday},
     )
     with views.reading(conn):
@@ -146,6 +145,64 @@ def test_cooling_queue_sorts_filters_by_prefix_and_pages(read, today):
     second = read(views.cooling_queue, today, limit=2, offset=2)
     assert first["has_more"] and not second["has_more"]
     assert [r["number"] for r in first["items"] + second["items"]] == ["1001", "2000", "1002"]
+
+
+def walk(function, *args, limit: int, **kwargs) -> list[dict]:
+    """Every row of a list, page by page through each page's ``next``."""
+    rows, after = [], None
+    while True:
+        page = function(*args, limit=limit, after=after, **kwargs)
+        rows += page["items"]
+        assert len(page["items"]) == limit if page["has_more"] else page["next"] is None
+        if not page["has_more"]:
+            return rows
+        after = page["next"]
+
+
+def test_keyset_pages_walk_each_list_once_in_order(read, today):
+    """Page after page through ``next`` gives exactly the rows of one big page, in its order."""
+
+    def same(function, *args, **kwargs):
+        whole = read(function, *args, limit=500, **kwargs)["items"]
+        paged = walk(lambda *a, **k: read(function, *a, **k), *args, limit=2, **kwargs)
+        assert paged == whole and whole, (function.__name__, kwargs)
+
+    same(views.numbers_page, status=None, prefix=None)
+    same(views.numbers_page, status="Available", prefix="1")
+    same(views.recent_changes)
+    same(views.number_history, "1000")
+    same(views.cooling_queue, today)
+    same(views.cooling_queue, today, sort="number", descending=True)
+    page = read(views.numbers_page, status=None, prefix=None, limit=3, after="1002")
+    assert [r["number"] for r in page["items"]] == ["1003", "1004", "1020"] and page["next"] == "1020"
+    audit = read(views.latest_audit, limit=1)
+    assert not audit["has_more"] and audit["next"] is None
+
+
+def test_keyset_pages_of_the_cooling_queue_keep_numbers_without_a_release_date(scenario, today):
+    """A cooling row without a release date (the audit repairs it) sorts last by release date, first
+    in descending order; keyset pages find it on either side of the dated rows."""
+    with scenario.transaction(force_rollback=True):
+        scenario.execute(
+            "INSERT INTO number_inventory (number, status, vendor, release_date) VALUES "
+            "('1500', 'Cooling', 'AudioCodes', NULL), ('0999', 'Cooling', 'AudioCodes', NULL), "
+            "('1600', 'Cooling', 'AudioCodes', %s)",
+            (today,),
+        )
+        for sort in views.COOLING_SORTS:
+            for descending in (False, True):
+                whole = views.cooling_queue(scenario, today, sort=sort, descending=descending, limit=500)
+                for limit in (1, 2, 4):
+                    paged = walk(
+                        views.cooling_queue, scenario, today, sort=sort, descending=descending, limit=limit
+                    )
+                    assert paged == whole["items"], (sort, descending, limit)
+        numbers = [r["number"] for r in views.cooling_queue(scenario, today, limit=500)["items"]]
+        assert numbers == ["1600", "1001", "2000", "1002", "0999", "1500"]
+        page = views.cooling_queue(scenario, today, limit=4)
+        assert page["next"] == f"{page['items'][-1]['release_date']}_1002"
+        page = views.cooling_queue(scenario, today, limit=1, after=page["next"])
+        assert page["next"] == "undated_0999"
 
 
 def test_numbers_by_status_and_prefix(read):
@@ -298,6 +355,24 @@ def test_prefixes_and_pages_are_checked():
     for limit, offset in ((0, 0), (501, 0), (10, -1)):
         with pytest.raises(views.BadQuery):
             views.check_page(limit, offset)
+    with pytest.raises(views.BadQuery, match="either offset or after"):
+        views.check_page(10, 20, "1000")
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs"),
+    [
+        (views.numbers_page, dict(status=None, prefix=None, after="10a")),
+        (views.numbers_page, dict(status=None, prefix=None, after="' OR true --")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), after="1000")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), after="2026-13-01_1000")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), after="2026-11-01_x")),
+        (views.cooling_queue, dict(today=dt.date(2026, 11, 2), sort="number", after="2026-11-01_1000")),
+    ],
+)
+def test_a_key_that_is_not_one_is_refused(read, function, kwargs):
+    with pytest.raises(views.BadQuery, match="after must be"):
+        read(function, limit=10, **kwargs)
 
 
 def test_a_prefix_is_a_range_of_the_c_collation(pg):

@@ -1,6 +1,8 @@
 -- One page of the inventory in number order ("C" collation, so that a prefix is an index range).
--- The page's numbers come from an index-only scan; only those rows are read from the table, so a
--- deep offset skips index entries, not rows.
+-- The page's numbers come from an index-only scan; only those rows are read from the table. A page
+-- after a number (keyset: {where} holds number > the last one shown) starts where that number is
+-- in the index, so the last page of ten million costs what the first does; a deep offset skips
+-- index entries.
 WITH page AS (
     SELECT number
     FROM number_inventory
