@@ -83,13 +83,9 @@ def test_every_number_is_in_exactly_one_range_and_both_spellings_together() -> N
         assert all(("+" + n in inside) == (n in inside) for n in DIGITS if "+" + n in POOL)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=INVENTORY, registered=REGISTERED, boundaries=BOUNDARIES, can_cool=st.booleans())
-def test_the_sync_plans_the_same_for_any_split(rows, registered, boundaries, can_cool) -> None:
-    inventory = frame(rows)
-    whole = plan_sync(inventory, registered, DAY, 2, can_cool=can_cool)
-    ranges = ranges_between(boundaries)
-    plans = [plan_sync(p, r, DAY, 2, can_cool=can_cool) for p, r in parts(ranges, inventory, registered)]
+def assert_plans_add_up(plans: list, whole) -> None:
+    """The plans of the ranges together are the plan of the whole: changes, conflicts, withheld rows
+    and counts."""
     assert records(pd.concat([p.changes for p in plans])) == records(whole.changes)
     assert records(pd.concat([p.conflicts for p in plans])) == records(whole.conflicts)
     assert records(pd.concat([p.withheld for p in plans])) == records(whole.withheld)
@@ -98,6 +94,16 @@ def test_the_sync_plans_the_same_for_any_split(rows, registered, boundaries, can
         for k, v in p.counts().items():
             counts[k] = counts.get(k, 0) + v
     assert counts == whole.counts()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=INVENTORY, registered=REGISTERED, boundaries=BOUNDARIES, can_cool=st.booleans())
+def test_the_sync_plans_the_same_for_any_split(rows, registered, boundaries, can_cool) -> None:
+    inventory = frame(rows)
+    whole = plan_sync(inventory, registered, DAY, 2, can_cool=can_cool)
+    ranges = ranges_between(boundaries)
+    plans = [plan_sync(p, r, DAY, 2, can_cool=can_cool) for p, r in parts(ranges, inventory, registered)]
+    assert_plans_add_up(plans, whole)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,14 +119,7 @@ def test_the_sync_plans_the_same_from_its_candidates_alone(rows, registered, bou
         candidates, numbers = sync_candidates(part, part_registered)
         assert set(numbers) <= set(part_registered)
         plans.append(plan_sync(candidates, numbers, DAY, 2, can_cool=can_cool))
-    assert records(pd.concat([p.changes for p in plans])) == records(whole.changes)
-    assert records(pd.concat([p.conflicts for p in plans])) == records(whole.conflicts)
-    assert records(pd.concat([p.withheld for p in plans])) == records(whole.withheld)
-    counts: dict[str, int] = {}
-    for p in plans:
-        for k, v in p.counts().items():
-            counts[k] = counts.get(k, 0) + v
-    assert counts == whole.counts()
+    assert_plans_add_up(plans, whole)
 
 
 def daily(inventory: pd.DataFrame, registered: list[str], can_cool: bool) -> tuple[pd.DataFrame, ...]:
