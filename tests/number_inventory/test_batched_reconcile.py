@@ -13,6 +13,7 @@ from devtools import local_db
 from include.number_inventory import batches, pipeline, store, transitions
 from include.number_inventory.batches import ranges_between
 from include.number_inventory.store import RunInfo
+from tests.number_inventory.frames import kept_read
 
 DAY = dt.date(2026, 11, 27)
 CONNECTIONS = ["sbc1", "sbc2"]
@@ -56,15 +57,7 @@ def load(db) -> None:
         for number, row in INVENTORY.items():
             c.write_row((number, *row))
     for connection_id, numbers in REGISTERED.items():
-        read_id = db.execute(
-            "INSERT INTO audiocodes_read (connection_id, run_id, run_day, state) "
-            "VALUES (%s, 'r', %s, 'complete') RETURNING read_id",
-            (connection_id, DAY),
-        ).fetchone()[0]
-        db.execute(
-            "INSERT INTO audiocodes_connection (connection_id, read_id, read_at) VALUES (%s, %s, now())",
-            (connection_id, read_id),
-        )
+        kept_read(db, connection_id, DAY)
         for number in numbers:
             db.execute(
                 "INSERT INTO audiocodes_registration (connection_id, number, active) VALUES (%s, %s, true)",

@@ -18,6 +18,7 @@ from devtools import local_db
 from include.number_inventory import pipeline, store, transitions
 from include.number_inventory.batches import range_key, ranges_between
 from include.number_inventory.store import RunInfo
+from tests.number_inventory.frames import kept_read
 
 DAY = dt.date(2026, 11, 27)
 DIGITS = ["1", "10", "1000", "1001", "14155550100", "2", "4930555000", "9"]
@@ -54,15 +55,7 @@ def load(db, inventory: dict, registrations: dict) -> None:
         for number, row in inventory.items():
             copy.write_row((number, *row))
     for connection_id in CONNECTIONS:
-        read_id = db.execute(
-            "INSERT INTO audiocodes_read (connection_id, run_id, run_day, state) "
-            "VALUES (%s, 'r', %s, 'complete') RETURNING read_id",
-            (connection_id, DAY),
-        ).fetchone()[0]
-        db.execute(
-            "INSERT INTO audiocodes_connection (connection_id, read_id, read_at) VALUES (%s, %s, now())",
-            (connection_id, read_id),
-        )
+        kept_read(db, connection_id, DAY)
     with db.cursor().copy("COPY audiocodes_registration (connection_id, number, active) FROM STDIN") as copy:
         for (connection_id, number), active in registrations.items():
             copy.write_row((connection_id, number, active))
