@@ -128,8 +128,7 @@ _DIFF_SYNC = [
 ]
 _DIFF_DAILY = [
     (store, "number_ranges"),
-    (store, "load_inventory"),
-    (store, "registered_numbers"),
+    (store, "load_daily_candidates"),
     (transitions, "plan_release"),
     (transitions, "apply_to_frame"),
     (transitions, "plan_audit"),

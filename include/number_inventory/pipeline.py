@@ -292,12 +292,15 @@ def daily(
         inventory = released_count = recounted = repaired = 0
         checks: Counter[str] = Counter()
         for numbers in store.number_ranges(conn, batch_rows):
-            part = store.load_inventory(conn, numbers)
+            # Only the rows the release and the audit can change or report, with the registered
+            # numbers (every kept read) among them or not in the inventory: the plan is the same as
+            # for the whole range (transitions.daily_candidates).
+            candidates = store.load_daily_candidates(conn, numbers)
+            part = candidates.inventory
             released = transitions.plan_release(part, run.run_day, recount=not is_backfill)
-            registered = store.registered_numbers(conn, within=numbers)  # every kept read
             repairs, findings = transitions.plan_audit(
                 transitions.apply_to_frame(part, released),
-                registered,
+                candidates.registered,
                 run.run_day,
                 cooling_days,
                 can_cool=not unread,
@@ -305,7 +308,7 @@ def daily(
             if is_backfill:
                 repairs = repairs.iloc[:0]
                 findings = findings.assign(repaired=False)
-            inventory += len(part)
+            inventory += candidates.inventory_rows
             released_count += int((released["reason"] == "released").sum())
             recounted += int((released["reason"] == "tag_recount").sum())
             repaired += len(repairs)
@@ -314,7 +317,7 @@ def daily(
                 writer.write(released, numbers)
                 writer.write(repairs, numbers)
                 store.record_findings(conn, findings, run)
-            del part, released, registered, repairs, findings  # one range in memory at a time
+            del candidates, part, released, repairs, findings  # one range in memory at a time
         checks = {k: checks[k] for k in sorted(checks)}
         if unconfigured:
             checks[UNCONFIGURED_CONNECTION] = len(unconfigured)

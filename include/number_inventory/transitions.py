@@ -127,7 +127,7 @@ def can_change(inventory: pd.DataFrame, is_registered: pd.Series) -> pd.Series:
     aligned with ``inventory``): a registered number that is not Used/Device/AudioCodes (reclaimed,
     or a conflict), and an AudioCodes Used number that is not registered (cooled, or withheld).
     Every other row is a fixed point of :func:`plan_sync`: registered and Used/Device/AudioCodes
-    already, or not registered and not AudioCodes Used. ``sync_candidates_in_range.sql`` selects the
+    already, or not registered and not AudioCodes Used. ``candidates_in_range.sql`` selects the
     same rows in the database."""
     status, usage, vendor = inventory["status"], inventory["usage"], inventory["vendor"]
     ours_used = (status == USED) & (vendor == AUDIOCODES)
@@ -139,12 +139,56 @@ def sync_candidates(inventory: pd.DataFrame, registered: Iterable[str]) -> tuple
     """What :func:`plan_sync` needs to plan exactly what it plans for all of ``inventory`` and
     ``registered``: the rows that :func:`can_change`, and the registered numbers among them or not
     in the inventory (those are inserted). The sync loads only these from the database."""
+    return _candidates(inventory, registered, daily=False)
+
+
+def _candidates(
+    inventory: pd.DataFrame, registered: Iterable[str], *, daily: bool
+) -> tuple[pd.DataFrame, pd.Index]:
     registered = _number_index(registered)
     is_registered, missing = _match(inventory["number"], registered)
-    mask = can_change(inventory, is_registered)
+    if daily:
+        mask = can_change_daily(inventory, registered, is_registered)
+    else:
+        mask = can_change(inventory, is_registered)
     candidates = inventory[mask]
     numbers = pd.Index(candidates["number"][is_registered[mask]]).append(missing)
     return candidates, numbers
+
+
+def might_be_misspelled(vendor: pd.Series) -> pd.Series:
+    """Vendors that :func:`plan_audit` may find to be AudioCodes spelled otherwise, and more: not
+    ``AudioCodes`` and not empty, and holding ``audiocodes`` in any case, or any character that is not
+    ASCII (whose case folding is Unicode's). A superset that the database can test as cheaply
+    (``candidates_in_range.sql``); :func:`plan_audit` then decides exactly."""
+    vendor = vendor.astype("string")
+    other = (vendor != AUDIOCODES) & (vendor != "")
+    holds = vendor.str.contains(AUDIOCODES, case=False, regex=False) | ~vendor.str.isascii()
+    return (other & holds).fillna(False).astype(bool)
+
+
+def can_change_daily(inventory: pd.DataFrame, registered: pd.Index, is_registered: pd.Series) -> pd.Series:
+    """Which inventory rows the daily run (:func:`plan_release`, then :func:`plan_audit`) can change
+    or report (``registered``: every registered number of the range; ``is_registered``: aligned with
+    ``inventory``): what the sync :func:`can_change`, every AudioCodes row that is not Used (cooling:
+    released, recounted or given back its date; any other status: reported), a vendor that
+    :func:`might_be_misspelled`, and both spellings of a number (:func:`_two_spellings`). Every
+    other row is a fixed point of the release and the audit alike."""
+    status, vendor = inventory["status"], inventory["vendor"]
+    twice = inventory.index.isin(_two_spellings(inventory, registered).index)
+    return (
+        can_change(inventory, is_registered)
+        | ((vendor == AUDIOCODES) & (status != USED))
+        | might_be_misspelled(vendor)
+        | pd.Series(twice, index=inventory.index)
+    )
+
+
+def daily_candidates(inventory: pd.DataFrame, registered: Iterable[str]) -> tuple[pd.DataFrame, pd.Index]:
+    """What the daily run needs to plan exactly what it plans for all of ``inventory`` and
+    ``registered`` (as :func:`sync_candidates` for the sync): the rows that :func:`can_change_daily`,
+    and the registered numbers among them or not in the inventory. The daily run loads only these."""
+    return _candidates(inventory, registered, daily=True)
 
 
 def plan_sync(

@@ -1,18 +1,41 @@
--- The rows of one number range (as in load_inventory_in_range.sql; NULL bounds: everything) that
--- the sync's transition table can change or report (transitions.sync_candidates says which, in
--- pandas): registered numbers that are not in the inventory, registered numbers whose row is not
--- Used/Device/AudioCodes, and AudioCodes Used numbers that are not registered. Every other row is a
--- fixed point of the table: its number is not sent. One row: the range's inventory rows and
--- distinct registered numbers counted; the registered numbers not in the inventory; then the
--- inventory rows that can change, column by column (NUL-joined aggregates, as in
--- load_inventory.sql), with whether each is registered ('t'/'f').
+-- The rows of one number range (as in load_inventory_in_range.sql; NULL bounds: everything) that a
+-- reconcile can change or report, and the registered numbers it needs beside them. For the sync
+-- (%(daily)s false; transitions.sync_candidates says which, in pandas): registered numbers that are
+-- not in the inventory, registered numbers whose row is not Used/Device/AudioCodes, and AudioCodes
+-- Used numbers that are not registered. For the daily run (%(daily)s true;
+-- transitions.daily_candidates) also every AudioCodes row that is not Used (cooling ones are released
+-- or recounted), every vendor that may be AudioCodes spelled otherwise (not 'AudioCodes' or empty,
+-- and holding 'audiocodes' in any case or a character that is not ASCII: a superset the audit then
+-- decides exactly), and both spellings of a number ('14155550100' and '+14155550100'). Every other
+-- row is a fixed point: its number is not sent. One row: the range's inventory rows and distinct
+-- registered numbers counted; the registered numbers not in the inventory; then the inventory rows
+-- that can change, column by column (NUL-joined aggregates, as in load_inventory.sql), with whether
+-- each is registered ('t'/'f').
 --
 -- Each side is read from its key alone (index-only scans, migration 0014): the inventory's key
 -- carries status, usage and vendor, the registrations' carries active. The two ordered scans meet in
 -- a merge join, the bare numbers and the '+' numbers each on their own. Numbers are digits with an
 -- optional leading '+' (both tables' rule), so the bare ones are those from ',' (the character after
 -- '+') on. Tag and release date are looked up for the candidates only (a FILTER skips the others'
--- arguments).
+-- arguments). Both spellings of a number share a range (batches.range_key); the bare numbers of a
+-- range are few in an inventory kept in E.164, and each is looked up with a '+' (`twice`).
+WITH bare AS MATERIALIZED (
+    SELECT number FROM number_inventory
+    WHERE %(daily)s
+      AND number >= greatest(%(low)s::text COLLATE "C", ',')
+      AND (%(high)s::text IS NULL OR number < %(high)s::text)
+    UNION
+    SELECT number FROM audiocodes_registration
+    WHERE %(daily)s AND active
+      AND number >= greatest(%(low)s::text COLLATE "C", ',')
+      AND (%(high)s::text IS NULL OR number < %(high)s::text)
+),
+twice AS MATERIALIZED (
+    SELECT b.number AS bare, '+' || b.number AS plus
+    FROM bare AS b
+    WHERE EXISTS (SELECT FROM number_inventory AS n WHERE n.number = '+' || b.number)
+       OR EXISTS (SELECT FROM audiocodes_registration AS r WHERE r.number = '+' || b.number AND r.active)
+)
 SELECT count(c.inventory_number),
        count(c.registered_number),
        string_agg(textsend(c.registered_number), '\x00'::bytea) FILTER (WHERE c.inventory_number IS NULL),
@@ -30,39 +53,42 @@ SELECT count(c.inventory_number),
             WHERE n.number = c.inventory_number), '')), '\x00'::bytea)
            FILTER (WHERE c.candidate)
 FROM (
-    SELECT i.number AS inventory_number, r.number AS registered_number, i.status, i.usage, i.vendor,
-           CASE WHEN i.number IS NULL THEN false
-                WHEN r.number IS NULL THEN i.status = 'Used' AND i.vendor = 'AudioCodes'
-                ELSE i.status <> 'Used' OR i.usage IS DISTINCT FROM 'Device'
-                     OR i.vendor IS DISTINCT FROM 'AudioCodes'
-           END AS candidate
-    FROM (
-        SELECT number, status, usage, vendor FROM number_inventory
-        WHERE number >= greatest(%(low)s::text COLLATE "C", ',')
-          AND (%(high)s::text IS NULL OR number < %(high)s::text)
-    ) AS i
-    FULL JOIN (
-        SELECT DISTINCT number FROM audiocodes_registration
-        WHERE active
-          AND number >= greatest(%(low)s::text COLLATE "C", ',')
-          AND (%(high)s::text IS NULL OR number < %(high)s::text)
-    ) AS r ON r.number = i.number
-    UNION ALL
-    SELECT i.number, r.number, i.status, i.usage, i.vendor,
-           CASE WHEN i.number IS NULL THEN false
-                WHEN r.number IS NULL THEN i.status = 'Used' AND i.vendor = 'AudioCodes'
-                ELSE i.status <> 'Used' OR i.usage IS DISTINCT FROM 'Device'
-                     OR i.vendor IS DISTINCT FROM 'AudioCodes'
+    SELECT inventory_number, registered_number, status, usage, vendor,
+           CASE WHEN inventory_number IS NULL THEN false
+                WHEN registered_number IS NULL THEN status = 'Used' AND vendor = 'AudioCodes'
+                ELSE status <> 'Used' OR usage IS DISTINCT FROM 'Device' OR vendor IS DISTINCT FROM 'AudioCodes'
            END
+           OR (%(daily)s AND inventory_number IS NOT NULL AND (
+               (vendor = 'AudioCodes' AND status <> 'Used')
+               OR (coalesce(vendor, '') NOT IN ('', 'AudioCodes')
+                   AND (vendor ILIKE '%%audiocodes%%' OR octet_length(vendor) <> char_length(vendor)))
+               OR inventory_number IN (SELECT bare FROM twice)
+               OR inventory_number IN (SELECT plus FROM twice))) AS candidate
     FROM (
-        SELECT number, status, usage, vendor FROM number_inventory
-        WHERE number >= '+' || coalesce(%(low)s::text, '')
-          AND number < coalesce('+' || %(high)s::text, ',')
-    ) AS i
-    FULL JOIN (
-        SELECT DISTINCT number FROM audiocodes_registration
-        WHERE active
-          AND number >= '+' || coalesce(%(low)s::text, '')
-          AND number < coalesce('+' || %(high)s::text, ',')
-    ) AS r ON r.number = i.number
+        SELECT i.number AS inventory_number, r.number AS registered_number, i.status, i.usage, i.vendor
+        FROM (
+            SELECT number, status, usage, vendor FROM number_inventory
+            WHERE number >= greatest(%(low)s::text COLLATE "C", ',')
+              AND (%(high)s::text IS NULL OR number < %(high)s::text)
+        ) AS i
+        FULL JOIN (
+            SELECT DISTINCT number FROM audiocodes_registration
+            WHERE active
+              AND number >= greatest(%(low)s::text COLLATE "C", ',')
+              AND (%(high)s::text IS NULL OR number < %(high)s::text)
+        ) AS r ON r.number = i.number
+        UNION ALL
+        SELECT i.number, r.number, i.status, i.usage, i.vendor
+        FROM (
+            SELECT number, status, usage, vendor FROM number_inventory
+            WHERE number >= '+' || coalesce(%(low)s::text, '')
+              AND number < coalesce('+' || %(high)s::text, ',')
+        ) AS i
+        FULL JOIN (
+            SELECT DISTINCT number FROM audiocodes_registration
+            WHERE active
+              AND number >= '+' || coalesce(%(low)s::text, '')
+              AND number < coalesce('+' || %(high)s::text, ',')
+        ) AS r ON r.number = i.number
+    ) AS joined
 ) AS c

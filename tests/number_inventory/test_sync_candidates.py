@@ -1,10 +1,11 @@
-"""The sync's selection in the database (``sync_candidates_in_range.sql``, through
-``store.load_sync_candidates``) on a real PostgreSQL: for any inventory (NULL and empty values,
-vendors spelled otherwise, other vendors' Cooling, both spellings of a number), any kept
-registrations (a number on several connections, inactive bindings) and any split into ranges, it
-selects exactly the rows and registered numbers of the pandas rule (``transitions.sync_candidates``)
-and counts the range's rows as the whole range loaded would; and the sync built on it writes the
-inventory and records the summary that planning the whole inventory at once gives."""
+"""The reconciles' selection in the database (``candidates_in_range.sql``, through
+``store.load_sync_candidates`` and ``store.load_daily_candidates``) on a real PostgreSQL: for any
+inventory (NULL and empty values, vendors spelled otherwise, other vendors' Cooling, both spellings
+of a number), any kept registrations (a number on several connections, inactive bindings) and any
+split into ranges, it selects exactly the rows and registered numbers of the pandas rules
+(``transitions.sync_candidates``, ``transitions.daily_candidates``) and counts the range's rows as
+the whole range loaded would; and the sync and the daily run built on it write the inventory and
+record the summary that planning the whole inventory at once gives."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ COOLING_TAG = "Cooling: 2 day(s) until release on 2026-11-29"
 ROWS = st.tuples(
     st.sampled_from(["Used"] * 4 + ["Available", "Used-Utility", "Reserved", "Cooling", "Cooling"]),
     st.sampled_from(["Device"] * 4 + [None, "", "Fax", "device"]),
-    st.sampled_from(["AudioCodes"] * 4 + [None, "", "audiocodes ", "AudioCodes ", "Microsoft"]),
+    st.sampled_from(
+        ["AudioCodes"] * 4
+        + [None, "", "audiocodes ", "AudioCodes ", "Microsoft", "AudioCodes-Mediant", "AudioCode\u017f"]
+    ),
     st.sampled_from([None, "", "ordered for Berlin", COOLING_TAG]),
     st.sampled_from([None, dt.date(2026, 11, 29), dt.date(2026, 11, 20)]),
 )
@@ -71,14 +75,18 @@ def records(frame: pd.DataFrame) -> list[tuple]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(inventory=INVENTORY, registrations=REGISTRATIONS, boundaries=BOUNDARIES)
-def test_the_sql_selects_what_the_pandas_rule_selects(db, inventory, registrations, boundaries) -> None:
+@given(inventory=INVENTORY, registrations=REGISTRATIONS, boundaries=BOUNDARIES, daily=st.booleans())
+def test_the_sql_selects_what_the_pandas_rule_selects(
+    db, inventory, registrations, boundaries, daily
+) -> None:
     load(db, inventory, registrations)
+    rule = transitions.daily_candidates if daily else transitions.sync_candidates
+    select = store.load_daily_candidates if daily else store.load_sync_candidates
     for numbers in ranges_between(boundaries):
         part = store.load_inventory(db, numbers)
         part_registered = store.registered_numbers(db, within=numbers)
-        expected, expected_registered = transitions.sync_candidates(part, part_registered)
-        selected = store.load_sync_candidates(db, numbers)
+        expected, expected_registered = rule(part, part_registered)
+        selected = select(db, numbers)
         assert records(selected.inventory) == records(expected), numbers
         assert sorted(selected.registered) == sorted(expected_registered), numbers
         assert selected.inventory_rows == len(part), numbers
@@ -120,4 +128,40 @@ def test_the_sync_writes_and_reports_what_planning_everything_gives(
         "conflicts_sample": sorted(whole.conflicts["number"])[:20],
     }
     after = transitions.apply_to_frame(everything, whole.changes)
+    assert records(store.load_inventory(db)) == records(after)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    inventory=INVENTORY,
+    registrations=REGISTRATIONS,
+    batch_rows=st.sampled_from([None, 1, 3, 7]),
+    never_read=st.booleans(),
+)
+def test_the_daily_run_writes_and_reports_what_planning_everything_gives(
+    db, inventory, registrations, batch_rows, never_read
+) -> None:
+    load(db, inventory, registrations)
+    everything, registered = store.load_inventory(db), store.registered_numbers(db)
+    released = transitions.plan_release(everything, DAY)
+    after_release = transitions.apply_to_frame(everything, released)
+    repairs, findings = transitions.plan_audit(after_release, registered, DAY, 2, can_cool=not never_read)
+    connection_ids = [*CONNECTIONS, "sbc9"] if never_read else CONNECTIONS
+
+    summary = pipeline.daily(db, RunInfo("daily", "d1", DAY), connection_ids, 2, batch_rows=batch_rows)
+
+    checks = findings["check"].value_counts()
+    assert summary["inventory"] == len(everything)
+    assert summary["released"] == int((released["reason"] == "released").sum())
+    assert summary["tags_recounted"] == int((released["reason"] == "tag_recount").sum())
+    assert summary["repaired"] == len(repairs)
+    stale = {"stale_read": 1} if never_read else {}  # sbc9: never read completely
+    assert summary["findings"] == {**{str(k): int(checks[k]) for k in checks.index}, **stale}
+    assert summary["written"] == len(released) + len(repairs)
+    assert summary["never_read"] == (["sbc9"] if never_read else [])
+    after = transitions.apply_to_frame(after_release, repairs)
     assert records(store.load_inventory(db)) == records(after)

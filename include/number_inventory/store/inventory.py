@@ -50,7 +50,8 @@ def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) 
 
 @dataclass(frozen=True)
 class SyncCandidates:
-    """What the sync plans one number range from (see :func:`load_sync_candidates`)."""
+    """What a reconcile plans one number range from (see :func:`load_sync_candidates` and
+    :func:`load_daily_candidates`)."""
 
     #: The inventory rows the transition table can change or report (an inventory frame).
     inventory: pd.DataFrame
@@ -65,6 +66,17 @@ def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = 
     """The rows of one number range (all of them: ``None``) that the sync's transition table can
     change or report, selected in the database (``transitions.sync_candidates`` in pandas): in a
     steady state a few in a hundred, so the fixed points are neither sent nor planned."""
+    return _load_candidates(conn, within, daily=False)
+
+
+def load_daily_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> SyncCandidates:
+    """The rows of one number range that the daily run's release and audit can change or report
+    (``transitions.daily_candidates`` in pandas): the sync's, every AudioCodes row that is not Used,
+    vendors that may be AudioCodes spelled otherwise, and both spellings of a number."""
+    return _load_candidates(conn, within, daily=True)
+
+
+def _load_candidates(conn: psycopg.Connection, within: NumberRange | None, *, daily: bool) -> SyncCandidates:
     within = within or NumberRange()
     # Two ordered index-only scans merged cost a fraction of hashing a million numbers, and need no
     # memory; the planner, not knowing that only a few rows come out, would hash.
@@ -74,7 +86,7 @@ def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = 
         setting(conn, "enable_hashagg", "off"),
         conn.cursor(binary=True) as cursor,
     ):
-        row = cursor.execute(sql("sync_candidates_in_range"), within.params()).fetchone()
+        row = cursor.execute(sql("candidates_in_range"), {**within.params(), "daily": daily}).fetchone()
     inventory_rows, registered_numbers, missing, *columns = row
     import pandas as pd
 
