@@ -62,8 +62,9 @@ FROM (
                (vendor = 'AudioCodes' AND status <> 'Used')
                OR (coalesce(vendor, '') NOT IN ('', 'AudioCodes')
                    AND (vendor ILIKE '%%audiocodes%%' OR octet_length(vendor) <> char_length(vendor)))
-               OR inventory_number IN (SELECT bare FROM twice)
-               OR inventory_number IN (SELECT plus FROM twice))) AS candidate
+               OR (EXISTS (SELECT FROM twice)
+                   AND (inventory_number IN (SELECT bare FROM twice)
+                        OR inventory_number IN (SELECT plus FROM twice))))) AS candidate
     FROM (
         SELECT i.number AS inventory_number, r.number AS registered_number, i.status, i.usage, i.vendor
         FROM (
@@ -91,4 +92,5 @@ FROM (
               AND number < coalesce('+' || %(high)s::text, ',')
         ) AS r ON r.number = i.number
     ) AS joined
+    OFFSET 0  -- a fence: `candidate` is computed once per row, not once per aggregate that filters on it
 ) AS c
