@@ -66,6 +66,33 @@ def load(db, inventory: dict, registrations: dict) -> None:
     db.execute("ANALYZE")
 
 
+#: A whole reconcile against planning everything at once: any inventory and registrations, any
+#: batch size, and a configured connection never read (nothing may cool) or not.
+def reconcile_scenarios(test):
+    return settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )(
+        given(
+            inventory=INVENTORY,
+            registrations=REGISTRATIONS,
+            batch_rows=st.sampled_from([None, 1, 3, 7]),
+            never_read=st.booleans(),
+        )(test)
+    )
+
+
+def loaded(
+    db, inventory: dict, registrations: dict, never_read: bool
+) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """Load a scenario; the whole inventory and its registered numbers as planned at once, and the
+    configured connections (with one never read when ``never_read``)."""
+    load(db, inventory, registrations)
+    connection_ids = [*CONNECTIONS, "sbc9"] if never_read else CONNECTIONS
+    return store.load_inventory(db), store.registered_numbers(db), connection_ids
+
+
 def records(frame: pd.DataFrame) -> list[tuple]:
     return sorted(tuple(row) for row in frame.itertuples(index=False))
 
@@ -93,24 +120,12 @@ def test_the_sql_selects_what_the_pandas_rule_selects(
         assert selected.registered_numbers == len(part_registered), numbers
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(
-    inventory=INVENTORY,
-    registrations=REGISTRATIONS,
-    batch_rows=st.sampled_from([None, 1, 3, 7]),
-    never_read=st.booleans(),
-)
+@reconcile_scenarios
 def test_the_sync_writes_and_reports_what_planning_everything_gives(
     db, inventory, registrations, batch_rows, never_read
 ) -> None:
-    load(db, inventory, registrations)
-    everything, registered = store.load_inventory(db), store.registered_numbers(db)
+    everything, registered, connection_ids = loaded(db, inventory, registrations, never_read)
     whole = transitions.plan_sync(everything, registered, DAY, 2, can_cool=not never_read)
-    connection_ids = [*CONNECTIONS, "sbc9"] if never_read else CONNECTIONS
 
     summary = pipeline.sync(db, RunInfo("sync", "s1", DAY), connection_ids, 2, batch_rows=batch_rows)
 
@@ -131,26 +146,14 @@ def test_the_sync_writes_and_reports_what_planning_everything_gives(
     assert records(store.load_inventory(db)) == records(after)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(
-    inventory=INVENTORY,
-    registrations=REGISTRATIONS,
-    batch_rows=st.sampled_from([None, 1, 3, 7]),
-    never_read=st.booleans(),
-)
+@reconcile_scenarios
 def test_the_daily_run_writes_and_reports_what_planning_everything_gives(
     db, inventory, registrations, batch_rows, never_read
 ) -> None:
-    load(db, inventory, registrations)
-    everything, registered = store.load_inventory(db), store.registered_numbers(db)
+    everything, registered, connection_ids = loaded(db, inventory, registrations, never_read)
     released = transitions.plan_release(everything, DAY)
     after_release = transitions.apply_to_frame(everything, released)
     repairs, findings = transitions.plan_audit(after_release, registered, DAY, 2, can_cool=not never_read)
-    connection_ids = [*CONNECTIONS, "sbc9"] if never_read else CONNECTIONS
 
     summary = pipeline.daily(db, RunInfo("daily", "d1", DAY), connection_ids, 2, batch_rows=batch_rows)
 
