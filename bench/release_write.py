@@ -28,6 +28,7 @@ from include.number_inventory.store.sql_files import sql
 
 DAY0 = dt.date(2026, 11, 2)
 RELEASE_DAY = DAY0 + dt.timedelta(days=2)
+CHECKPOINTS = "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
 NUMBER = "'+4930' || (10000000 + g)::text"  # bench.devices.number(g)
 
 BUILD = [
@@ -71,6 +72,7 @@ def release(dsn: str, batch_rows: int, explain: bool) -> None:
     with local_db.connect(dsn) as conn:
         conn.execute("CHECKPOINT")  # each repetition starts from the same WAL position in the cycle
         wal0 = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+        checkpoints = conn.execute(CHECKPOINTS).fetchone()[0]
         tx = conn.transaction(force_rollback=True)
         with tx:
             store.lock_inventory(conn)
@@ -90,11 +92,12 @@ def release(dsn: str, batch_rows: int, explain: bool) -> None:
                 seconds.append(time.perf_counter() - started)
                 rows += len(released)
             wal = conn.execute("SELECT pg_current_wal_lsn() - %s::pg_lsn", (wal0,)).fetchone()[0]
+            checkpoints = conn.execute(CHECKPOINTS).fetchone()[0] - checkpoints
         if not explain:
             print(
                 f"release write: {sum(seconds):6.2f} s, {writer.written:,} of {rows:,} rows written in "
                 f"{len(ranges)} ranges ({' '.join(f'{s:.2f}' for s in seconds)}), "
-                f"WAL {wal / 2**20:,.0f} MB, load {os.getloadavg()[0]:.1f}",
+                f"WAL {wal / 2**20:,.0f} MB, {checkpoints} checkpoints, load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         conn.execute("VACUUM number_inventory, number_inventory_history")
