@@ -4,14 +4,16 @@
 -- what the update returns, so they are exactly the rows written. The changes of one number range
 -- (%(low)s, %(high)s: see load_inventory_in_range.sql; both NULL: everything) are looked up in that
 -- range of the primary key only, not in the whole table: a reconcile by range writes each range's
--- changes, and a join with the whole table per range scanned it once per range.
+-- changes, and a join with the whole table per range scanned it once per range. The changes are
+-- taken in number order and each is looked up in the primary key (store.inventory.UPDATE_PLAN), so
+-- that the updated rows, their new index entries and their history rows are written in key order,
+-- each index page touched once.
 WITH updated AS (
     UPDATE number_inventory AS n
     SET status = c.status, usage = c.usage, vendor = c.vendor, tag = c.tag,
         release_date = c.release_date, updated_at = now()
-    FROM inventory_change AS c
-    WHERE NOT c.is_new
-      AND n.number = c.number
+    FROM (SELECT * FROM inventory_change WHERE NOT is_new ORDER BY number) AS c
+    WHERE n.number = c.number
       AND ((%(low)s::text IS NULL AND %(high)s::text IS NULL)
            OR (left(n.number, 1) <> '+'
                AND (%(low)s::text IS NULL OR n.number >= %(low)s::text)

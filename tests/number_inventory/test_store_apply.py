@@ -63,6 +63,34 @@ def test_a_concurrent_insert_falls_back_to_on_conflict(db, monkeypatch) -> None:
     assert history(db) == ["1000", "1002"]
 
 
+def test_updates_are_written_in_number_order_whatever_the_order_of_the_plan_and_the_table(db) -> None:
+    """The updates take the plan in number order and look each row up in the primary key (see
+    ``apply_updates.sql``), so the new rows, index entries and history rows are written in key order:
+    here the table holds its rows in reverse order and the plan lists them shuffled."""
+    numbers = [str(1000 + i) for i in range(40)]
+    for number in reversed(numbers):
+        db.execute(
+            "INSERT INTO number_inventory (number, status, usage, vendor) VALUES (%s, 'Used', 'Device', 'AudioCodes')",
+            (number,),
+        )
+    db.execute("ANALYZE number_inventory")
+    changes = transitions.plan_sync(store.load_inventory(db), [], RUN.run_day, 2).changes
+    changes = changes.sample(frac=1, random_state=7)
+    assert changes["number"].tolist() != sorted(numbers)
+    db.execute("UPDATE number_inventory SET tag = 'by hand' WHERE number = '1017'")  # compare and set
+    with db.transaction():
+        assert store.apply_changes(db, changes, RUN) == len(numbers) - 1
+    written = [
+        r[0]
+        for r in db.execute(
+            "SELECT number FROM number_inventory_history WHERE dag_id IS NOT NULL ORDER BY id"
+        )
+    ]
+    assert written == [n for n in numbers if n != "1017"]
+    cooling = db.execute("SELECT count(*) FROM number_inventory WHERE status = 'Cooling'").fetchone()[0]
+    assert cooling == len(numbers) - 1
+
+
 # --- bulk loads: plain indexes dropped and built again ---------------------------------------------
 
 INDEXES = (
