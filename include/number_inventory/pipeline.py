@@ -227,14 +227,6 @@ def sync(
         counts: Counter[str] = Counter()
         conflicts: list[str] = []
         for numbers in store.number_ranges(conn, batch_rows):
-            if not store.inventory_holds(conn, numbers):
-                # A range the inventory holds none of (a first load): every registered number is
-                # inserted, which the database plans itself (store.ChangeWriter.park_registered).
-                parked = writer.park_registered(numbers)
-                registered += parked
-                if parked:
-                    counts.update({"registered": parked})
-                continue
             # Only the rows the transition table can change or report (every kept read's
             # registrations): the plan is the same as for the whole range (transitions.sync_candidates).
             part = store.load_sync_candidates(conn, numbers)

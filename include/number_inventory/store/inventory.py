@@ -55,11 +55,6 @@ def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) 
     return fetch_columns(conn, sql("load_inventory_in_range"), INVENTORY_COLUMNS, within.params())
 
 
-def inventory_holds(conn: psycopg.Connection, within: NumberRange) -> bool:
-    """Whether the inventory holds any number of ``within`` (two probes of its key)."""
-    return conn.execute(sql("inventory_holds_range"), within.params()).fetchone()[0]
-
-
 @dataclass(frozen=True)
 class SyncCandidates:
     """What a reconcile plans one number range from (see :func:`load_sync_candidates` and
@@ -142,7 +137,6 @@ class ChangeWriter:
         self.conn, self.run = conn, run
         self.written = 0
         self.new = 0
-        self._parking = False  # whether the new numbers' table (inventory_new_change) exists
         history.mark_pipeline_writes(conn)  # recorded here, once: the history triggers skip these writes
 
     def write(self, changes: pd.DataFrame, within: NumberRange | None = None) -> None:
@@ -166,36 +160,21 @@ class ChangeWriter:
                 self.written += conn.execute(sql("apply_updates"), params).rowcount
             conn.execute(sql("drop_change_table"))
         if len(new):
-            self._open_parking()
+            if not self.new:
+                conn.execute(sql("create_change_table"))
+                conn.execute(sql("park_new_changes"))
             copy_in(conn, "inventory_new_change", new[list(CHANGE_COLUMNS)])
             self.new += len(new)
 
-    def _open_parking(self) -> None:
-        if not self._parking:
-            self.conn.execute(sql("create_change_table"))
-            self.conn.execute(sql("park_new_changes"))
-            self._parking = True
-
-    def park_registered(self, within: NumberRange) -> int:
-        """Plan in the database the new numbers of ``within``, a range the inventory holds none of
-        (:func:`inventory_holds`): every registered number, inserted by :meth:`finish` as
-        ``plan_sync`` plans a registered number not in the inventory. A first load's millions of
-        numbers never travel to the client and back. Returns how many numbers were parked."""
-        self._open_parking()
-        parked = self.conn.execute(sql("park_registered_in_range"), within.params()).rowcount
-        self.new += parked
-        return parked
-
     def finish(self) -> int:
         """Insert the new numbers of every batch; return the rows written in all."""
-        if self._parking:
+        if self.new:
             conn = self.conn
             conn.execute(sql("unpark_new_changes"))
-            if self.new:
-                conn.execute(sql("analyze_change_table"))
-                self.written += _insert_new(conn, self.run, self.new)
+            conn.execute(sql("analyze_change_table"))
+            self.written += _insert_new(conn, self.run, self.new)
             conn.execute(sql("drop_change_table"))
-            self._parking, self.new = False, 0
+            self.new = 0
         return self.written
 
 
