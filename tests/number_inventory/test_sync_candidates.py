@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,39 @@ def test_the_sql_selects_what_the_pandas_rule_selects(
 @reconcile_scenarios
 def test_the_sync_writes_and_reports_what_planning_everything_gives(
     db, inventory, registrations, batch_rows, never_read
+) -> None:
+    assert_sync_as_planned_at_once(db, inventory, registrations, batch_rows, never_read)
+
+
+@pytest.mark.parametrize("batch_rows", [None, 1, 2])
+def test_a_first_load_inserts_each_registered_number_once(db, batch_rows) -> None:
+    """Ranges the inventory holds no row of: each number with an active binding is inserted once,
+    whichever connections keep it, with its history; a number kept only by inactive bindings is not
+    inserted; both spellings each get their row. With no inventory at all, and beside a range that
+    does hold rows, in one range or several."""
+    registrations = {
+        ("sbc1", "+1000"): True,
+        ("sbc2", "+1000"): True,
+        ("sbc1", "+1001"): False,
+        ("sbc2", "+1001"): False,
+        ("sbc1", "14155550100"): True,
+        ("sbc2", "+14155550100"): True,
+        ("sbc3", "2"): True,
+    }
+    for inventory in ({}, {"9": ("Available", None, None, "ordered for Berlin", None)}):
+        assert_sync_as_planned_at_once(db, inventory, registrations, batch_rows, never_read=False)
+        history = db.execute(
+            "SELECT number, reason, after_status, after_usage, after_vendor FROM number_inventory_history "
+            "WHERE reason <> 'hand_insert' ORDER BY number"  # the scenario's own COPY is a hand insert
+        ).fetchall()
+        assert history == [
+            (n, "registered", "Used", "Device", "AudioCodes")
+            for n in ("+1000", "+14155550100", "14155550100", "2")
+        ]
+
+
+def assert_sync_as_planned_at_once(
+    db, inventory: dict, registrations: dict, batch_rows, never_read: bool
 ) -> None:
     everything, registered, connection_ids = loaded(db, inventory, registrations, never_read)
     whole = transitions.plan_sync(everything, registered, DAY, 2, can_cool=not never_read)
