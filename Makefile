@@ -34,7 +34,7 @@ bench: $(VENV)/.installed  ## the sync benchmark: 10k, 100k and 1M users (1M als
 	$(PY) -m bench
 
 # Ten million users over four devices, beside 1M for the linear-growth ratios, the idiomatic peer and the
-# scheduler: every figure of issue 15 in one run, 20-30 min and ~30 GB of disk while it runs; results in
+# scheduler: every figure of issue 15 in one run, ~12 min here and ~30 GB of disk while it runs; results in
 # bench/results/ (see bench/README.md). Kept out of CI.
 bench-10m: $(VENV)/.installed  ## the sync benchmark at 1M and 10M users, with the peer and the scheduler at 1M (issue 15's targets)
 	$(PY) -m bench --sizes 1000000,10000000 --naive-sizes "" --peer-sizes 1000000 --airflow-size 0 --repeat 1
