@@ -106,11 +106,8 @@ def release(dsn: str, batch_rows: int, explain: bool) -> None:
 def _explain(conn, changes, run, numbers) -> None:
     conn.execute(sql("create_change_table"))
     copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
-    # As ChangeWriter.write does (the fallback: the writer before UPDATE_PLAN, for an A/B).
-    for name, value in getattr(inventory, "UPDATE_PLAN", ()):
-        conn.execute("SELECT set_config(%s, %s, true)", (name, value))
-    if not hasattr(inventory, "UPDATE_PLAN"):
-        conn.execute(sql("analyze_change_table"))
+    for name, value in inventory.UPDATE_PLAN:  # as ChangeWriter.write plans the statement
+        conn.execute(sql("set_local_setting"), {"name": name, "value": value})
     for setup in filter(None, os.environ.get("RELEASE_WRITE_SETUP", "").split(";")):
         conn.execute(setup)  # attribution only, in a scratch database: RELEASE_WRITE_SETUP="SET ..."
     statement = "EXPLAIN (ANALYZE, BUFFERS, WAL, TIMING) " + sql("apply_updates")

@@ -25,7 +25,7 @@ from include.number_inventory.store.bulk_load import deferred_indexes
 from include.number_inventory.store.findings import record_connection_findings, record_findings
 from include.number_inventory.store.inventory import (
     ChangeWriter,
-    SyncCandidates,
+    RangeCandidates,
     apply_changes,
     load_daily_candidates,
     load_inventory,
@@ -65,10 +65,10 @@ __all__ = [
     "MIGRATIONS_DIR",
     "SKIPPED_SAMPLES",
     "ChangeWriter",
+    "RangeCandidates",
     "ReadRejected",
     "RunInfo",
     "StagedRead",
-    "SyncCandidates",
     "abandon_reads",
     "apply_changes",
     "begin_read",

@@ -56,7 +56,7 @@ def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) 
 
 
 @dataclass(frozen=True)
-class SyncCandidates:
+class RangeCandidates:
     """What a reconcile plans one number range from (see :func:`load_sync_candidates` and
     :func:`load_daily_candidates`)."""
 
@@ -69,21 +69,21 @@ class SyncCandidates:
     registered_numbers: int
 
 
-def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> SyncCandidates:
+def load_sync_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> RangeCandidates:
     """The rows of one number range (all of them: ``None``) that the sync's transition table can
     change or report, selected in the database (``transitions.sync_candidates`` in pandas): in a
     steady state a few in a hundred, so the fixed points are neither sent nor planned."""
     return _load_candidates(conn, within, daily=False)
 
 
-def load_daily_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> SyncCandidates:
+def load_daily_candidates(conn: psycopg.Connection, within: NumberRange | None = None) -> RangeCandidates:
     """The rows of one number range that the daily run's release and audit can change or report
     (``transitions.daily_candidates`` in pandas): the sync's, every AudioCodes row that is not Used,
     vendors that may be AudioCodes spelled otherwise, and both spellings of a number."""
     return _load_candidates(conn, within, daily=True)
 
 
-def _load_candidates(conn: psycopg.Connection, within: NumberRange | None, *, daily: bool) -> SyncCandidates:
+def _load_candidates(conn: psycopg.Connection, within: NumberRange | None, *, daily: bool) -> RangeCandidates:
     within = within or NumberRange()
     # Two ordered index-only scans merged cost a fraction of hashing a million numbers, and need no
     # memory; the planner, not knowing that only a few rows come out, would hash.
@@ -103,7 +103,7 @@ def _load_candidates(conn: psycopg.Connection, within: NumberRange | None, *, da
     names = ("number", "registered", *INVENTORY_COLUMNS[1:])
     frame = pd.DataFrame({name: split(joined) for name, joined in zip(names, columns, strict=True)})
     registered = frame.loc[frame["registered"] == "t", "number"]
-    return SyncCandidates(
+    return RangeCandidates(
         inventory=frame[list(INVENTORY_COLUMNS)],
         registered=pd.concat([registered, split(missing)], ignore_index=True).rename("number"),
         inventory_rows=inventory_rows,
