@@ -8,6 +8,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from include.number_inventory import history
 from include.number_inventory.store import sql
 from tests.dags.helpers import D
 
@@ -129,3 +130,34 @@ def test_writers_do_not_wait_for_each_other_on_the_counts(db, pg):
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("isolation", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_a_truncate_that_could_miscount_is_refused_and_changes_nothing(db, pg, isolation):
+    """TRUNCATE removes every row, also those committed after a REPEATABLE READ or SERIALIZABLE
+    transaction took its snapshot, which that transaction's triggers (the counts, the history) cannot
+    see: it is refused with a clear error, and the inventory and its counts stay as they were. Under
+    READ COMMITTED (the default) the triggers see every row the TRUNCATE removes."""
+    truncating, writer = (psycopg.connect(pg[1], autocommit=True) for _ in range(2))
+    try:
+        writer.execute("INSERT INTO number_inventory (number) SELECT g::text FROM generate_series(1, 5) AS g")
+        refusal = f"refused in a {isolation} transaction"
+        with pytest.raises(psycopg.errors.RaiseException, match=refusal) as refused, truncating.transaction():
+            truncating.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+            assert truncating.execute("SELECT count(*) FROM number_inventory").fetchone()[0] == 5
+            # Committed after the snapshot: unseen by this transaction, but TRUNCATE removes it.
+            writer.execute("INSERT INTO number_inventory (number, status) VALUES ('6', 'Reserved')")
+            truncating.execute("TRUNCATE number_inventory")
+        assert "DELETE" in (refused.value.diag.message_hint or "")
+        assert kept(db) == counted(db) == {("", "Available"): 5, ("", "Reserved"): 1}
+
+        # The same TRUNCATE under READ COMMITTED, with a writer committing just before it.
+        with truncating.transaction():
+            truncating.execute("SELECT count(*) FROM number_inventory")
+            writer.execute("INSERT INTO number_inventory (number) VALUES ('7')")
+            truncating.execute("TRUNCATE number_inventory")
+        assert kept(db) == counted(db) == {}
+        assert history.replay(db) == history.inventory(db) == []
+    finally:
+        truncating.close()
+        writer.close()

@@ -377,6 +377,7 @@ def test_an_adopted_inventory_gets_a_baseline_and_the_triggers(owner):
         "number_inventory_history_insert",
         "number_inventory_history_truncate",
         "number_inventory_history_update",
+        "number_inventory_truncate_guard",
     ]
     # The view's counts start from the adopted rows (migration 0015).
     assert counts(owner) == {
