@@ -109,15 +109,35 @@ def _read(work: Callable[..., Any]) -> Any:
     except AirflowNotFoundException:
         raise HTTPException(503, f"The Airflow connection {INVENTORY_CONN_ID!r} is not configured") from None
     except psycopg.errors.UndefinedTable:
-        raise HTTPException(
-            503, "The inventory tables are not there yet: they are created by the first run of a DAG"
-        ) from None
+        raise HTTPException(503, _not_migrated()) from None
     except psycopg.errors.QueryCanceled:
         log.exception("A Number Inventory query took too long")
         raise HTTPException(503, "The inventory database took too long to answer") from None
     except psycopg.OperationalError as exc:
         log.warning("Cannot read %s: %s", INVENTORY_CONN_ID, exc)
         raise HTTPException(503, f"Cannot reach the inventory database ({INVENTORY_CONN_ID})") from None
+
+
+def _not_migrated() -> str:
+    """Why a table the view reads is missing: the inventory's tables are not there yet, or this
+    version's migrations are not all applied (the code was upgraded; the next DAG run applies them)."""
+    from include.airflow_glue.connections import inventory_db
+    from include.number_inventory import schema, store
+    from include.number_inventory.settings import INVENTORY_CONN_ID
+
+    try:
+        with inventory_db() as conn:
+            pending = store.pending_migrations(conn)
+            created = schema.FIRST_MIGRATION not in pending
+    except Exception:  # the question is a courtesy: the answer is a 503 either way
+        log.warning("Could not ask %s which migrations are pending", INVENTORY_CONN_ID, exc_info=True)
+        pending, created = [], False
+    if created and pending:
+        return (
+            f"The inventory database is not up to date with this version: migration(s) {', '.join(pending)} "
+            "are applied by the next run of any of the number inventory DAGs"
+        )
+    return "The inventory tables are not there yet: they are created by the first run of a DAG"
 
 
 def _number(text: str) -> str:

@@ -10,7 +10,10 @@ import json
 import pytest
 
 from devtools import local_db
+from include.number_inventory import store
 from tests.plugins.conftest import PREFIX
+
+MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))
 
 A, B = "audiocodes_a", "audiocodes_b"
 ENDPOINTS = [
@@ -277,6 +280,29 @@ def test_a_missing_unreachable_or_empty_database_gets_a_clear_503(api, pg, monke
         assert "inventory tables are not there yet" in empty.json()["detail"]
     finally:
         local_db.drop_database(server, name)
+
+
+def test_a_view_upgraded_before_its_migrations_says_which_are_pending(api, scenario_dsn):
+    """The code is upgraded and the view reads a table a new migration creates, before any DAG run
+    has applied it: the 503 says which migrations are pending and what applies them."""
+    with local_db.connect(scenario_dsn) as conn:
+        conn.execute("ALTER TABLE number_inventory_count RENAME TO number_inventory_count_hidden")
+        conn.execute("DELETE FROM number_inventory_schema WHERE version >= '0015'")
+        try:
+            answer = api("/api/summary")
+            assert answer.status_code == 503
+            assert answer.json()["detail"] == (
+                "The inventory database is not up to date with this version: migration(s) "
+                f"{', '.join(m for m in MIGRATIONS if m >= '0015')} are applied by the next run of any "
+                "of the number inventory DAGs"
+            )
+        finally:
+            conn.execute("ALTER TABLE number_inventory_count_hidden RENAME TO number_inventory_count")
+            conn.execute(
+                "INSERT INTO number_inventory_schema (version) SELECT unnest(%s::text[])",
+                ([m for m in MIGRATIONS if m >= "0015"],),
+            )
+        assert api("/api/summary").status_code == 200
 
 
 def test_the_plugin_links_the_page_from_the_navigation(api, client, token):

@@ -34,7 +34,7 @@ from include.number_inventory.store.inventory import (
     lock_inventory,
     tune_transaction,
 )
-from include.number_inventory.store.migrations import MIGRATIONS_DIR, migrate
+from include.number_inventory.store.migrations import MIGRATIONS_DIR, migrate, pending_migrations
 from include.number_inventory.store.ranges import number_ranges
 from include.number_inventory.store.reads import (
     SKIPPED_SAMPLES,
@@ -85,6 +85,7 @@ __all__ = [
     "lock_inventory",
     "migrate",
     "number_ranges",
+    "pending_migrations",
     "purge_connection",
     "purged_numbers",
     "reads_of_run",

@@ -11,6 +11,14 @@ MIGRATIONS_DIR = SQL_DIR / "migrations"
 MIGRATION_LOCK = 7_301_002
 
 
+def pending_migrations(conn: psycopg.Connection) -> list[str]:
+    """The migrations this version ships that the database has not applied, in order; reads only."""
+    from include.number_inventory import schema
+
+    done = schema.applied(conn)
+    return [p.stem for p in sorted(MIGRATIONS_DIR.glob("*.sql")) if p.stem not in done]
+
+
 def migrate(conn: psycopg.Connection) -> list[str]:
     """Apply the migrations under ``include/sql/migrations`` not yet applied, once, in order, in one
     transaction; return their names.
@@ -24,7 +32,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     from include.number_inventory import schema
 
     migrations = sorted(MIGRATIONS_DIR.glob("*.sql"))
-    if not [p for p in migrations if p.stem not in schema.applied(conn)]:
+    if not pending_migrations(conn):
         return []
     applied_now: list[str] = []
     step = "the record of migrations"
