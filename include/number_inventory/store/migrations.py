@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 
 from include.number_inventory.store.sql_files import SQL_DIR, sql
@@ -13,10 +15,14 @@ MIGRATION_LOCK = 7_301_002
 
 def pending_migrations(conn: psycopg.Connection) -> list[str]:
     """The migrations this version ships that the database has not applied, in order; reads only."""
+    return [path.stem for path in _pending(conn)]
+
+
+def _pending(conn: psycopg.Connection) -> list[Path]:
     from include.number_inventory import schema
 
     done = schema.applied(conn)
-    return [p.stem for p in sorted(MIGRATIONS_DIR.glob("*.sql")) if p.stem not in done]
+    return [path for path in sorted(MIGRATIONS_DIR.glob("*.sql")) if path.stem not in done]
 
 
 def migrate(conn: psycopg.Connection) -> list[str]:
@@ -31,19 +37,17 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     """
     from include.number_inventory import schema
 
-    migrations = sorted(MIGRATIONS_DIR.glob("*.sql"))
-    if not pending_migrations(conn):
+    if not _pending(conn):
         return []
     applied_now: list[str] = []
     step = "the record of migrations"
     try:
         with conn.transaction():
             conn.execute(sql("advisory_lock"), {"key": MIGRATION_LOCK})
-            done = schema.applied(conn)  # again: another run may have applied them while this one waited
-            pending = [p for p in migrations if p.stem not in done]
+            pending = _pending(conn)  # again: another run may have applied them while this one waited
             if not pending:
                 return []
-            adopt = schema.FIRST_MIGRATION not in done and schema.exists(conn, schema.INVENTORY)
+            adopt = pending[0].stem == schema.FIRST_MIGRATION and schema.exists(conn, schema.INVENTORY)
             if not schema.exists(conn, schema.SCHEMA_TABLE) or not schema.exists(conn, schema.INVENTORY):
                 schema.check_may_create(conn)
             if not schema.exists(conn, schema.SCHEMA_TABLE):
