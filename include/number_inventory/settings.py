@@ -211,9 +211,11 @@ DEVICE_APIS = ("json", "mediant-cli", "cursor")
 #: What each API changes of the defaults below (every value can still be set as an extra).
 API_DEFAULTS: dict[str, dict[str, Any]] = {
     "json": {},
-    "mediant-cli": {"path": "/api/v1/files/cliScript/incremental"},
+    "mediant-cli": {"path": "/api/v1/files/cliScript/incremental", "count_check": "required"},
     "cursor": {"items_field": "items"},
 }
+#: ``count_check``: whether the device's own counter of registered users must prove a read complete.
+COUNT_CHECKS = ("required", "off")
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,12 @@ class Contract:
     after_param: str = "after"
     deadline_seconds: float = 300.0
     max_output_bytes: int = 256 * 1024 * 1024
+    # The device's own counter of registered users (a Mediant KPI a Monitor account may read): with
+    # count_check "required" a read is complete only when it accounts for the counter, less
+    # count_tolerance (None: 2 or 0.5% of the counter, whichever is larger).
+    count_path: str = "/api/v1/kpi/current/sbc/otherStats/global/registeredUsers"
+    count_check: str = "off"
+    count_tolerance: float | None = None
 
     @classmethod
     def extra_keys(cls) -> tuple[str, ...]:
@@ -302,4 +310,22 @@ class Contract:
             raise SettingError(
                 f"Connection {connection_id!r}: deadline_seconds and max_output_bytes must be above 0"
             )
+        _check_count(contract, connection_id)
         return contract
+
+
+def _check_count(contract: Contract, connection_id: str) -> None:
+    """The counter's extras: ``count_check`` ``required`` or ``off`` (``required`` only where the
+    read can use it), ``count_path`` a path."""
+    if contract.count_check not in COUNT_CHECKS:
+        raise SettingError(
+            f'Connection {connection_id!r}: extra \'count_check\' must be "required" or "off", '
+            f"got {contract.count_check!r}"
+        )
+    if contract.count_check == "required" and contract.api == "json":
+        raise SettingError(
+            f"Connection {connection_id!r}: extra 'count_check' applies to api mediant-cli and cursor "
+            '(a json list proves itself by its total); remove it or set it to "off"'
+        )
+    if not contract.count_path.startswith("/"):
+        raise SettingError(f"Connection {connection_id!r}: extra 'count_path' must start with '/'")

@@ -9,6 +9,10 @@ the REST API runs CLI text uploaded as a file::
 
 The whole listing comes in one answer, bounded by ``max_output_bytes``; :mod:`cli_listing` parses
 it and says whether it is a complete listing. The read's total is the bindings it held.
+
+A listing cut cleanly between two users has nothing in its text to tell it from a shorter one, so
+with ``count_check`` ``required`` (the default here) the device's own counter of registered users
+(:mod:`counter`) is read before and after the listing, and the listing must account for it.
 """
 
 from __future__ import annotations
@@ -17,16 +21,43 @@ import json
 from collections.abc import Callable, Sequence
 
 from include.number_inventory.device_apis import cli_listing
+from include.number_inventory.device_apis.counter import Counter
 from include.number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
 
 #: The name of the uploaded script, as in AudioCodes' example.
 SCRIPT_NAME = "cli.txt"
 
 
-def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) -> ReadResult:
-    """Run the command once and hand its bindings to ``on_page`` in batches."""
-    listing = run(transport, on_page)
+def read(
+    transport: Transport,
+    *,
+    on_page: Callable[[Sequence[Binding]], None],
+    counter: Counter | None = None,
+) -> ReadResult:
+    """Run the command once and hand its bindings to ``on_page`` in batches; with ``counter``, the
+    device's counter read before and after the listing must agree with it."""
+    if counter is None:
+        listing = run(transport, on_page)
+    else:
+        before = counter.read()
+        listing = run(transport, on_page, count_registered=True)
+        check(transport, counter, listing, before, counter.read())
     return ReadResult(total=listing.bindings, items=listing.bindings, pages=1, restarts=0)
+
+
+def check(
+    transport: Transport, counter: Counter, listing: cli_listing.Listing, before: int, after: int
+) -> None:
+    """Fail unless the listing accounts for the device's counter. AudioCodes does not say whether
+    the counter counts AORs or contacts, so the larger of the listing's two counts is compared."""
+    registered, active = listing.registered or 0, listing.active_contacts or 0
+    what = f"{registered:,} AORs with an active contact, {active:,} active contacts"
+    try:
+        counter.check(before, after, max(registered, active), what)
+    except DeviceReadError as exc:
+        raise DeviceReadError(
+            f"{transport.where} running {transport.contract.cli_command!r}: {exc}"
+        ) from None
 
 
 def run(

@@ -45,9 +45,11 @@ class DeviceReadError(RuntimeError):
     """A read that cannot be completed. ``retryable`` tells whether trying later may help (a device
     that is down) or not (a wrong password, a wrong path, a malformed answer)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        #: The HTTP status the device refused the request with, when that is what failed.
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,21 @@ class ProbeResult:
     registered: int
     total: int | None
     whole_listing: bool
+    #: The device's own counter of registered users (``count_check``), when it was read.
+    counter: int | None = None
 
     def describe(self) -> str:
         """One line for a person, e.g. ``mediant-cli: 1,234 registered users (1,240 bindings) in the
-        listing``."""
+        listing; the device counts 1,234 registered users``."""
+        counted = "" if self.counter is None else f"; the device counts {self.counter:,} registered users"
         seen = f"{self.registered:,} registered users ({self.bindings:,} bindings)"
         if self.whole_listing:
-            return f"{self.api}: {seen} in the listing"
+            return f"{self.api}: {seen} in the listing{counted}"
         if self.total is not None:
-            return f"{self.api}: the device lists {self.total:,} bindings; its first page held {seen}"
-        return f"{self.api}: the first page held {seen}; the collection has more"
+            return (
+                f"{self.api}: the device lists {self.total:,} bindings; its first page held {seen}{counted}"
+            )
+        return f"{self.api}: the first page held {seen}; the collection has more{counted}"
 
 
 def redact(url: str) -> str:
@@ -277,7 +284,9 @@ class Transport:
         meaning = f": {refusals[status]}" if status in refusals else ""
         text = self._excerpt(response, stop)
         said = f"; the device said: {text}" if text else ""
-        raise DeviceReadError(f"{where}: HTTP {status}{meaning}{said}", retryable=status >= 500)
+        raise DeviceReadError(
+            f"{where}: HTTP {status}{meaning}{said}", retryable=status >= 500, status=status
+        )
 
     def _excerpt(self, response: requests.Response, stop: float) -> str:
         """The start of a refusal's text (its ``description``/``error``/``message`` when JSON),
