@@ -199,7 +199,10 @@ def test_probe_runs_the_command_once_and_counts_registered_users(device):
     found = probe(session(), device.url, cli())
 
     assert (found.bindings, found.registered, found.total) == (13, 11, 13)
-    assert found.describe() == "mediant-cli: 11 registered users (13 bindings) in the listing"
+    assert found.counter == 11  # the device's own counter, read by the probe too
+    assert found.describe() == (
+        "mediant-cli: 11 registered users (13 bindings) in the listing; the device counts 11 registered users"
+    )
 
 
 # ---------------------------------------------------------------------- cursor
@@ -215,9 +218,15 @@ def test_a_cursor_collection_is_followed_to_its_end(cursor_device):
     assert items == cursor_device.bindings
 
 
-def test_an_empty_collection_answers_204_and_is_an_empty_read(cursor_device):
-    result, items, _ = read(cursor_device, cursor())
+def test_an_empty_collection_answers_204_and_is_an_empty_read_when_the_counter_says_0(cursor_device):
+    result, items, _ = read(cursor_device, cursor(count_check="required"))
     assert (result.total, result.items, result.pages, items) == (0, 0, 1, [])
+    assert cursor_device.counter_reads == 2  # before and after
+
+
+def test_a_204_first_page_without_the_counter_is_no_proof_of_emptiness(cursor_device):
+    with pytest.raises(DeviceReadError, match=r"answered 204 .*count_check is off"):
+        read(cursor_device, cursor())
 
 
 @pytest.mark.parametrize(

@@ -327,9 +327,19 @@ def test_contract_overrides_and_ignores_unknown_keys() -> None:
 def test_contract_extra_keys_are_the_fields() -> None:
     keys = Contract.extra_keys()
     assert keys[:4] == ("path", "page_size", "items_field", "total_field")
-    assert len(keys) == 20
+    assert len(keys) == 23
     assert "timeout_seconds" in keys and "max_page_bytes" in keys
-    for key in ("api", "cli_command", "cursor_field", "after_param", "deadline_seconds", "max_output_bytes"):
+    for key in (
+        "api",
+        "cli_command",
+        "cursor_field",
+        "after_param",
+        "deadline_seconds",
+        "max_output_bytes",
+        "count_path",
+        "count_check",
+        "count_tolerance",
+    ):
         assert key in keys
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from include.number_inventory.device_apis.transport import Binding, DeviceReadError
 
@@ -76,7 +76,7 @@ class Listing:
     registered: int | None
     total: int | None
     #: Active contacts (counted with ``registered``), for the device's counter.
-    active_contacts: int | None = None
+    active_contacts: int | None = field(default=None, compare=False)
 
 
 def _quote(text: str) -> str:

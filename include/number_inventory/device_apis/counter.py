@@ -94,12 +94,16 @@ class Counter:
         tolerance = self.tolerance(counted)
         if listed >= counted - tolerance:
             return
-        said = f"{before:,}" if before == after else f"{before:,} before the listing and {after:,} after it"
+        said = (
+            "read before and after the listing"
+            if before == after
+            else f"said {before:,} before the listing and {after:,} after it"
+        )
         raise DeviceReadError(
-            f"the read is not complete: the device counts {counted:,} registered users (its counter "
-            f"said {said}), the listing holds {listed:,} ({what}), more than count_tolerance="
-            f"{_number(tolerance)} short; the listing was cut. If the counter is wrong for this device, "
-            f"set 'count_tolerance' or {TURN_OFF} (extra count_check)"
+            f"the read is not complete: the device counts {counted:,} registered users (its counter, "
+            f"{said}), the listing holds {listed:,} ({what}), more than count_tolerance="
+            f"{tolerance:g} short: the listing was cut. If the counter is wrong for this device, raise "
+            f"'count_tolerance', or {TURN_OFF}"
         )
 
 
@@ -163,7 +167,3 @@ def _count(raw: Any) -> int | None:
         if text.isascii() and text.isdigit() and len(text) <= 12:
             return int(text)
     return None
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
