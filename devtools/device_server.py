@@ -1201,10 +1201,34 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cli-style", choices=CLI_STYLES, default="7.2")
     parser.add_argument("--cli-line-break", choices=tuple(LINE_BREAKS), default="lf")
     parser.add_argument("--cli-total-line", action="store_true", help="end the CLI listing with 'Total: N'")
+    _counter_arguments(parser)
     parser.add_argument("--numbers", help="register numbers: a range A-B or a comma list (ranges allowed)")
     parser.add_argument("--bindings-file", help="JSON file with bindings or numbers, loaded before --numbers")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
+
+
+def _counter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of the device's counter of registered users (served at KPI_PATH and its scope)."""
+    group = parser.add_argument_group("the counter of registered users (" + KPI_PATH + ")")
+    group.add_argument(
+        "--counter-as-number", action="store_true", help="its value as a JSON number, not text"
+    )
+    group.add_argument(
+        "--counter-stray-spaces", action="store_true", help="keys with stray spaces (' value')"
+    )
+    wrong = group.add_mutually_exclusive_group()
+    wrong.add_argument("--counter-value", type=int, help="always say this count (a wrong counter)")
+    wrong.add_argument("--counter-offset", type=int, help="say the right count plus this (a wrong counter)")
+    wrong.add_argument("--no-counter", action="store_true", help="answer the counter with 404 (no such KPI)")
+
+
+def _apply_counter_arguments(server: DeviceServer, args: argparse.Namespace) -> None:
+    server.set_counter(as_number=args.counter_as_number, stray_spaces=args.counter_stray_spaces)
+    if args.counter_value is not None or args.counter_offset is not None:
+        server.wrong_counter(args.counter_value, offset=args.counter_offset or 0)
+    if args.no_counter:
+        server.missing_counter()
 
 
 def wait_for_signal() -> None:
@@ -1239,6 +1263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.set_cli_listing(
             style=args.cli_style, line_break=args.cli_line_break, total_line=args.cli_total_line
         )
+        _apply_counter_arguments(server, args)
         if args.bindings_file:
             bindings, numbers, status = load_bindings_file(args.bindings_file)
             if bindings is not None:

@@ -132,3 +132,29 @@ def test_the_session_carries_no_extra_as_a_header(device, monkeypatch):
     assert session.headers.get("X-Trace") == "on"  # a real header the operator asked for stays
     assert not set(extras) & set(session.headers)
     assert (session.auth.username, session.auth.password) == ("admin", PASSWORD)
+
+
+def test_test_connection_of_a_mediant_sbc_says_what_its_counter_found(device, monkeypatch):
+    device.register_numbers(range(1000, 1020))
+    device.register("1020", status=0)  # not confirmed: not counted
+    connect(monkeypatch, "sbc", device, conn_type="audiocodes", api="mediant-cli")
+
+    ok, message = AudioCodesHook(audiocodes_conn_id="sbc").test_connection()
+
+    assert ok, message
+    assert message == (
+        "mediant-cli: 20 registered users (21 bindings) in the listing; the device counts 20 registered users"
+    )
+    assert device.counter_reads == 1
+
+
+def test_test_connection_fails_when_the_counter_is_missing_naming_count_check(device, monkeypatch):
+    device.register_numbers(range(1000, 1020))
+    device.missing_counter()
+    connect(monkeypatch, "sbc", device, conn_type="audiocodes", api="mediant-cli", backoff_seconds=0.01)
+
+    ok, message = AudioCodesHook(audiocodes_conn_id="sbc").test_connection()
+
+    assert not ok
+    assert "HTTP 404" in message and 'count_check to "off"' in message and "count_path" in message
+    assert PASSWORD not in message

@@ -6,6 +6,10 @@ say "no content"."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -373,3 +377,46 @@ def test_the_simulator_counts_aors_with_an_active_contact(device):
     assert session().get(device.url + KPI_PATH).json() == {"id": "registeredUsers", "value": "2"}
     device.set_counter(as_number=True, stray_spaces=True)
     assert json.loads(session().get(device.url + KPI_PATH).content) == {"id ": "registeredUsers", " value": 2}
+
+
+def test_the_counter_through_the_control_api(device):
+    device.register_numbers(range(1000, 1010))
+    with session() as s:
+        assert s.put(f"{device.url}/_control/counter", json={"as_number": True}).ok
+        assert s.post(f"{device.url}/_control/faults", json={"wrong_counter": {"offset": 5, "times": 1}}).ok
+        assert s.get(device.url + KPI_PATH).json() == {"id": "registeredUsers", "value": 15}
+        assert s.get(device.url + KPI_PATH).json() == {"id": "registeredUsers", "value": 10}
+        assert s.post(f"{device.url}/_control/faults", json={"missing_counter": {}}).ok
+        assert s.get(device.url + KPI_SCOPE_PATH).status_code == 404
+        assert s.put(device.url + KPI_PATH).status_code == 405
+        assert s.get(device.url + KPI_PATH, auth=("admin", "wrong")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("flags", "answer"),
+    [
+        ([], {"id": "registeredUsers", "value": "5"}),
+        (["--counter-as-number", "--counter-stray-spaces"], {"id ": "registeredUsers", " value": 5}),
+        (["--counter-offset", "-2"], {"id": "registeredUsers", "value": "3"}),
+        (["--counter-value", "99"], {"id": "registeredUsers", "value": "99"}),
+        (["--no-counter"], 404),
+    ],
+)
+def test_the_counter_flags_of_the_command_line(flags, answer):
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DEVICE_PASSWORD": PASSWORD, "PYTHONPATH": str(root)}
+    cmd = [sys.executable, "-m", "devtools.device_server", "--port", "0", "--api", "mediant-cli"]
+    proc = subprocess.Popen(
+        [*cmd, "--numbers", "1000-1004", *flags], cwd=root, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().rsplit(" ", 1)[1]
+        got = session().get(url + KPI_PATH, timeout=10)
+        if answer == 404:
+            assert got.status_code == 404
+        else:
+            assert json.loads(got.content) == answer
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

@@ -73,7 +73,8 @@ class AudioCodesHook(HttpHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """Read the first page (or run the CLI command once) and say how many registered users the
-        device lists; on failure, why, never with the password. The UI's *Test* button calls this."""
+        device lists and, with ``count_check`` ``required``, what its own counter says; on failure,
+        why, never with the password. The UI's *Test* button calls this."""
         try:
             session, base_url, contract = self.device_session()
             # One retry at most: the person at the Test button waits for the answer.
