@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 from devtools import local_db
-from devtools.device_server import DeviceServer
+from devtools.device_server import KPI_PATH, DeviceServer
 from include.number_inventory import settings, store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +157,10 @@ def start_devices() -> dict[str, DeviceServer]:
         )
         servers[conn_id] = server
         api = extra.get("api", "json")
-        print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}")
+        proof = ""
+        if settings.Contract.for_api(api).count_check == "required":
+            proof = f"; its own counter of registered users proves each listing complete ({KPI_PATH})"
+        print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}{proof}")
     os.environ["AIRFLOW_VAR_AUDIOCODES_CONNECTIONS"] = json.dumps(list(DEVICES))
     os.environ.setdefault("AIRFLOW_VAR_AUDIOCODES_COOLING_DURATION", "2")
     return servers
