@@ -91,3 +91,30 @@ def test_a_cursor_walk_answering_204_after_a_page_that_announced_more_cools_noth
     text = output()
     assert "connection 'sbc1'" in text and "page 2 answered 204" in text
     assert PASSWORD not in text
+
+
+def test_a_missing_counter_fails_the_read_naming_count_check_and_cools_nothing(
+    db, device, run_dag, output, monkeypatch
+):
+    numbers = [str(n) for n in range(5000, 5020)]
+    device.register_numbers(numbers)
+    connect(monkeypatch, device, api="mediant-cli")
+    assert run_dag(SYNC, DAY1)[0] == "success"
+    device.missing_counter()  # a firmware without the KPI, or a login that may not read it
+    for n in numbers[:5]:
+        device.unregister(n)  # would cool if the unproven read were believed
+    before = rows(db)
+
+    state, _ = run_dag(SYNC, DAY2)
+
+    assert state == "failed"
+    assert rows(db) == before
+    read_state, error, _ = last_read(db)
+    assert read_state == "failed" and "HTTP 404" in error and 'count_check to "off"' in error
+    assert "connection 'sbc1'" in output()
+
+    # The operator turns the proof off for this device: the read is believed again.
+    connect(monkeypatch, device, api="mediant-cli", count_check="off")
+    state, _ = run_dag(SYNC, DAY2)
+    assert state == "success"
+    assert by_status(db) == {"Used": 15, "Cooling": 5}
