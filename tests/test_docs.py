@@ -7,6 +7,7 @@ the repository, not in the site: its relative links are checked here against the
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -27,7 +28,8 @@ _FENCE = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 
 def _mkdocs() -> list[str]:
     """mkdocs from the interpreter's own environment, whatever PATH says."""
-    pytest.importorskip("mkdocs", reason="mkdocs is in requirements-dev.txt: make venv installs it")
+    if importlib.util.find_spec("mkdocs") is None:
+        pytest.fail("mkdocs is not installed: it is in requirements-dev.txt, run make venv")
     return [sys.executable, "-m", "mkdocs"]
 
 
