@@ -18,9 +18,10 @@ import resource
 import time
 import uuid
 
+from number_inventory import pipeline, store
+from number_inventory.store import RunInfo
+
 from devtools import local_db
-from include.number_inventory import pipeline, store
-from include.number_inventory.store import RunInfo
 
 DAY = dt.date(2026, 11, 2)
 ONE_BATCH = 10**12

@@ -18,8 +18,7 @@ Variable `audiocodes_connections`, or the next sync reads the device again.
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
-
-from include.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import dag_defaults, tasks
 
 
 @dag(

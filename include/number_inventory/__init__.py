@@ -1,7 +1,7 @@
 """Number inventory kept in step with AudioCodes device registrations.
 
 The package holds the whole logic and imports nothing from Airflow, so it can be tested and
-benchmarked on its own; ``include.airflow_glue`` wires it to Airflow for the DAG files in ``dags/``.
+benchmarked on its own; ``number_inventory.airflow_glue`` wires it to Airflow for the DAG files in ``dags/``.
 
 - ``numbers``: normalising address-of-record user parts to inventory numbers.
 - ``statuses`` and ``transitions``: the SPEC's statuses and transition table, release and audit as

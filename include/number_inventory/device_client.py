@@ -3,7 +3,7 @@
 The caller passes a configured ``requests.Session`` (in the DAGs, the connection's hook's
 ``get_conn()``, which carries its Basic auth and TLS settings), the base URL and the contract read
 from the connection's extras; the extra ``api`` picks the adapter in
-:mod:`include.number_inventory.device_apis` (``json``, ``mediant-cli``, ``cursor``). Bindings
+:mod:`number_inventory.device_apis` (``json``, ``mediant-cli``, ``cursor``). Bindings
 arrive through ``on_page`` as ``(aor, contact)`` pairs, so a read of a million bindings is
 streamed, never held whole. Retries, bounds, redirects and the messages of HTTP errors are the
 shared transport's; each adapter checks that its answer is a complete listing.
@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 import requests
 
-from include.number_inventory.device_apis import cursor, json_list, mediant_cli
-from include.number_inventory.device_apis.transport import (
+from number_inventory.device_apis import cursor, json_list, mediant_cli
+from number_inventory.device_apis.transport import (
     Binding,
     DeviceReadError,
     ProbeResult,
@@ -25,7 +25,7 @@ from include.number_inventory.device_apis.transport import (
     Transport,
     redact,
 )
-from include.number_inventory.settings import Contract
+from number_inventory.settings import Contract
 
 __all__ = [
     "Binding",
@@ -89,7 +89,7 @@ def probe(
 
 def _registered(page: Sequence[Binding]) -> int:
     """Distinct AORs with an active contact, by the pipeline's one rule of activeness."""
-    from include.number_inventory.numbers import contacts_active  # pandas: only when probing
+    from number_inventory.numbers import contacts_active  # pandas: only when probing
 
     active = contacts_active([contact for _, contact in page])
     return len({aor for (aor, _), on in zip(page, active, strict=True) if on})

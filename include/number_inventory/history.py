@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import psycopg
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 #: The transaction setting that marks a transaction's writes as the pipeline's own.
 WRITER_SETTING = "number_inventory.writer"

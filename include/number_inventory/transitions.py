@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from include.number_inventory.columns import (
+from number_inventory.columns import (
     BEFORE,
     CHANGE_COLUMNS,
     FIELDS,
@@ -34,12 +34,12 @@ from include.number_inventory.columns import (
 
 # The statuses live in their own module (the UI plugin imports them without pandas); other modules
 # import them from here as from the SPEC's table.
-from include.number_inventory.statuses import AVAILABLE as AVAILABLE
-from include.number_inventory.statuses import COOLING as COOLING
-from include.number_inventory.statuses import RESERVED as RESERVED
-from include.number_inventory.statuses import STATUSES as STATUSES
-from include.number_inventory.statuses import USED as USED
-from include.number_inventory.statuses import USED_UTILITY as USED_UTILITY
+from number_inventory.statuses import AVAILABLE as AVAILABLE
+from number_inventory.statuses import COOLING as COOLING
+from number_inventory.statuses import RESERVED as RESERVED
+from number_inventory.statuses import STATUSES as STATUSES
+from number_inventory.statuses import USED as USED
+from number_inventory.statuses import USED_UTILITY as USED_UTILITY
 
 DEVICE = "Device"
 AUDIOCODES = "AudioCodes"

@@ -25,10 +25,10 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
-from include.number_inventory import contacts, settings
-from include.number_inventory import numbers as nums
-from include.number_inventory.store import sql
-from include.number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
+from number_inventory import contacts, settings
+from number_inventory import numbers as nums
+from number_inventory.store import sql
+from number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
 
 MAX_LIMIT = 500
 #: Days shown by the charts: releases ahead, and the Used / Cooling / Available counts back.

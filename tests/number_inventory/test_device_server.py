@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+import devtools
 from devtools.device_server import DeviceServer, parse_numbers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -522,7 +523,7 @@ def test_parse_numbers() -> None:
 def test_cli_serves_until_terminated(tmp_path: Path) -> None:
     bindings_file = tmp_path / "bindings.json"
     bindings_file.write_text(json.dumps({"bindings": [["alice@h", "<sip:alice@h>;status:0"]]}))
-    env = {**os.environ, "DEVICE_PASSWORD": "env-Pw-123", "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "DEVICE_PASSWORD": "env-Pw-123", "PYTHONPATH": devtools.PYTHONPATH}
     cmd = [
         sys.executable,
         "-m",
@@ -571,7 +572,7 @@ def test_cli_serves_until_terminated(tmp_path: Path) -> None:
 
 
 def test_cli_rejects_bad_numbers() -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "PYTHONPATH": devtools.PYTHONPATH}
     cmd = [sys.executable, "-m", "devtools.device_server", "--port", "0", "--numbers", "9-1"]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2 and "bad range" in proc.stderr
@@ -690,7 +691,7 @@ def test_control_listing_and_new_faults_over_http(server: DeviceServer, session:
 
 
 def test_cli_flag_api_cursor(tmp_path: Path) -> None:
-    env = {**os.environ, "DEVICE_PASSWORD": "secret", "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "DEVICE_PASSWORD": "secret", "PYTHONPATH": devtools.PYTHONPATH}
     cmd = [sys.executable, "-m", "devtools.device_server", "--port", "0", "--api", "cursor"]
     cmd += ["--numbers", "1000-1004", "--cli-style", "4000", "--cli-total-line"]
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)

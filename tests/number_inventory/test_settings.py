@@ -1,4 +1,4 @@
-"""Unit tests of operator settings validation (``include.number_inventory.settings``)."""
+"""Unit tests of operator settings validation (``number_inventory.settings``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 import pytest
-
-from include.number_inventory import settings
-from include.number_inventory.settings import (
+from number_inventory import settings
+from number_inventory.settings import (
     MAX_CONNECTIONS,
     Contract,
     MassRemovalGuard,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from include.number_inventory.store.sql_files import SQL_DIR
+from number_inventory.store.sql_files import SQL_DIR
 
 ROOT = SQL_DIR.parents[1]
 QUERIES = sorted(p for p in SQL_DIR.rglob("*.sql") if "migrations" not in p.parts)

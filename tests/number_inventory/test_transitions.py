@@ -1,4 +1,4 @@
-"""Unit tests of the pure transition engine (``include.number_inventory.transitions``).
+"""Unit tests of the pure transition engine (``number_inventory.transitions``).
 
 One test per row of the SPEC's transition table, then release, audit, purge and ``apply_to_frame``.
 """
@@ -9,8 +9,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-
-from include.number_inventory.transitions import (
+from number_inventory.transitions import (
     CHANGE_COLUMNS,
     FIELDS,
     FINDING_COLUMNS,
@@ -22,6 +21,7 @@ from include.number_inventory.transitions import (
     plan_release,
     plan_sync,
 )
+
 from tests.number_inventory.frames import empty_inventory
 
 RUN_DAY = dt.date(2026, 11, 27)

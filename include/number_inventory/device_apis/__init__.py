@@ -7,5 +7,5 @@
   script upload (``mediant-cli``); ``cli_listing`` parses the CLI's text.
 - ``cursor``: a cursor-paged JSON collection of the Mediant REST API's kind (``cursor``).
 
-``include.number_inventory.device_client`` is the public entry that picks the adapter.
+``number_inventory.device_client`` is the public entry that picks the adapter.
 """

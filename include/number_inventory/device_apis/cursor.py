@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from include.number_inventory.device_apis.json_list import bindings
-from include.number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+from number_inventory.device_apis.json_list import bindings
+from number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
 
 #: The ``after`` of the last page.
 END = "-1"

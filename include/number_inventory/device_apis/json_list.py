@@ -17,13 +17,13 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 
-from include.number_inventory.device_apis.transport import (
+from number_inventory.device_apis.transport import (
     Binding,
     DeviceReadError,
     ReadResult,
     Transport,
 )
-from include.number_inventory.settings import Contract
+from number_inventory.settings import Contract
 
 log = logging.getLogger(__name__)
 

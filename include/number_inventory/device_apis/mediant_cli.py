@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from include.number_inventory.device_apis import cli_listing
-from include.number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+from number_inventory.device_apis import cli_listing
+from number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
 
 #: The name of the uploaded script, as in AudioCodes' example.
 SCRIPT_NAME = "cli.txt"

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3.exceptions
 
-from include.number_inventory.settings import Contract
+from number_inventory.settings import Contract
 
 log = logging.getLogger(__name__)
 

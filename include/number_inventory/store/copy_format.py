@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql as pgsql
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from include.number_inventory.columns import BEFORE, FIELDS
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory.columns import BEFORE, FIELDS
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd

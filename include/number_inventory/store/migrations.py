@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from include.number_inventory.store.sql_files import SQL_DIR, sql
+from number_inventory.store.sql_files import SQL_DIR, sql
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # pg_advisory_xact_lock key of migrations (the inventory's own is ``inventory.INVENTORY_LOCK``).
@@ -19,7 +19,7 @@ def pending_migrations(conn: psycopg.Connection) -> list[str]:
 
 
 def _pending(conn: psycopg.Connection) -> list[Path]:
-    from include.number_inventory import schema
+    from number_inventory import schema
 
     done = schema.applied(conn)
     return [path for path in sorted(MIGRATIONS_DIR.glob("*.sql")) if path.stem not in done]
@@ -35,7 +35,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     ``schema.SchemaError``, saying what to grant or fix, when the role may not apply a migration or
     the table cannot be adopted; nothing is changed then.
     """
-    from include.number_inventory import schema
+    from number_inventory import schema
 
     if not _pending(conn):
         return []

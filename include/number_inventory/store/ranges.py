@@ -1,13 +1,13 @@
 """Number ranges that split a reconcile (the sync, the daily run) into batches of bounded size (see
-``include.number_inventory.batches``)."""
+``number_inventory.batches``)."""
 
 from __future__ import annotations
 
 import psycopg
 
-from include.number_inventory import batches
-from include.number_inventory.batches import NumberRange
-from include.number_inventory.store.sql_files import sql
+from number_inventory import batches
+from number_inventory.batches import NumberRange
+from number_inventory.store.sql_files import sql
 
 #: About how many numbers :func:`number_ranges` samples to place its range boundaries.
 SAMPLE_ROWS = 100_000

@@ -12,12 +12,12 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from include.number_inventory import contacts as contacts_module
-from include.number_inventory import numbers as nums
-from include.number_inventory.settings import MassRemovalGuard
-from include.number_inventory.store.inventory import tune_transaction
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory import contacts as contacts_module
+from number_inventory import numbers as nums
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store.inventory import tune_transaction
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 log = logging.getLogger(__name__)
 

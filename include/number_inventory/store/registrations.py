@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from include.number_inventory.batches import NumberRange
-from include.number_inventory.columns import INVENTORY_COLUMNS
-from include.number_inventory.store.copy_format import fetch_columns
-from include.number_inventory.store.reads import abandon_reads
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory.batches import NumberRange
+from number_inventory.columns import INVENTORY_COLUMNS
+from number_inventory.store.copy_format import fetch_columns
+from number_inventory.store.reads import abandon_reads
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd

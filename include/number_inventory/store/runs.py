@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: ``include/sql`` in the source tree; ``number_inventory/sql`` in an installed wheel (pyproject.toml
+#: maps the one onto the other).
+SQL_DIR = next(d for d in (_PACKAGE / "sql", _PACKAGE.parent / "sql") if d.is_dir())
 
 
 @functools.cache

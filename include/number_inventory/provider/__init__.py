@@ -14,7 +14,7 @@ from typing import Any
 #: differs from the name of the distribution that declares the entry point.
 PACKAGE_NAME = "number-inventory-audiocodes"
 CONN_TYPE = "audiocodes"
-HOOK_CLASS = "include.audiocodes_provider.hooks.audiocodes.AudioCodesHook"
+HOOK_CLASS = "number_inventory.provider.hooks.audiocodes.AudioCodesHook"
 
 #: The device APIs a connection may name in its ``api`` extra (README, "Device APIs").
 API_KINDS = ("json", "mediant-cli", "cursor")

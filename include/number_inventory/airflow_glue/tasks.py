@@ -14,22 +14,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
-from include import alerts
-from include.airflow_glue.connections import (
+from number_inventory import clock, settings
+from number_inventory.airflow_glue import alerts
+from number_inventory.airflow_glue.connections import (
     MissingConnection,
     database_problem,
     device_hook,
     inventory_db,
     require_connections,
 )
-from include.airflow_glue.prepared import Prepared
-from include.airflow_glue.run_day import decide_run, run_day
-from include.airflow_glue.variables import read_settings
-from include.number_inventory import clock, settings
-from include.number_inventory.settings import SettingError
+from number_inventory.airflow_glue.prepared import Prepared
+from number_inventory.airflow_glue.run_day import decide_run, run_day
+from number_inventory.airflow_glue.variables import read_settings
+from number_inventory.settings import SettingError
 
 if TYPE_CHECKING:
-    from include.number_inventory.store import RunInfo
+    from number_inventory.store import RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def fails_at_once(task: Task) -> Task:
     def run(*args: Any, **kwargs: Any) -> Any:
         import psycopg
 
-        from include.number_inventory.schema import SchemaError
+        from number_inventory.schema import SchemaError
 
         try:
             return task(*args, **kwargs)
@@ -65,7 +65,7 @@ def fails_at_once(task: Task) -> Task:
 
 def run_info(context: Any, day: dt.date) -> RunInfo:
     """The running DAG run, for the history."""
-    from include.number_inventory.store import RunInfo
+    from number_inventory.store import RunInfo
 
     return RunInfo(context["dag"].dag_id, context["run_id"], day)
 
@@ -74,7 +74,7 @@ def run_info(context: Any, day: dt.date) -> RunInfo:
 def prepare(kind: str) -> dict[str, Any]:
     """Validate settings, bring the schema up to date and fix the run day, for later tasks; for the
     sync, also whether it reads the devices (see :class:`Prepared`)."""
-    from include.number_inventory import pipeline
+    from number_inventory import pipeline
 
     context = get_current_context()
     values = read_settings()
@@ -107,9 +107,9 @@ def prepare(kind: str) -> dict[str, Any]:
 def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
     """Read one connection and keep the read when it is complete; fail the task, naming the
     connection and the reason, when it is not."""
-    from include.number_inventory import pipeline
-    from include.number_inventory.device_client import DeviceReadError
-    from include.number_inventory.store import ReadRejected
+    from number_inventory import pipeline
+    from number_inventory.device_client import DeviceReadError
+    from number_inventory.store import ReadRejected
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
@@ -165,7 +165,7 @@ def skip_unless_acting(prepared: Prepared) -> None:
 @fails_at_once
 def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
     """The sync's reconcile step, with its summary in the task log."""
-    from include.number_inventory import pipeline
+    from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
@@ -183,7 +183,7 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
 @fails_at_once
 def check_reads(xcom: dict[str, Any]) -> None:
     """Fail, naming each configured connection without a complete read in this run."""
-    from include.number_inventory import pipeline
+    from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
@@ -219,7 +219,7 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
     """The daily step, with its summary in the task log. Fails after its transaction has committed
     (releases, repairs and findings recorded) when a configured connection's read is stale, naming
     each and its age, so that the on-call engineer is alerted; a dry run only reports it."""
-    from include.number_inventory import pipeline
+    from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
@@ -248,7 +248,7 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
 @fails_at_once
 def purge(xcom: dict[str, Any]) -> dict[str, Any]:
     """The purge step: checks the form, then decommissions the connection."""
-    from include.number_inventory import pipeline
+    from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
@@ -289,7 +289,7 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
     recording who triggered the run and why."""
     import dataclasses
 
-    from include.number_inventory import actions, pipeline
+    from number_inventory import actions, pipeline
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()

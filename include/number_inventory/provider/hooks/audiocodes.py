@@ -15,10 +15,10 @@ from typing import Any
 import requests
 from airflow.providers.http.hooks.http import HttpHook
 
-from include.audiocodes_provider import CONN_FIELDS, CONN_TYPE
-from include.number_inventory import device_client
-from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from include.number_inventory.settings import Contract, SettingError
+from number_inventory import device_client
+from number_inventory.device_client import Binding, DeviceReadError, ReadResult
+from number_inventory.provider import CONN_FIELDS, CONN_TYPE
+from number_inventory.settings import Contract, SettingError
 
 #: How ``verify`` may be written as text in a connection's JSON.
 _TEXT_BOOLEANS = {"true": True, "false": False}

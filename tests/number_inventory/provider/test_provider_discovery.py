@@ -14,7 +14,8 @@ import subprocess
 import sys
 import textwrap
 
-from include.audiocodes_provider import API_KINDS, PACKAGE_NAME, get_provider_info
+from number_inventory.provider import API_KINDS, PACKAGE_NAME, get_provider_info
+
 from tests.conftest import ROOT
 
 #: The installed distribution's version (raises when the project is not installed).
@@ -53,7 +54,7 @@ def test_providers_manager_registers_the_audiocodes_connection_type():
     )
 
     assert found["provider"] == INSTALLED
-    assert found["hook"]["hook_class_name"] == "include.audiocodes_provider.hooks.audiocodes.AudioCodesHook"
+    assert found["hook"]["hook_class_name"] == "number_inventory.provider.hooks.audiocodes.AudioCodesHook"
     assert found["hook"]["connection_type"] == "audiocodes"
     assert found["hook"]["hook_name"] == "AudioCodes"
     assert found["hook"]["connection_id_attribute_name"] == "audiocodes_conn_id"

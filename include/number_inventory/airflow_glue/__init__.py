@@ -1,6 +1,6 @@
 """The Airflow side of the project: what the DAG files and the UI plugin import.
 
-``include.number_inventory`` holds the logic and imports nothing from Airflow; this package wires it
+``number_inventory`` holds the logic and imports nothing from Airflow; this package wires it
 to Airflow. The DAG files import it at parse time, so its modules import only what is light at module
 level; hooks, psycopg and pandas are imported inside the functions, which run inside tasks.
 

@@ -12,7 +12,7 @@ import re
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-from include.number_inventory import settings
+from number_inventory import settings
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def inventory_db(*, migrate: bool = False):
     not exist or refuses the login)."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    from include.number_inventory import store
+    from number_inventory import store
 
     try:
         conn = PostgresHook(postgres_conn_id=settings.INVENTORY_CONN_ID).get_conn()
@@ -90,7 +90,7 @@ def inventory_db(*, migrate: bool = False):
 def device_hook(connection_id: str):
     """The hook of one AudioCodes connection, whatever its type (``audiocodes``, or ``http`` with the
     same extras); its contract is checked here, so a bad extra fails before a read is begun."""
-    from include.audiocodes_provider.hooks.audiocodes import AudioCodesHook
+    from number_inventory.provider.hooks.audiocodes import AudioCodesHook
 
     hook = AudioCodesHook(audiocodes_conn_id=connection_id)
     hook.contract()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from include import alerts
+from number_inventory.airflow_glue import alerts
 
 #: How long a task other than a read may run: ``prepare`` (migrations included), ``reconcile`` and the
 #: daily step take seconds at a million numbers (see the README's benchmarks); a task still running
@@ -23,7 +23,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retries": 2,
     "retry_delay": dt.timedelta(minutes=2),
     "execution_timeout": TASK_TIMEOUT,
-    # A failed task alerts through the notifier the operator configured (include/alerts.py).
+    # A failed task alerts through the notifier the operator configured (include/number_inventory/airflow_glue/alerts.py).
     "on_failure_callback": alerts.on_failure,
 }
 TAGS = ["number-inventory", "audiocodes"]

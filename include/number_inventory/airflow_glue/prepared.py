@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from include.number_inventory.settings import DEFAULT_READ_AGE_HOURS, DEFAULT_TIMEZONE, MassRemovalGuard
+from number_inventory.settings import DEFAULT_READ_AGE_HOURS, DEFAULT_TIMEZONE, MassRemovalGuard
 
 
 @dataclasses.dataclass(frozen=True)

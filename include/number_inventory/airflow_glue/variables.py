@@ -11,8 +11,8 @@ from typing import Any
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException
 
-from include.number_inventory import settings
-from include.number_inventory.settings import SettingError
+from number_inventory import settings
+from number_inventory.settings import SettingError
 
 
 def connection_ids(*, limit: int = settings.MAX_CONNECTIONS) -> list[str]:

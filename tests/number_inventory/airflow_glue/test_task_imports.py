@@ -12,8 +12,8 @@ from tests.conftest import ROOT
 
 CHECK = """
 import json, sys
-import include.airflow_glue.tasks, include.number_inventory.pipeline, include.number_inventory.store
-import include.number_inventory.device_client, include.number_inventory.schema
+import number_inventory.airflow_glue.tasks, number_inventory.pipeline, number_inventory.store
+import number_inventory.device_client, number_inventory.schema
 print(json.dumps(sorted(m for m in ("pandas", "numpy") if m in sys.modules)))
 """
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from include.number_inventory import clock
-from include.number_inventory.settings import SettingError
+from number_inventory import clock
+from number_inventory.settings import SettingError
 
 
 def run_day(context: Any, timezone: str) -> dt.date:
