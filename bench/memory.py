@@ -18,10 +18,9 @@ import resource
 import time
 import uuid
 
+from devtools import local_db
 from number_inventory import pipeline, store
 from number_inventory.store import RunInfo
-
-from devtools import local_db
 
 DAY = dt.date(2026, 11, 2)
 ONE_BATCH = 10**12

@@ -53,6 +53,7 @@ def peer_sync(
     import pandas as pd
     from airflow.providers.http.hooks.http import HttpHook
     from airflow.providers.postgres.hooks.postgres import PostgresHook
+
     from number_inventory import numbers
 
     db = PostgresHook(postgres_conn_id="number_inventory_db")

@@ -19,13 +19,12 @@ import datetime as dt
 import os
 import time
 
+from devtools import local_db
 from number_inventory import history, store, transitions
 from number_inventory.columns import CHANGE_COLUMNS
 from number_inventory.store import RunInfo, inventory
 from number_inventory.store.copy_format import copy_in
 from number_inventory.store.sql_files import sql
-
-from devtools import local_db
 
 DAY0 = dt.date(2026, 11, 2)
 RELEASE_DAY = DAY0 + dt.timedelta(days=2)

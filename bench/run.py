@@ -37,12 +37,12 @@ from typing import Any
 
 import pandas as pd
 import psycopg
-from number_inventory import store
 
 import devtools
 from bench import report, scheduler, steps
 from bench.devices import PASSWORD, USERNAME, Fleet, device_connections
 from devtools import local_db
+from number_inventory import store
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

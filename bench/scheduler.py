@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from number_inventory import settings, store
-
 from bench.devices import Fleet, device_connections
 from deploy.run_local_stack import SYNC_DAG, LocalStack
 from devtools import local_db
+from number_inventory import settings, store
 
 POLL_SECONDS = 0.1
 RUN_TIMEOUT = 900

@@ -24,14 +24,14 @@ from typing import Any
 
 import psycopg
 import requests
+
+from bench import peer
+from devtools import local_db
 from number_inventory import pipeline, store, transitions
 from number_inventory.device_client import read_registered_users
 from number_inventory.settings import Contract, MassRemovalGuard
 from number_inventory.store import RunInfo
 from number_inventory.store import inventory as store_inventory
-
-from bench import peer
-from devtools import local_db
 
 
 def peak_rss() -> int:
@@ -258,6 +258,7 @@ def naive_sync(
     os.environ.update(airflow_env)
     import pandas as pd
     from airflow.providers.postgres.hooks.postgres import PostgresHook
+
     from number_inventory import numbers
 
     conn = PostgresHook(postgres_conn_id="number_inventory_db").get_conn()

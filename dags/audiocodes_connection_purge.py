@@ -18,6 +18,7 @@ Variable `audiocodes_connections`, or the next sync reads the device again.
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
+
 from number_inventory.airflow_glue import dag_defaults, tasks
 
 

@@ -25,6 +25,7 @@ Trigger with **dry run** to check the numbers and see what would change, without
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
+
 from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
 from number_inventory.airflow_glue import dag_defaults, tasks
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 
 from airflow.sdk import Param, dag, task
+
 from number_inventory.airflow_glue import dag_defaults, tasks
 
 

@@ -42,12 +42,12 @@ from typing import Any
 
 import httpx  # Airflow's own HTTP client
 import psutil
-from number_inventory import settings
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.engine import URL
 
 import devtools
 from devtools import local_db
+from number_inventory import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNC_DAG = "audiocodes_number_sync"

@@ -27,6 +27,7 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
 from number_inventory.statuses import STATUSES
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ def _read(work: Callable[..., Any]) -> Any:
     and turn what can go wrong into an HTTP answer that says what to fix."""
     import psycopg
     from airflow.exceptions import AirflowNotFoundException
+
     from number_inventory import views
     from number_inventory.airflow_glue import variables
     from number_inventory.airflow_glue.connections import inventory_db
@@ -315,6 +317,7 @@ def connections(user: User) -> Any:
     failure and why, and whether it is stale (older than ``audiocodes_max_read_age_hours``, or never
     read), measured on the project's clock as the daily audit measures it."""
     from airflow.sdk import Variable
+
     from number_inventory import clock, settings, views
 
     def work(conn: Any, timezone: str, configured: list[str]) -> Any:

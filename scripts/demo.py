@@ -24,11 +24,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from number_inventory import settings, store
-
 import devtools
 from devtools import local_db
 from devtools.device_server import DeviceServer
+from number_inventory import settings, store
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"

@@ -20,13 +20,13 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from number_inventory import store
-from number_inventory.clock import TODAY_ENV
 from psycopg import sql as pgsql
 
 import devtools
 from devtools import local_db
 from devtools.device_server import DeviceServer
+from number_inventory import store
+from number_inventory.clock import TODAY_ENV
 from tests.browser import api_server, chromium  # noqa: F401  (the browser tests' fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]

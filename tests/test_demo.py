@@ -16,10 +16,10 @@ import sys
 import uuid
 
 import pytest
-from number_inventory import store
 from psycopg.conninfo import conninfo_to_dict
 
 from devtools import local_db
+from number_inventory import store
 from tests.conftest import ROOT
 
 

@@ -5,9 +5,9 @@ history's record of who and why."""
 from __future__ import annotations
 
 import pytest
+
 from number_inventory import views
 from number_inventory.action_form import MAX_NUMBERS
-
 from tests.dags.helpers import USED, D, cooling, history_count, row, rows
 
 # Airflow is imported inside the tests only: importing it while tests are collected would fix its

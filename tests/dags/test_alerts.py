@@ -8,8 +8,8 @@ import datetime as dt
 import json
 
 import pytest
-from number_inventory.airflow_glue import alerts
 
+from number_inventory.airflow_glue import alerts
 from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import D
 

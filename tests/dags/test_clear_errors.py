@@ -9,10 +9,10 @@ import time
 import uuid
 
 import pytest
-from number_inventory import store
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import local_db
+from number_inventory import store
 from tests.dags.helpers import USED, D, by_status, history_count, rows
 
 pytestmark = pytest.mark.dag

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+
 from number_inventory import history
 from number_inventory.store import sql
-
 from tests.dags.helpers import D
 
 pytestmark = pytest.mark.dag

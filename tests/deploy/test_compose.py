@@ -19,13 +19,13 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from number_inventory import settings
-from number_inventory.provider import CONN_FIELDS, CONN_TYPE
-from number_inventory.settings import Contract
 from psycopg.conninfo import conninfo_to_dict
 
 from devtools import local_db
 from devtools.device_server import parse_numbers
+from number_inventory import settings
+from number_inventory.provider import CONN_FIELDS, CONN_TYPE
+from number_inventory.settings import Contract
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())

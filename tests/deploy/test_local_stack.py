@@ -14,10 +14,10 @@ import time
 
 import psutil
 import pytest
-from number_inventory import store
 
 from deploy.run_local_stack import DEFAULT_REDIS_URL, SYNC_DAG, LocalStack, redis_reason
 from devtools import local_db
+from number_inventory import store
 
 #: Every wait of the test together stays within this (the machine may be shared and small).
 BUDGET_SECONDS = 240

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+
 from number_inventory.transitions import INVENTORY_COLUMNS
 
 

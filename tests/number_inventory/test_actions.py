@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from number_inventory import actions
 from number_inventory.action_form import MAX_NUMBERS
 from number_inventory.actions import (

@@ -13,6 +13,7 @@ import itertools
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from number_inventory.batches import NumberRange, range_key, ranges_between, ranges_from_sample, split
 from number_inventory.transitions import (
     INVENTORY_COLUMNS,

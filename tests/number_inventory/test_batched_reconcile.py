@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from devtools import local_db
 from number_inventory import batches, pipeline, store, transitions
 from number_inventory.batches import ranges_between
 from number_inventory.store import RunInfo
-
-from devtools import local_db
 from tests.number_inventory.frames import kept_read
 
 DAY = dt.date(2026, 11, 27)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 
 import pytest
+
+from devtools.device_server import render_cli_listing
 from number_inventory.device_apis.cli_listing import Listing, lines, parse
 from number_inventory.device_apis.transport import DeviceReadError
 from number_inventory.numbers import aor_numbers, contacts_active
-
-from devtools.device_server import render_cli_listing
 
 COMMAND = "show voip register db sbc list"
 

@@ -8,6 +8,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from number_inventory import clock
 from number_inventory.settings import SettingError
 

@@ -12,11 +12,11 @@ from functools import partial
 
 import psycopg
 import requests
+
 from number_inventory import pipeline, store, transitions
 from number_inventory.device_client import read_registered_users
 from number_inventory.settings import Contract, MassRemovalGuard
 from number_inventory.store import RunInfo
-
 from tests.conftest import PASSWORDS, ROOT
 
 CONNECTIONS = ["audiocodes_a", "audiocodes_b"]

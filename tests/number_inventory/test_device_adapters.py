@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 import requests
+
+from devtools.device_server import DeviceServer, render_cli_listing
 from number_inventory.device_client import DeviceReadError, probe, read_registered_users
 from number_inventory.numbers import contacts_active
 from number_inventory.settings import Contract
-
-from devtools.device_server import DeviceServer, render_cli_listing
 
 PASSWORD = "apis-test-pass"
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 import requests
-from number_inventory.device_client import DeviceReadError, probe, read_registered_users, redact
-from number_inventory.settings import Contract
 
 from devtools.device_server import DeviceServer
+from number_inventory.device_client import DeviceReadError, probe, read_registered_users, redact
+from number_inventory.settings import Contract
 
 PASSWORD = "client-test-pass"
 

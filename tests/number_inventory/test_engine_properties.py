@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from number_inventory.transitions import (
     FIELDS,
     INVENTORY_COLUMNS,

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+
 from number_inventory.numbers import (
     NUMBER_PATTERN,
     aor_numbers,

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from number_inventory.numbers import _normalise_spellings, binding_active, normalise_aors
 
 # Characters that matter to the rules, so that random text often looks like an AOR or a contact.

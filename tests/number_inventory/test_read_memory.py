@@ -9,12 +9,12 @@ import tracemalloc
 from functools import partial
 
 import requests
+
+from devtools.device_server import DeviceServer
 from number_inventory import pipeline, store
 from number_inventory.device_client import read_registered_users
 from number_inventory.settings import Contract, MassRemovalGuard
 from number_inventory.store import RunInfo
-
-from devtools.device_server import DeviceServer
 
 RUN = RunInfo("test", "run", dt.date(2026, 11, 2))
 PAGES, PAGE_SIZE, AOR_BYTES = 40, 200, 8 * 1024

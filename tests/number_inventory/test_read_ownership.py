@@ -12,13 +12,13 @@ from functools import partial
 import psycopg
 import pytest
 import requests
+from psycopg import sql as pgsql
+
+from devtools import local_db
 from number_inventory import pipeline, store
 from number_inventory.device_client import DeviceReadError, read_registered_users
 from number_inventory.settings import Contract, MassRemovalGuard
 from number_inventory.store import ReadRejected, RunInfo
-from psycopg import sql as pgsql
-
-from devtools import local_db
 from tests.conftest import PASSWORDS, read_stages
 
 DAY1, DAY2 = dt.date(2026, 11, 2), dt.date(2026, 11, 3)

@@ -12,13 +12,13 @@ import uuid
 import pandas as pd
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from devtools import local_db
 from number_inventory import history, schema, store, views
 from number_inventory.schema import SchemaError
 from number_inventory.store import bulk_load, sql
 from number_inventory.transitions import CHANGE_COLUMNS
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-from devtools import local_db
 
 MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from number_inventory import settings
 from number_inventory.settings import (
     MAX_CONNECTIONS,

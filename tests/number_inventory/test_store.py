@@ -10,11 +10,11 @@ import time
 import pandas as pd
 import psycopg
 import pytest
+
+from devtools import local_db
 from number_inventory import store, transitions
 from number_inventory.settings import MassRemovalGuard
 from number_inventory.store import ReadRejected, RunInfo
-
-from devtools import local_db
 from tests.conftest import read_stages
 
 RUN = RunInfo("test_dag", "run-1", dt.date(2026, 11, 27))

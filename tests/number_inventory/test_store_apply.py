@@ -9,10 +9,10 @@ import datetime as dt
 import pandas as pd
 import psycopg
 import pytest
+
 from number_inventory import store, transitions
 from number_inventory.store import RunInfo, bulk_load, copy_format
 from number_inventory.store import inventory as inventory_module
-
 from tests.number_inventory.frames import empty_inventory
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from number_inventory import store
 from number_inventory.settings import MassRemovalGuard
 from number_inventory.store import RunInfo
-
 from tests.conftest import staged_rows
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from devtools import local_db
 from number_inventory import pipeline, store, transitions
 from number_inventory.batches import range_key, ranges_between
 from number_inventory.store import RunInfo
-
-from devtools import local_db
 from tests.number_inventory.frames import kept_read
 
 DAY = dt.date(2026, 11, 27)

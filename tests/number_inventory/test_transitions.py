@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from number_inventory.transitions import (
     CHANGE_COLUMNS,
     FIELDS,
@@ -21,7 +22,6 @@ from number_inventory.transitions import (
     plan_release,
     plan_sync,
 )
-
 from tests.number_inventory.frames import empty_inventory
 
 RUN_DAY = dt.date(2026, 11, 27)

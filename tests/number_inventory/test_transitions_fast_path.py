@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from number_inventory.transitions import (
     CHANGE_COLUMNS,
     FIELDS,

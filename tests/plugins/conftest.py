@@ -8,11 +8,11 @@ import json
 import secrets
 
 import pytest
-from number_inventory import store
 from psycopg.conninfo import conninfo_to_dict
 
 from devtools import local_db
 from devtools.device_server import DeviceServer
+from number_inventory import store
 from tests.conftest import PROJECT_TABLES
 from tests.plugins import fleet
 

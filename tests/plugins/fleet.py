@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import requests
+
+from devtools.device_server import DeviceServer
 from number_inventory import pipeline
 from number_inventory.device_client import DeviceReadError, read_registered_users
 from number_inventory.settings import Contract, MassRemovalGuard
 from number_inventory.store import ReadRejected, RunInfo
-
-from devtools.device_server import DeviceServer
 
 SYNC, DAILY = "audiocodes_number_sync", "number_inventory_daily"
 

@@ -8,9 +8,9 @@ import datetime as dt
 import json
 
 import pytest
-from number_inventory import store
 
 from devtools import local_db
+from number_inventory import store
 from tests.plugins.conftest import PREFIX
 
 MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))

@@ -7,9 +7,9 @@ import datetime as dt
 
 import psycopg
 import pytest
+
 from number_inventory import pipeline, views
 from number_inventory.store import RunInfo
-
 from tests.plugins.conftest import CONNECTIONS, fresh
 
 A, B = CONNECTIONS

@@ -19,8 +19,8 @@ import os
 import time
 
 import pytest
-from number_inventory import views
 
+from number_inventory import views
 from tests.conftest import OUTPUT
 from tests.plugins.conftest import fresh, own_database
 

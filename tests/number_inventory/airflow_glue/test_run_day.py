@@ -6,6 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+
 from number_inventory.airflow_glue.run_day import run_day
 
 UTC = dt.UTC

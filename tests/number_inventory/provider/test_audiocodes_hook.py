@@ -4,10 +4,10 @@ says, how it reads, and that connections saved by the UI form or typed as JSON r
 from __future__ import annotations
 
 import pytest
-from number_inventory.provider.hooks.audiocodes import AudioCodesHook
-from number_inventory.settings import SettingError
 
 from devtools.device_server import DeviceServer
+from number_inventory.provider.hooks.audiocodes import AudioCodesHook
+from number_inventory.settings import SettingError
 from tests.conftest import http_connection
 
 PASSWORD = "dev1ce-Pa55word"

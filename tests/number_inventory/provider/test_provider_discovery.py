@@ -15,7 +15,6 @@ import sys
 import textwrap
 
 from number_inventory.provider import API_KINDS, PACKAGE_NAME, get_provider_info
-
 from tests.conftest import ROOT
 
 #: The installed distribution's version (raises when the project is not installed).
