@@ -86,3 +86,57 @@ def test_the_provider_info_passes_airflows_schema():
     from airflow.providers_manager import _create_provider_info_schema_validator
 
     _create_provider_info_schema_validator().validate(get_provider_info())
+
+
+STORED_READ = textwrap.dedent(
+    """
+    import json
+    from number_inventory.provider.hooks.audiocodes import AudioCodesHook
+
+    seen = []
+    result = AudioCodesHook("audiocodes_stored").read(on_page=seen.extend, on_restart=seen.clear)
+    print(json.dumps({"total": result.total, "aors": sorted({aor for aor, _ in seen})}))
+    """
+)
+
+
+def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_home, tmp_path):
+    """The one identifier users' stored connections depend on is their ``conn_type``, ``audiocodes``;
+    the hook's import path is looked up from the provider at run time. A connection row written into
+    the metadata database exactly as the project's first releases stored it (type ``audiocodes``, the
+    form's extras) is found, tested by the UI's test, and read, in processes that import the installed
+    package only."""
+    from devtools.device_server import DeviceServer
+
+    with DeviceServer("admin", "stored-Pw-1").start() as device:
+        device.register_numbers(range(2000, 2025))
+        stored = {
+            "conn_type": "audiocodes",
+            "host": "127.0.0.1",
+            "port": device.port,
+            "schema": "http",
+            "login": "admin",
+            "password": "stored-Pw-1",
+            "extra": json.dumps({"api": "json", "path": "", "page_size": 10, "verify": True}),
+        }
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k != "PYTHONPATH" and not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))
+        } | {"AIRFLOW__CORE__TEST_CONNECTION": "Enabled"}
+        airflow = [sys.executable, "-m", "airflow"]
+
+        def run_in(*command: str) -> str:
+            result = subprocess.run(
+                command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+            )
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            return result.stdout
+
+        run_in(*airflow, "connections", "add", "audiocodes_stored", "--conn-json", json.dumps(stored))
+        tested = run_in(*airflow, "connections", "test", "audiocodes_stored")
+        read = json.loads(run_in(sys.executable, "-c", STORED_READ).strip().splitlines()[-1])
+
+    assert "Connection success!" in tested and "25 registered users" in tested, tested
+    assert "stored-Pw-1" not in tested
+    assert read["total"] == 25 and len(read["aors"]) == 25, read
