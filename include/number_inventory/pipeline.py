@@ -72,7 +72,7 @@ def read_connection(
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
-    (see ``promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
+    (see ``reads/promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
     (default: the database's)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by

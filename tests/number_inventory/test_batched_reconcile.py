@@ -231,7 +231,7 @@ def test_a_purge_loads_only_the_purged_numbers_range_by_range(db, monkeypatch) -
 
 
 def test_a_range_s_changes_must_lie_in_the_range(db) -> None:
-    # Each range's updates are looked up in that range of the table only (apply_updates.sql): a
+    # Each range's updates are looked up in that range of the table only (sync/apply_updates.sql): a
     # change outside it would silently not be written, so it is refused before anything is.
     load(db)
     db.execute("ANALYZE")

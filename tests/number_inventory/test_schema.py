@@ -354,7 +354,7 @@ def reasons(conn) -> list[tuple]:
 
 def counts(conn) -> dict[tuple[str, str], int]:
     """The counts by vendor and status the view reads (migration 0015)."""
-    return {(v, s): n for v, s, n in conn.execute(sql("ui_queries/status_counts"))}
+    return {(v, s): n for v, s, n in conn.execute(sql("view/status_counts"))}
 
 
 def test_an_adopted_inventory_gets_a_baseline_and_the_triggers(owner):

@@ -1,4 +1,4 @@
-"""The reconciles' selection in the database (``candidates_in_range.sql``, through
+"""The reconciles' selection in the database (``sync/candidates_in_range.sql``, through
 ``store.load_sync_candidates`` and ``store.load_daily_candidates``) on a real PostgreSQL: for any
 inventory (NULL and empty values, vendors spelled otherwise, other vendors' Cooling, both spellings
 of a number), any kept registrations (a number on several connections, inactive bindings) and any

@@ -65,7 +65,7 @@ def copy_in(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
             values = [value.translate(_COPY_ESCAPES) for value in values]
         columns[name] = [value or NULL for value in values]
     rows = map("\t".join, zip(*columns.values(), strict=True))
-    statement = pgsql.SQL(sql("copy_into")).format(
+    statement = pgsql.SQL(sql("bulk_load/copy_into")).format(
         table=pgsql.Identifier(table), columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
     )
     with conn.cursor().copy(statement) as copy:

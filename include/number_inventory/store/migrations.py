@@ -43,7 +43,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     step = "the record of migrations"
     try:
         with conn.transaction():
-            conn.execute(sql("advisory_lock"), {"key": MIGRATION_LOCK})
+            conn.execute(sql("runs/advisory_lock"), {"key": MIGRATION_LOCK})
             pending = _pending(conn)  # again: another run may have applied them while this one waited
             if not pending:
                 return []
@@ -51,14 +51,14 @@ def migrate(conn: psycopg.Connection) -> list[str]:
             if not schema.exists(conn, schema.SCHEMA_TABLE) or not schema.exists(conn, schema.INVENTORY):
                 schema.check_may_create(conn)
             if not schema.exists(conn, schema.SCHEMA_TABLE):
-                conn.execute(sql("create_schema_table"))
+                conn.execute(sql("schema/create_schema_table"))
             if adopt:
                 step = f"adopting the existing table {schema.INVENTORY}"
                 schema.adopt_inventory(conn)
             for path in pending:
                 step = path.stem
                 conn.execute(path.read_text())
-                conn.execute(sql("record_migration"), {"version": path.stem})
+                conn.execute(sql("schema/record_migration"), {"version": path.stem})
                 applied_now.append(path.stem)
     except psycopg.Error as exc:
         # Rolled back: nothing of the migrations stays.

@@ -1,5 +1,5 @@
 """The SQL loader: every statement the project runs lives in a file under ``include/sql/``, one
-statement per file, named for what it does (``include/sql/ui_queries/`` holds the UI's queries)."""
+statement per file, named for what it does (``include/sql/view/`` holds the UI's queries)."""
 
 from __future__ import annotations
 
@@ -14,5 +14,5 @@ SQL_DIR = next(d for d in (_PACKAGE / "sql", _PACKAGE.parent / "sql") if d.is_di
 
 @functools.cache
 def sql(name: str) -> str:
-    """The text of ``include/sql/<name>.sql``."""
+    """The text of ``include/sql/<name>.sql``, e.g. ``sql("reads/begin_read")``."""
     return (SQL_DIR / f"{name}.sql").read_text()

@@ -1,5 +1,5 @@
--- The purged numbers (purged_number, see create_purged_table.sql) of one number range, as in
--- load_inventory_in_range.sql, with 't' where another kept read registers the number, 'f' where none.
+-- The purged numbers (purged_number, see purge/create_purged_table.sql) of one number range, as in
+-- sync/load_inventory_in_range.sql, with 't' where another kept read registers the number, 'f' where none.
 SELECT string_agg(textsend(number), '\x00'::bytea),
        string_agg(CASE WHEN elsewhere THEN '\x74'::bytea ELSE '\x66'::bytea END, '\x00'::bytea)
 FROM purged_number

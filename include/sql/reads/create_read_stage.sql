@@ -1,9 +1,9 @@
 -- A read's stage: the number, active flag and contact (contacts.compact) of each binding that has a
--- number, as COPY rows (copy_binding_stage.sql), the first binding of each number here and any
--- further one in its repeats (create_read_stage_repeats.sql). Temporary tables of the reading
+-- number, as COPY rows (reads/copy_binding_stage.sql), the first binding of each number here and any
+-- further one in its repeats (reads/create_read_stage_repeats.sql). Temporary tables of the reading
 -- session, named for the read (store.reads.stage_statement): no other read scans them, and they go
 -- with the session when a worker is killed. Dropped when the read is kept or fails
--- (drop_staged_read.sql).
+-- (reads/drop_staged_read.sql).
 CREATE TEMP TABLE {stage} (
     number  text COLLATE "C" NOT NULL,
     active  boolean NOT NULL,

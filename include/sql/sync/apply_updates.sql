@@ -2,7 +2,7 @@
 -- where the row still holds the values the plan was made from (compare and set), so a concurrent
 -- hand edit is never overwritten; the next run plans again from it. The history rows come from
 -- what the update returns, so they are exactly the rows written. The changes of one number range
--- (%(low)s, %(high)s: see load_inventory_in_range.sql; both NULL: everything) are looked up in that
+-- (%(low)s, %(high)s: see sync/load_inventory_in_range.sql; both NULL: everything) are looked up in that
 -- range of the primary key only, not in the whole table: a reconcile by range writes each range's
 -- changes, and a join with the whole table per range scanned it once per range. The changes are
 -- taken in number order and each is looked up in the primary key (store.inventory.UPDATE_PLAN), so

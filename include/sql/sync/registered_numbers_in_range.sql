@@ -1,5 +1,5 @@
 -- Numbers with an active binding in any kept read, of one number range (as in
--- load_inventory_in_range.sql); a number kept by several connections comes once per connection.
+-- sync/load_inventory_in_range.sql); a number kept by several connections comes once per connection.
 SELECT string_agg(textsend(number), '\x00'::bytea)
 FROM (
     SELECT number FROM audiocodes_registration

@@ -1,5 +1,5 @@
 -- A staged read beside the connection's kept read, joined once: the rows that keeping it changes go
--- into read_registration (create_read_registration.sql), and the figures come back. A steady read
+-- into read_registration (reads/create_read_registration.sql), and the figures come back. A steady read
 -- changes a few numbers in a million, so the promotion (promote_read_*.sql) then works from those
 -- alone. Figures: the numbers this read registers, those the kept read registers, how many of those
 -- this read no longer registers (for the mass-removal guard), and how many rows the stage holds

@@ -1,6 +1,6 @@
 -- Numbers with an active binding in the kept read of any of the given connections, or of every
 -- kept read when %(connection_ids)s is NULL (a number kept by several connections comes once per
--- connection), NUL-joined by ranges of pages as in load_inventory.sql.
+-- connection), NUL-joined by ranges of pages as in sync/load_inventory.sql.
 SELECT part.*
 FROM generate_series(0, pg_relation_size('audiocodes_registration') / current_setting('block_size')::int, 1024)
     AS chunk (first_page)

@@ -1,5 +1,5 @@
--- The inventory rows of the purged numbers (purged_number, see create_purged_table.sql) of one
--- number range, column by column as in load_inventory.sql: all a purge plans from, instead of the
+-- The inventory rows of the purged numbers (purged_number, see purge/create_purged_table.sql) of one
+-- number range, column by column as in sync/load_inventory.sql: all a purge plans from, instead of the
 -- whole inventory.
 SELECT string_agg(textsend(i.number), '\x00'::bytea),
        string_agg(textsend(i.status), '\x00'::bytea),

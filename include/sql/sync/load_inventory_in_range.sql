@@ -1,5 +1,5 @@
 -- The inventory rows of one number range (see include/number_inventory/batches.py), column by
--- column as in load_inventory.sql. A range holds the numbers whose key, the number without one
+-- column as in sync/load_inventory.sql. A range holds the numbers whose key, the number without one
 -- leading '+', is at least %(low)s and below %(high)s (NULL: unbounded): the bare numbers in
 -- [low, high) and the '+' numbers in ['+' || low, '+' || high); both are ranges of the key.
 SELECT string_agg(textsend(number), '\x00'::bytea),

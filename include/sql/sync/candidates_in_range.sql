@@ -1,4 +1,4 @@
--- The rows of one number range (as in load_inventory_in_range.sql; NULL bounds: everything) that a
+-- The rows of one number range (as in sync/load_inventory_in_range.sql; NULL bounds: everything) that a
 -- reconcile can change or report, and the registered numbers it needs beside them. For the sync
 -- (%(daily)s false; transitions.sync_candidates says which, in pandas): registered numbers that are
 -- not in the inventory, registered numbers whose row is not Used/Device/AudioCodes, and AudioCodes
@@ -9,7 +9,7 @@
 -- decides exactly), and both spellings of a number ('14155550100' and '+14155550100'). Every other
 -- row is a fixed point: its number is not sent. One row: the range's inventory rows and distinct
 -- registered numbers counted; the registered numbers not in the inventory; then the inventory rows
--- that can change, column by column (NUL-joined aggregates, as in load_inventory.sql), with whether
+-- that can change, column by column (NUL-joined aggregates, as in sync/load_inventory.sql), with whether
 -- each is registered ('t'/'f').
 --
 -- Each side is read from its key alone (index-only scans, migration 0014): the inventory's key
