@@ -61,10 +61,11 @@ def _rss_mb() -> float:
 
 def client(api: str, url: str) -> dict[str, float]:
     """Read the device once with ``api`` in this process: seconds, bindings and RSS before and after."""
+    from number_inventory.device_apis.contract import Contract
     from number_inventory.device_client import read_registered_users
-    from number_inventory.settings import Contract
 
-    contract = Contract.for_api(api, page_size=PAGE_SIZE)
+    paged = {"page_size": PAGE_SIZE} if api != "mediant-cli" else {}
+    contract = Contract.for_api(api, **paged)
     session = requests.Session()
     session.auth = (USERNAME, PASSWORD)
     received = [0]

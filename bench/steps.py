@@ -28,8 +28,9 @@ import requests
 from bench import peer
 from devtools import local_db
 from number_inventory import pipeline, store, transitions
+from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import read_registered_users
-from number_inventory.settings import Contract, MassRemovalGuard
+from number_inventory.settings import MassRemovalGuard
 from number_inventory.store import RunInfo
 from number_inventory.store import inventory as store_inventory
 

@@ -14,8 +14,9 @@ import psycopg
 import requests
 
 from number_inventory import pipeline, store, transitions
+from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import read_registered_users
-from number_inventory.settings import Contract, MassRemovalGuard
+from number_inventory.settings import MassRemovalGuard
 from number_inventory.store import RunInfo
 from tests.conftest import PASSWORDS, ROOT
 

@@ -12,8 +12,9 @@ import requests
 
 from devtools.device_server import DeviceServer
 from number_inventory import pipeline, store
+from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import read_registered_users
-from number_inventory.settings import Contract, MassRemovalGuard
+from number_inventory.settings import MassRemovalGuard
 from number_inventory.store import RunInfo
 
 RUN = RunInfo("test", "run", dt.date(2026, 11, 2))

@@ -16,8 +16,9 @@ from psycopg import sql as pgsql
 
 from devtools import local_db
 from number_inventory import pipeline, store
+from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import DeviceReadError, read_registered_users
-from number_inventory.settings import Contract, MassRemovalGuard
+from number_inventory.settings import MassRemovalGuard
 from number_inventory.store import ReadRejected, RunInfo
 from tests.conftest import PASSWORDS, read_stages
 

@@ -18,15 +18,30 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
+from number_inventory.device_apis import json_list
+from number_inventory.device_apis.contract import DeviceApi, Extra
 from number_inventory.device_apis.json_list import bindings
-from number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+from number_inventory.device_apis.transport import (
+    Binding,
+    DeviceReadError,
+    ProbeResult,
+    ReadResult,
+    Transport,
+    registered_users,
+)
 
 #: The ``after`` of the last page.
 END = "-1"
 
 
-def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) -> ReadResult:
-    """Follow the cursor to its end, handing each page to ``on_page``."""
+def read(
+    transport: Transport,
+    *,
+    on_page: Callable[[Sequence[Binding]], None],
+    on_restart: Callable[[], None] | None = None,
+) -> ReadResult:
+    """Follow the cursor to its end, handing each page to ``on_page`` (a cursor read never starts
+    over: ``on_restart`` is not called)."""
     contract = transport.contract
     after: str | None = None
     seen: set[str] = set()
@@ -46,10 +61,11 @@ def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) 
         after = next_after
 
 
-def first_page(transport: Transport) -> tuple[list[Binding], bool]:
-    """The first page and whether it is the whole collection, for a probe."""
+def probe(transport: Transport) -> ProbeResult:
+    """The first page, and whether it is the whole collection."""
     page, after = _page(transport, None)
-    return page, after is None
+    whole = after is None
+    return ProbeResult(API.name, len(page), registered_users(page), len(page) if whole else None, whole)
 
 
 def _check_advances(transport: Transport, after: str | None, next_after: str, seen: set[str]) -> None:
@@ -97,3 +113,23 @@ def _page(transport: Transport, after: str | None) -> tuple[list[Binding], str |
         )
     page = bindings(items, contract.aor_field, contract.contact_field, where)
     return page, None if next_after == END else next_after
+
+
+API = DeviceApi(
+    name="cursor",
+    summary="cursor: a cursor-paged REST collection",
+    extras=(
+        json_list._path("/api/v1/registeredUsers"),
+        json_list._page_size("json and cursor APIs"),
+        Extra("items_field", "items", "the page's field holding the list of items"),
+        Extra("cursor_field", "cursor", "the page's field holding the cursor object"),
+        Extra("limit_param", "limit", "the query parameter of the page size"),
+        Extra("after_param", "after", "the query parameter of the cursor to continue after"),
+        json_list.AOR_FIELD,
+        json_list.CONTACT_FIELD,
+        json_list.MAX_PAGES,
+        json_list.MAX_PAGE_BYTES,
+    ),
+    read=read,
+    probe=probe,
+)

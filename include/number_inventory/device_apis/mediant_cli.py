@@ -16,15 +16,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from number_inventory.device_apis import cli_listing
-from number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+from number_inventory.device_apis import cli_listing, json_list
+from number_inventory.device_apis.contract import DeviceApi, Extra
+from number_inventory.device_apis.transport import (
+    Binding,
+    DeviceReadError,
+    ProbeResult,
+    ReadResult,
+    Transport,
+)
 
 #: The name of the uploaded script, as in AudioCodes' example.
 SCRIPT_NAME = "cli.txt"
 
 
-def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) -> ReadResult:
-    """Run the command once and hand its bindings to ``on_page`` in batches."""
+def read(
+    transport: Transport,
+    *,
+    on_page: Callable[[Sequence[Binding]], None],
+    on_restart: Callable[[], None] | None = None,
+) -> ReadResult:
+    """Run the command once and hand its bindings to ``on_page`` in batches (one answer: a read never
+    starts over)."""
     listing = run(transport, on_page)
     return ReadResult(total=listing.bindings, items=listing.bindings, pages=1, restarts=0)
 
@@ -54,6 +67,12 @@ def run(
         raise DeviceReadError(f"{where}: {exc}") from None
 
 
+def probe(transport: Transport) -> ProbeResult:
+    """One run of the command, counting the registered users it lists."""
+    listing = run(transport, lambda batch: None, count_registered=True)
+    return ProbeResult(API.name, listing.bindings, listing.registered or 0, listing.bindings, True)
+
+
 def _output(body: bytes | bytearray, where: str) -> str:
     """The ``output`` text of the answer. The body is released as soon as it is decoded, so that a
     listing of a million bindings is held as text once, not three times."""
@@ -70,3 +89,21 @@ def _output(body: bytes | bytearray, where: str) -> str:
     if not isinstance(output, str):
         raise DeviceReadError(f"{where}: the answer has no 'output' text: not the CLI script's answer")
     return output
+
+
+API = DeviceApi(
+    name="mediant-cli",
+    summary="mediant-cli: a Mediant SBC's 'show voip register db sbc list' through its REST CLI script",
+    extras=(
+        json_list._path("/api/v1/files/cliScript/incremental"),
+        Extra("cli_command", "show voip register db sbc list", "the CLI command whose output is read"),
+        Extra(
+            "max_output_bytes",
+            256 * 1024 * 1024,
+            "the largest answer, in bytes (256 MB: about 2.5 million bindings)",
+            minimum=1,
+        ),
+    ),
+    read=read,
+    probe=probe,
+)

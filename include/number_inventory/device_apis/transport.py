@@ -16,15 +16,17 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 
-from number_inventory.settings import Contract
+if TYPE_CHECKING:
+    from number_inventory.device_apis.contract import Contract
+
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,14 @@ class ProbeResult:
         if self.total is not None:
             return f"{self.api}: the device lists {self.total:,} bindings; its first page held {seen}"
         return f"{self.api}: the first page held {seen}; the collection has more"
+
+
+def registered_users(page: Sequence[Binding]) -> int:
+    """Distinct AORs with an active contact, by the pipeline's one rule of activeness."""
+    from number_inventory.numbers import contacts_active  # pandas: only when probing
+
+    active = contacts_active([contact for _, contact in page])
+    return len({aor for (aor, _), on in zip(page, active, strict=True) if on})
 
 
 def redact(url: str) -> str:

@@ -10,41 +10,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from number_inventory.device_apis import registry
+
 #: The distribution name in ``pyproject.toml``; Airflow refuses a provider whose ``package-name``
 #: differs from the name of the distribution that declares the entry point.
 PACKAGE_NAME = "number-inventory-audiocodes"
 CONN_TYPE = "audiocodes"
 HOOK_CLASS = "number_inventory.provider.hooks.audiocodes.AudioCodesHook"
 
-#: The device APIs a connection may name in its ``api`` extra (README, "Device APIs").
-API_KINDS = ("json", "mediant-cli", "cursor")
 
-#: Extra fields of the connection form, saved in the connection's extras under these names. Only
-#: what most devices need; every other extra (README, "Device APIs") goes in the Extra JSON field.
-CONN_FIELDS: dict[str, dict[str, Any]] = {
-    "api": {
-        "label": "Device API",
-        "description": "json: the paged JSON list (default); mediant-cli: a Mediant SBC's "
-        "'show voip register db sbc list' through its REST CLI script; cursor: a cursor-paged "
-        "REST collection",
-        "schema": {"type": ["string", "null"], "enum": list(API_KINDS), "default": "json"},
-    },
-    "path": {
-        "label": "API path",
-        "description": "Leave empty for the API's default path",
-        "schema": {"type": ["string", "null"]},
-    },
-    "page_size": {
-        "label": "Page size",
-        "description": "Registered users asked for per request (json and cursor APIs); default 1000",
-        "schema": {"type": ["integer", "null"], "minimum": 1},
-    },
-    "verify": {
+def _conn_fields() -> dict[str, dict[str, Any]]:
+    """The connection form's extra fields, from the device API registry: the API to speak, then the
+    extras an API declares with a label (each saying which APIs take it), then the http provider's
+    ``verify``. Every other extra goes in the Extra JSON field (docs: *Device connections*)."""
+    fields: dict[str, dict[str, Any]] = {
+        "api": {
+            "label": "Device API",
+            "description": "; ".join(api.summary for api in registry.APIS.values()),
+            "schema": {
+                "type": ["string", "null"],
+                "enum": list(registry.APIS),
+                "default": registry.DEFAULT_API,
+            },
+        }
+    }
+    for name, (extra, apis) in registry.form_extras().items():
+        if isinstance(extra.default, str):
+            schema: dict[str, Any] = {"type": ["string", "null"]}
+            description = f"Leave empty for the API's default path ({', '.join(apis)})"
+        else:
+            kind = "integer" if isinstance(extra.default, int) else "number"
+            schema = {"type": [kind, "null"], "minimum": extra.minimum}
+            description = extra.description[:1].upper() + extra.description[1:]
+        fields[name] = {"label": extra.label, "description": description, "schema": schema}
+    fields["verify"] = {
         "label": "Verify TLS certificates",
         "description": "Turn off only for a device with a self-signed certificate on a trusted network",
         "schema": {"type": ["boolean", "null"], "default": True},
-    },
-}
+    }
+    return fields
+
+
+#: Extra fields of the connection form, saved in the connection's extras under these names.
+CONN_FIELDS: dict[str, dict[str, Any]] = _conn_fields()
+#: The device APIs a connection may name in its ``api`` extra.
+API_KINDS = tuple(registry.APIS)
 
 #: The standard fields: relabelled for a device, the unused ones hidden.
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {

@@ -108,7 +108,7 @@ def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_hom
     package only."""
     from devtools.device_server import DeviceServer
 
-    with DeviceServer("admin", "stored-Pw-1").start() as device:
+    with DeviceServer("admin", "stored-Pw-1") as device:
         device.register_numbers(range(2000, 2025))
         stored = {
             "conn_type": "audiocodes",

@@ -8,7 +8,6 @@ whatever connection id it is given.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,9 +15,11 @@ import requests
 from airflow.providers.http.hooks.http import HttpHook
 
 from number_inventory import device_client
+from number_inventory.device_apis import registry
+from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import Binding, DeviceReadError, ReadResult
 from number_inventory.provider import CONN_FIELDS, CONN_TYPE
-from number_inventory.settings import Contract, SettingError
+from number_inventory.settings import SettingError
 
 #: How ``verify`` may be written as text in a connection's JSON.
 _TEXT_BOOLEANS = {"true": True, "false": False}
@@ -52,7 +53,7 @@ class AudioCodesHook(HttpHook):
         contract = self.contract()
         session = self.get_conn()
         # HttpHook sends the extras it does not know as headers; the contract's are not headers.
-        for key in (*Contract.extra_keys(), *CONN_FIELDS):
+        for key in (*registry.extra_names(), *CONN_FIELDS):
             session.headers.pop(key, None)
         # A connection written as JSON by hand may say "verify": "false"; requests would take the
         # text for the path of a CA bundle and verify anyway.
@@ -77,7 +78,7 @@ class AudioCodesHook(HttpHook):
         try:
             session, base_url, contract = self.device_session()
             # One retry at most: the person at the Test button waits for the answer.
-            contract = dataclasses.replace(contract, retries=min(contract.retries, 1))
+            contract = contract.replace(retries=min(contract.retries, 1))
             return True, _probe(session, base_url, contract)
         except (DeviceReadError, SettingError) as exc:
             message = str(exc)

@@ -7,9 +7,9 @@ import pytest
 import requests
 
 from devtools.device_server import DeviceServer, render_cli_listing
+from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import DeviceReadError, probe, read_registered_users
 from number_inventory.numbers import contacts_active
-from number_inventory.settings import Contract
 
 PASSWORD = "apis-test-pass"
 
