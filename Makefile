@@ -5,7 +5,8 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
-export PYTHONPATH := $(CURDIR)
+# include/ holds the package `number_inventory`; the root holds devtools/, scripts/, bench/ and tests/.
+export PYTHONPATH := $(CURDIR)/include:$(CURDIR)
 
 .PHONY: venv chromium demo test lint format lock clean bench bench-small bench-10m docs docs-build
 

@@ -10,5 +10,5 @@
   a ``mediant-cli`` listing or a ``cursor`` walk is complete (extras ``count_check``, ``count_path``,
   ``count_tolerance``).
 
-``include.number_inventory.device_client`` is the public entry that picks the adapter.
+``number_inventory.device_client`` is the public entry that picks the adapter.
 """

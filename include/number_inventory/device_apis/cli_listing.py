@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from include.number_inventory.device_apis.transport import Binding, DeviceReadError
+from number_inventory.device_apis.transport import Binding, DeviceReadError
 
 #: Bindings handed on at a time.
 BATCH = 20_000

@@ -21,17 +21,17 @@ counter that cannot be read fails the read and names the extra that turns the ch
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
-import requests
+from number_inventory.device_apis.contract import Extra
+from number_inventory.device_apis.transport import DeviceReadError, Transport
 
-from include.number_inventory.device_apis.transport import DeviceReadError, Transport
-from include.number_inventory.settings import Contract
-
+#: Where the Mediant REST API serves the counter.
+KPI_PATH = "/api/v1/kpi/current/sbc/otherStats/global/registeredUsers"
+#: ``count_check``: whether the device's own counter of registered users must prove a read complete.
+COUNT_CHECKS = ("required", "off")
 #: The KPI's id, in the answer of the KPI itself or among its scope's items.
 KPI_ID = "registeredUsers"
 #: The counter's answer is a few dozen bytes; a scope lists a few dozen KPIs.
@@ -40,22 +40,44 @@ MAX_BYTES = 1024 * 1024
 TURN_OFF = 'set the extra count_check to "off" to read without this proof'
 
 
-class Counter:
-    """The counter of one device, read through the connection's session (auth, TLS, retries)."""
+def extras(*, check: str) -> tuple[Extra, ...]:
+    """The counter's extras, for a device API whose listings it can prove; ``check`` is that API's
+    default of ``count_check``."""
+    return (
+        Extra(
+            "count_path",
+            KPI_PATH,
+            "the device's counter of registered users (a KPI, or its scope)",
+            prefix="/",
+        ),
+        Extra(
+            "count_check",
+            check,
+            "required: the counter must prove each read complete; off: read without that proof",
+            choices=COUNT_CHECKS,
+        ),
+        Extra(
+            "count_tolerance",
+            None,
+            "how many registered users a listing may lack against the counter (default: 2 or 0.5% "
+            "of the counter, whichever is larger)",
+            kind=float,
+        ),
+    )
 
-    def __init__(
-        self,
-        session: requests.Session,
-        base_url: str,
-        contract: Contract,
-        *,
-        sleep: Callable[[float], None],
-    ) -> None:
-        # The same transport as the listing's, at the counter's path.
-        self.transport = Transport(
-            session, base_url, dataclasses.replace(contract, path=contract.count_path), sleep=sleep
-        )
-        self.contract = contract
+
+class Counter:
+    """The counter of one device, read through the listing's transport (auth, TLS, retries) at the
+    counter's path."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.contract = transport.contract
+        self.transport = transport.at(self.contract.count_path)
+
+    @classmethod
+    def of(cls, transport: Transport) -> Counter | None:
+        """The device's counter when the connection's ``count_check`` is ``required``, else ``None``."""
+        return cls(transport) if transport.contract.count_check == "required" else None
 
     @property
     def where(self) -> str:

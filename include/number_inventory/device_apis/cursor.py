@@ -26,9 +26,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from include.number_inventory.device_apis.counter import Counter
-from include.number_inventory.device_apis.json_list import bindings
-from include.number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+from number_inventory.device_apis import counter as device_counter
+from number_inventory.device_apis import json_list
+from number_inventory.device_apis.contract import DeviceApi, Extra
+from number_inventory.device_apis.counter import Counter
+from number_inventory.device_apis.json_list import bindings
+from number_inventory.device_apis.transport import (
+    Binding,
+    DeviceReadError,
+    ProbeResult,
+    ReadResult,
+    Transport,
+    registered_users,
+)
 
 #: The ``after`` of the last page.
 END = "-1"
@@ -45,11 +55,13 @@ def read(
     transport: Transport,
     *,
     on_page: Callable[[Sequence[Binding]], None],
-    counter: Counter | None = None,
+    on_restart: Callable[[], None] | None = None,
 ) -> ReadResult:
-    """Follow the cursor to its end, handing each page to ``on_page``; with ``counter``, the device's
-    counter read before and after the walk must agree with it."""
+    """Follow the cursor to its end, handing each page to ``on_page`` (a walk never starts over);
+    with ``count_check`` ``required``, the device's counter read before and after the walk must
+    agree with it."""
     contract = transport.contract
+    counter = Counter.of(transport)
     before = counter.read() if counter is not None else None
     after: str | None = None
     seen: set[str] = set()
@@ -85,16 +97,18 @@ def read(
         after = next_after
 
 
-def first_page(
-    transport: Transport, counter: Counter | None = None, count: int | None = None
-) -> tuple[list[Binding], bool]:
-    """The first page and whether it is the whole collection, for a probe; a first page without
-    content is an empty collection as a read would take it (the counter ``count`` says 0), else the
-    read's error."""
+def probe(transport: Transport) -> ProbeResult:
+    """The first page and whether it is the whole collection; with ``count_check`` ``required`` the
+    device's counter too. A first page without content is an empty collection as a read would take it
+    (the counter says 0), else the read's error."""
+    counter = Counter.of(transport)
+    count = counter.read() if counter is not None else None
     page, after, said = _page(transport, None)
-    if not page and after is None:
+    whole = after is None
+    if not page and whole:
         empty(transport, counter, count, said)
-    return page, after is None
+    total = len(page) if whole else None
+    return ProbeResult(API.name, len(page), registered_users(page), total, whole, count)
 
 
 def empty(transport: Transport, counter: Counter | None, before: int | None, said: str) -> ReadResult:
@@ -119,7 +133,7 @@ def empty(transport: Transport, counter: Counter | None, before: int | None, sai
 
 def _active(page: Sequence[Binding]) -> int:
     """Active contacts of a page, by the pipeline's one rule of activeness."""
-    from include.number_inventory.numbers import contacts_active  # pandas: only with the counter
+    from number_inventory.numbers import contacts_active  # pandas: only with the counter
 
     return sum(contacts_active([contact for _, contact in page]))
 
@@ -175,3 +189,24 @@ def _page(transport: Transport, after: str | None) -> tuple[list[Binding], str |
         )
     page = bindings(items, contract.aor_field, contract.contact_field, where)
     return page, None if next_after == END else next_after, "answered a page without items"
+
+
+API = DeviceApi(
+    name="cursor",
+    summary="cursor: a cursor-paged REST collection",
+    extras=(
+        json_list.path_extra("/api/v1/registeredUsers"),
+        json_list.page_size_extra("json and cursor APIs"),
+        Extra("items_field", "items", "the page's field holding the list of items"),
+        Extra("cursor_field", "cursor", "the page's field holding the cursor object"),
+        Extra("limit_param", "limit", "the query parameter of the page size"),
+        Extra("after_param", "after", "the query parameter of the cursor to continue after"),
+        json_list.AOR_FIELD,
+        json_list.CONTACT_FIELD,
+        json_list.MAX_PAGES,
+        json_list.MAX_PAGE_BYTES,
+        *device_counter.extras(check="off"),
+    ),
+    read=read,
+    probe=probe,
+)

@@ -16,15 +16,17 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 
-from include.number_inventory.settings import Contract
+if TYPE_CHECKING:
+    from number_inventory.device_apis.contract import Contract
+
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,14 @@ class ProbeResult:
         return f"{self.api}: the first page held {seen}; the collection has more{counted}"
 
 
+def registered_users(page: Sequence[Binding]) -> int:
+    """Distinct AORs with an active contact, by the pipeline's one rule of activeness."""
+    from number_inventory.numbers import contacts_active  # pandas: only when probing
+
+    active = contacts_active([contact for _, contact in page])
+    return len({aor for (aor, _), on in zip(page, active, strict=True) if on})
+
+
 def redact(url: str) -> str:
     """``url`` without any user or password in it, for messages. Never raises: a URL that does not
     parse (a port such as ``99999`` or ``abc``) keeps its host and port text as written."""
@@ -147,10 +157,15 @@ class Transport:
     ) -> None:
         self.session = session
         self.contract = contract
-        self.url = base_url.rstrip("/") + contract.path
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + contract.path
         self.sleep = sleep
         auth = session.auth if isinstance(session.auth, tuple) else ()
         self._secrets = [str(s) for s in auth[1:] if s]
+
+    def at(self, path: str) -> Transport:
+        """The same device's transport for another of its resources (its counter, say)."""
+        return Transport(self.session, self.base_url, self.contract.replace(path=path), sleep=self.sleep)
 
     @property
     def where(self) -> str:
