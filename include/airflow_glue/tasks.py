@@ -172,7 +172,11 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
     context = get_current_context()
     with inventory_db() as conn:
         summary = pipeline.sync(
-            conn, run_info(context, prepared.run_day), prepared.connections, prepared.cooling_days
+            conn,
+            run_info(context, prepared.run_day),
+            prepared.connections,
+            prepared.cooling_days,
+            timezone=prepared.timezone,
         )
     if "skipped" in summary:
         raise AirflowSkipException(summary["skipped"])
@@ -234,6 +238,7 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
             dry_run=dry_run,
             now=clock.now(prepared.timezone),
             max_read_age=dt.timedelta(hours=hours),
+            timezone=prepared.timezone,
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
     stale = summary["stale_reads"]

@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -197,6 +198,38 @@ def _stale(
     return found
 
 
+def _cooling_from(
+    conn: psycopg.Connection, run_day: dt.date, connection_ids: Sequence[str], timezone: str | None
+) -> tuple[dt.date, str | None]:
+    """The day cooling counts from, and a note when that is not ``run_day``: the day (in ``timezone``,
+    the project's clock's zone) of the latest kept read of ``connection_ids`` when it is after
+    ``run_day``. The devices are read as they are now, so a number missing from a read made on
+    2026-12-07 was seen gone on 2026-12-07, even in a manual run for 2026-12-04: counted from the
+    run day, it would be released three days early. ``timezone`` ``None``: from ``run_day`` (a
+    caller planning a given day with reads it staged itself, such as the benchmarks)."""
+    if timezone is None:
+        return run_day, None
+    read_at = store.latest_read_at(conn, connection_ids)
+    if read_at is None:
+        return run_day, None
+    read_day = read_at.astimezone(ZoneInfo(timezone)).date()
+    if read_day <= run_day:
+        return run_day, None
+    note = f"cooling counted from {read_day}, the day of the read, not the run day {run_day}"
+    log.warning(
+        "The devices were last read on %s (%s), after this run's day %s (an earlier logical date): %s",
+        read_day,
+        timezone,
+        run_day,
+        note,
+    )
+    return read_day, note
+
+
+def _cooling_summary(cool_from: dt.date, note: str | None) -> dict[str, str]:
+    return {"cooling_from": cool_from.isoformat(), "cooling_note": note} if note else {}
+
+
 def sync(
     conn: psycopg.Connection,
     run: RunInfo,
@@ -204,13 +237,16 @@ def sync(
     cooling_days: int,
     *,
     batch_rows: int | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
     """Reconcile the inventory with the kept reads of ``connection_ids`` (the SPEC's transition table).
 
     A sync for a day earlier than the latest sync changes nothing: the devices can only be read as
-    they are now. While some connection has never been read completely, nothing is cooled. It plans
-    by number range, about ``batch_rows`` rows at a time (see ``batches``), in one transaction; the
-    result is the same for any split.
+    they are now. While some connection has never been read completely, nothing is cooled. Cooling
+    counts from the run day, or from the day of the latest kept read in ``timezone`` when that is
+    later (``_cooling_from``: a manual run with an earlier logical date reads the devices today). It
+    plans by number range, about ``batch_rows`` rows at a time (see ``batches``), in one transaction;
+    the result is the same for any split.
     """
     from include.number_inventory import transitions
 
@@ -222,6 +258,7 @@ def sync(
             return {"skipped": f"{skipped}: {SYNC_BACKFILL}"}
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
+        cool_from, cooling_note = _cooling_from(conn, run.run_day, connection_ids, timezone)
         writer = store.ChangeWriter(conn, run)
         inventory = registered = 0
         counts: Counter[str] = Counter()
@@ -231,7 +268,7 @@ def sync(
             # registrations): the plan is the same as for the whole range (transitions.sync_candidates).
             part = store.load_sync_candidates(conn, numbers)
             plan = transitions.plan_sync(
-                part.inventory, part.registered, run.run_day, cooling_days, can_cool=not unread
+                part.inventory, part.registered, cool_from, cooling_days, can_cool=not unread
             )
             writer.write(plan.changes, numbers)
             inventory += part.inventory_rows
@@ -250,6 +287,7 @@ def sync(
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
             "conflicts_sample": conflicts,
+            **_cooling_summary(cool_from, cooling_note),
         }
         store.record_run(conn, "sync", run, summary)
     return summary
@@ -265,6 +303,7 @@ def daily(
     now: dt.datetime | None = None,
     max_read_age: dt.timedelta = dt.timedelta(hours=DEFAULT_READ_AGE_HOURS),
     batch_rows: int | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
     """Release the due cooling numbers, recount the Tag of the rest, then audit AudioCodes numbers
     against the kept reads; record findings.
@@ -272,7 +311,8 @@ def daily(
     A configured connection whose last complete read is older than ``max_read_age`` at ``now`` (the
     project's clock; default the database's), or that was never read completely, is a ``stale_read``
     finding, listed in the summary's ``stale_reads`` for the caller to fail the run on; it changes no
-    number.
+    number. The audit cools from the day of the latest kept read in ``timezone`` when that is after
+    the run day, as the sync does (``_cooling_from``).
 
     For a day earlier than the latest daily run (a backfill) it releases what was due by then but
     neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
@@ -288,6 +328,7 @@ def daily(
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         stale = _stale(conn, connection_ids, now, max_read_age)
+        cool_from, cooling_note = _cooling_from(conn, run.run_day, connection_ids, timezone)
         writer = store.ChangeWriter(conn, run)
         inventory = released_count = recounted = repaired = 0
         checks: Counter[str] = Counter()
@@ -301,7 +342,7 @@ def daily(
             repairs, findings = transitions.plan_audit(
                 transitions.apply_to_frame(part, released),
                 candidates.registered,
-                run.run_day,
+                cool_from,
                 cooling_days,
                 can_cool=not unread,
             )
@@ -335,6 +376,7 @@ def daily(
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
             "stale_reads": [message for _, _, message in stale],
+            **_cooling_summary(cool_from, cooling_note),
         }
         if dry_run:
             summary["written"] = 0
