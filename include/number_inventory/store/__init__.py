@@ -51,6 +51,7 @@ from include.number_inventory.store.reads import (
     stage_bindings,
 )
 from include.number_inventory.store.registrations import (
+    last_seen_on,
     load_purged_inventory,
     purge_connection,
     purged_numbers,
@@ -77,6 +78,7 @@ __all__ = [
     "fail_read",
     "finish_read",
     "kept_connections",
+    "last_seen_on",
     "latest_read_at",
     "latest_run_day",
     "load_daily_candidates",
