@@ -69,3 +69,24 @@ def test_a_sync_for_its_own_day_cools_from_that_day(db, devices, run_dag):
     assert row(db, "1000") == cooling(D(2026, 12, 6), D(2026, 12, 4))
     summary = sync_summaries(db)[-1]
     assert "cooling_from" not in summary and "cooling_note" not in summary
+
+
+def test_a_manual_daily_run_for_a_past_day_cools_from_the_day_of_the_read(
+    db, devices, run_dag, output, monkeypatch
+):
+    """The daily audit cools what no kept read registers: from the day of those reads too."""
+    a = devices["audiocodes_a"]
+    a.register_numbers(["1000"])
+    monkeypatch.setenv(TODAY_ENV, "2026-12-07T09:00:00+00:00")
+    assert run_dag(SYNC, D(2026, 12, 7))[0] == "success"
+    # A number an operator marked as an AudioCodes device's by hand; no device registers it.
+    db.execute(
+        "INSERT INTO number_inventory (number, status, usage, vendor) VALUES ('1500', 'Used', 'Device', 'AudioCodes')"
+    )
+
+    assert run_dag(DAILY, D(2026, 12, 4))[0] == "success"
+
+    assert row(db, "1500") == cooling(D(2026, 12, 9), D(2026, 12, 7))
+    assert "cooling counted from 2026-12-07, the day of the read, not the run day 2026-12-04" in output()
+    assert run_dag(DAILY, D(2026, 12, 7))[0] == "success"
+    assert row(db, "1500") == cooling(D(2026, 12, 9), D(2026, 12, 7))
