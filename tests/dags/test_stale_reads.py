@@ -229,3 +229,19 @@ def test_release_despite_stale_releases_them_and_the_history_says_so(db, cooled_
     assert note == "released despite a stale read of audiocodes_b (release_despite_stale)"
     [*_, (_, actor, note, _, _)] = history_of(db, "1000")
     assert (actor, note) == (None, None)  # released as due: the pipeline's own
+
+
+def test_a_number_that_registered_again_on_the_stale_connection_was_never_handed_out(
+    db, cooled_then_b_stale, run_dag, monkeypatch
+):
+    """The case the withholding is for: 2000 registered on B again while B could not be read. Released,
+    it would have been Available (handed out) while in use; withheld, it comes back online when B is read."""
+    _, b = cooled_then_b_stale
+    b.register("2000")
+    assert run_dag(DAILY, at(5, 2))[0] == "failed"  # the stale_read alarm
+    assert row(db, "2000")[0] == "Cooling"
+
+    monkeypatch.setenv("AIRFLOW_CONN_AUDIOCODES_B", http_connection(b, PASSWORDS["audiocodes_b"], retries=0))
+    assert run_dag(SYNC, at(5, 3))[0] == "success"
+    assert row(db, "2000") == USED
+    assert [r[0] for r in history_of(db, "2000")] == ["registered", "registration_gone", "back_online"]
