@@ -168,7 +168,7 @@ def test_an_explicitly_empty_listing_is_empty(text):
     [
         ("", "does not look like a registered-users listing"),
         ("SBC# show voip register db sbc list\nSBC#", "does not look like a registered-users listing"),
-        ("Welcome to the SBC\nNothing to see", "it begins 'Welcome to the SBC'"),
+        ("Welcome to the SBC\nNothing to see", "it holds 'Welcome to the SBC'"),
         (
             "show voip register db sbc list\nInvalid command",
             "the CLI answered with an error: 'Invalid command'",
