@@ -37,10 +37,11 @@ own count of registered users is compared.
 Each contact becomes one ``(aor, contact)`` binding; a ``Not-Active`` contact is handed on with
 ``; Active status:0`` appended, so that the one rule of :func:`numbers.contacts_active` (a contact
 whose first ``status:N`` is not 1 is not active, one without any is) gives every variant its
-state. An AOR or a binding listed twice counts once. Bindings are delivered in batches while the
-text is scanned: the text is held once, the bindings a batch at a time (and 16 bytes of hashes per
-binding, to count them distinct). Every pattern is linear in the line, so hostile text (megabyte
-lines, NUL bytes, replaced non-UTF-8 bytes) costs its length and no more.
+state. An AOR listed twice is one user, and a binding listed twice counts once (the store counts
+distinct bindings). Bindings are delivered in batches while the text is scanned: the text is held
+once, the bindings a batch at a time, and 8 bytes per AOR (its hash, to count the AORs distinct).
+Every pattern is linear in the line, so hostile text (megabyte lines, NUL bytes, replaced
+non-UTF-8 bytes, endless escape sequences) costs its length and no more.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ _CUT = re.compile(
     r"|closed\s+by\s+(?:the\s+)?(?:foreign|remote)\s+host",
     re.IGNORECASE,
 )
+#: A word of every sign in :data:`_CUT`: text without any is searched no further (the pattern is slow).
+_CUT_WORDS = ("more", "press", "abort", "truncat", "interrupt", "connection", "closed")
 _HEADING = re.compile(
     r"(?:aor|address\s+of\s+record)(?:\s+(?:contacts?|expires|status|state|ipg|id|user))+"
     r"|(?:sbc\s+)?registered\s+(?:sbc\s+)?users(?:\s+(?:db|database|list|table))?\s*:?",
@@ -153,23 +156,32 @@ def _cut_short(text: str, at: int) -> DeviceReadError:
     )
 
 
+def _cut_sign(text: str) -> re.Match[str] | None:
+    """Where ``text`` shows that the output was cut short, if it does."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _CUT_WORDS):
+        return None
+    return _CUT.search(text)
+
+
 def _without_controls(text: str) -> str:
     """``text`` without terminal control sequences; a backspace erases the character before it (a
     pager's prompt erased so is still a sign that the output was paged, and fails the read)."""
     if "\x1b" in text or "\x9b" in text:
         text = _CONTROL.sub("", text)
     if "\x08" in text:
-        pieces, start = [], 0
+        pieces, erased, start = [], [], 0
         for run in _BACKSPACES.finditer(text):
             piece = text[start : run.start()]
             keep = max(len(piece) - (run.end() - run.start()), piece.rfind("\n") + 1)
-            erased = piece[max(keep - _SIGN_LINE, 0) :]
-            if len(piece) > keep and (cut := _CUT.search(erased)) is not None:
-                raise _cut_short(erased, cut.start())
             pieces.append(piece[:keep])
+            erased.append(piece[keep : keep + _SIGN_LINE])
             start = run.end()
         pieces.append(text[start:])
         text = "".join(pieces)
+        gone = "\n".join(erased)
+        if (cut := _cut_sign(gone)) is not None:
+            raise _cut_short(gone, cut.start())
     return text
 
 
@@ -287,7 +299,7 @@ class _Parser:
             self.totals.add(int(total[1] or total[2]))
         elif _EMPTY.fullmatch(lowered):
             self.says_empty = True
-        elif len(text) <= _SIGN_LINE and (cut := _CUT.search(text)) is not None:
+        elif len(text) <= _SIGN_LINE and (cut := _cut_sign(text)) is not None:
             raise _cut_short(text, cut.start())
         elif _ERROR.match(lowered):
             raise DeviceReadError(f"the CLI answered with an error: {_quote(text)}")
@@ -373,8 +385,9 @@ class _Parser:
 
     def finish(self, text: str) -> Listing:
         self.end_aor()
-        if (cut := _CUT.search(text, max(0, len(text) - _TAIL))) is not None:
-            raise _cut_short(text, cut.start())  # a sign glued to the end of a contact line
+        tail = text[-_TAIL:]
+        if (cut := _cut_sign(tail)) is not None:
+            raise _cut_short(tail, cut.start())  # a sign glued to the end of a contact line
         if len(self.totals) > 1:
             raise DeviceReadError(f"the listing's total lines disagree: {sorted(self.totals)}")
         total = next(iter(self.totals), None)
@@ -439,44 +452,52 @@ def parse(
     return listing
 
 
-def _scan(text: str, parser: _Parser, batch: int, count_registered: bool) -> None:
-    """Every line of ``text`` through ``parser``."""
-    line, contact = parser.line, parser.contact
+def _scan(text: str, parser: _Parser, size: int, count_registered: bool) -> None:
+    """Every line of ``text`` through ``parser``. The lines every listing is made of are recognised
+    here at a fraction of the general rules' cost, the parser's state held in local variables;
+    everything else, and every contact whose state needs a closer look, goes through the parser."""
     bare_aor = _BARE_AOR.fullmatch
     aor_key = parser.aor_keys.append
+    aor, mark, bindings, batch = parser.aor, parser.mark, parser.bindings, parser.batch
+
+    def slow(method: Callable[..., None], *args: str) -> None:
+        nonlocal aor, mark, bindings, batch
+        parser.aor, parser.mark, parser.bindings, parser.batch = aor, mark, bindings, batch
+        method(*args)
+        aor, mark, bindings, batch = parser.aor, parser.mark, parser.bindings, parser.batch
+
     for raw in lines(text):
-        # The lines every listing is made of, recognised here at a fraction of the general rules'
-        # cost; everything else, and every contact whose state needs a closer look, goes through them.
         stripped = raw.strip(_BLANK)
         head = stripped[:10]
         if head[:5] == "<sip:" or head == "Contact: <":
             uri = stripped[9:] if head[0] == "C" else stripped
             if ". " in uri:
-                line(stripped)
+                slow(parser.line, stripped)
             elif (
                 count_registered
-                or parser.aor is None
-                or parser.bindings != parser.mark  # a second contact of the AOR
+                or aor is None
+                or bindings != mark  # a second contact of the AOR
                 or ">" not in uri
                 or "ot" in uri  # maybe "Not-Active", in any case
                 or "OT" in uri
                 or "Ot" in uri
                 or "oT" in uri
             ):
-                contact(uri, stripped)
+                slow(parser.contact, uri, stripped)
             else:
-                parser.bindings += 1
-                parser.batch.append((parser.aor, uri))
+                bindings += 1
+                batch.append((aor, uri))
         elif (head[:5] == "AOR: " and " " not in stripped[5:] and len(stripped) > 5) or (
             "@" in stripped and bare_aor(stripped)
         ):
-            if parser.aor is not None and parser.bindings == parser.mark:
-                raise _no_contact(parser.aor)
-            parser.aor = aor = stripped[5:] if head[:5] == "AOR: " else stripped
-            parser.mark = parser.bindings
+            if aor is not None and bindings == mark:
+                raise _no_contact(aor)
+            aor = stripped[5:] if head[:5] == "AOR: " else stripped
+            mark = bindings
             parser.aors += 1
             aor_key(hash(aor))
-            if len(parser.batch) >= batch:  # between AORs: the contacts of one never span two batches
-                parser.flush()
+            if len(batch) >= size:  # between AORs: the contacts of one never span two batches
+                slow(parser.flush)
         elif stripped:
-            line(stripped)
+            slow(parser.line, stripped)
+    parser.aor, parser.mark, parser.bindings, parser.batch = aor, mark, bindings, batch
