@@ -246,7 +246,8 @@ class _Parser:
         self.says_empty = False
 
     def line(self, text: str) -> None:
-        """Any line but the commonest (see :func:`parse`), already stripped."""
+        """Any line but the commonest (see :func:`_scan`), already stripped; one that still holds the
+        ``. `` of the documented rendering is split there first."""
         if ". " in text and not _NUMBERED.match(text):  # the documented rendering, then a line break
             for piece in _dot_split(text):
                 if piece := piece.strip(_BLANK):
@@ -255,6 +256,7 @@ class _Parser:
             self.one_line(text)
 
     def one_line(self, text: str) -> None:
+        """One line of the closed list of kinds, or a failed read quoting it."""
         if text[0] == "<":
             self.contact(text)
         elif (label := _AOR_LABEL.match(text)) is not None:
