@@ -301,3 +301,19 @@ def test_hostile_control_sequences_cost_their_length():
 def test_the_dot_rendering_followed_by_a_line_break(tail):
     text = DOC_72.replace("\n", ". ") + "." + tail
     assert bindings_of(text) == bindings_of(DOC_72)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "SBC Registered Users",
+        "----- SBC Registered Users -----",
+        "Registered Users:",
+        "AOR   Contact   Status",
+    ],
+)
+def test_a_documented_heading_is_skipped(heading):
+    listing, _ = bindings_of(
+        f"{heading}\n{'-' * 20}\nAOR: 1000@h\n  Contact: <sip:1000@h>; Active status:1\n"
+    )
+    assert (listing.aors, listing.bindings) == (1, 1)

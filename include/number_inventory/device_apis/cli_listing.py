@@ -103,6 +103,8 @@ _HEADING = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"[-=_*+|~.:\s]{3,}")
+#: What may frame a heading: ``----- SBC Registered Users -----``.
+_RULE = "-=_*+|~ \t"
 _PROMPT = re.compile(r"[^\s#>$%<]{1,63}[#>$%]")
 #: Terminal control sequences: CSI (colours, cursor moves, erasing), OSC (a title), the string
 #: sequences, any other escape, the 8-bit CSI, a lone escape.
@@ -305,7 +307,7 @@ class _Parser:
             raise _cut_short(text, cut.start())
         elif _ERROR.match(lowered):
             raise DeviceReadError(f"the CLI answered with an error: {_quote(text)}")
-        elif _PROMPT.fullmatch(text) or _SEPARATOR.fullmatch(text) or _HEADING.fullmatch(text):
+        elif _PROMPT.fullmatch(text) or _SEPARATOR.fullmatch(text) or _HEADING.fullmatch(text.strip(_RULE)):
             pass
         elif words == 1:
             self.new_aor(text)  # an AOR printed bare ("Sue", "1001"): its contacts follow
