@@ -109,6 +109,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
     connection and the reason, when it is not."""
     from include.number_inventory import pipeline
     from include.number_inventory.device_client import DeviceReadError
+    from include.number_inventory.scrub import scrub
     from include.number_inventory.store import ReadRejected
 
     prepared = Prepared.from_xcom(xcom)
@@ -129,7 +130,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
                 now=functools.partial(clock.now, prepared.timezone),
             )
     except (DeviceReadError, ReadRejected, SettingError) as exc:
-        raise AirflowFailException(f"connection {connection_id!r}: {exc}") from None
+        raise AirflowFailException(scrub(f"connection {connection_id!r}: {exc}")) from None
     log.info(
         "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
         "skipped, %s pages",

@@ -62,9 +62,7 @@ class Scrubber:
     forms: tuple[str, ...] = ()
 
     @classmethod
-    def for_credential(
-        cls, login: str | None, password: str | None, others: Iterable[str] = ()
-    ) -> Scrubber:
+    def for_credential(cls, login: str | None, password: str | None, others: Iterable[str] = ()) -> Scrubber:
         """The scrubber of a connection with ``login`` and ``password``; ``others`` are more secrets
         (header values the connection sends), replaced when at least :data:`MIN_BARE` long."""
         forms: set[str] = set()

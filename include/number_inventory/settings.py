@@ -6,6 +6,7 @@ allows, before anything is written.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.resources
 import json
@@ -303,3 +304,39 @@ class Contract:
                 f"Connection {connection_id!r}: deadline_seconds and max_output_bytes must be above 0"
             )
         return contract
+
+
+#: Extras the http provider's ``HttpHook`` takes for itself (requests' settings); every other extra
+#: of an Airflow http/audiocodes connection it sends as an HTTP header.
+HTTP_HOOK_EXTRAS = (
+    "verify", "verify_ssl", "cert", "proxies", "proxy", "stream", "timeout", "allow_redirects",
+    "max_redirects", "trust_env", "check_response", "srv_lookup",
+)  # fmt: skip
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+
+
+def header_extras(
+    extras: dict[str, Any], connection_id: str, also_known: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The extras of a device connection that are HTTP headers; any other unknown extra is refused.
+
+    Known: the :class:`Contract`'s fields, :data:`HTTP_HOOK_EXTRAS` and ``also_known``. An unknown
+    extra is a header (as ``HttpHook`` sends it) only when its value is text, its name is written like
+    a header (letters, digits and ``-``: ``X-Api-Key``) and it is not a near miss of a known extra;
+    else a :class:`SettingError` names it, the close match and the known extras."""
+    known = sorted({*Contract.extra_keys(), *HTTP_HOOK_EXTRAS, *also_known})
+    headers = {}
+    for name, value in extras.items():
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        if isinstance(value, str) and _HEADER_NAME.fullmatch(name) and not close:
+            headers[name] = value
+            continue
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SettingError(
+            f"Connection {connection_id!r}: unknown extra {name!r}{hint}. The extras a device connection "
+            f"understands: {', '.join(known)}. Any other extra is sent as an HTTP header, so it must be "
+            "text and named like one (letters, digits and '-', e.g. X-Api-Key)"
+        )
+    return headers

@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 
 from include.number_inventory import contacts, settings
 from include.number_inventory import numbers as nums
+from include.number_inventory.scrub import scrub
 from include.number_inventory.store import sql
 from include.number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
 
@@ -405,6 +406,9 @@ def connections(
         conn, sql("ui_queries/connections"), {"configured": list(configured), "limit": limit, "now": now}
     )
     for row in rows:
+        # Errors stored before the scrubber existed may hold an echoed Authorization header.
+        for key in ("latest_error", "failed_error"):
+            row[key] = None if row[key] is None else scrub(row[key])
         row["state"] = {
             None: "never read",
             "complete": "ok",

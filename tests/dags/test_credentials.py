@@ -107,12 +107,14 @@ def test_a_redirect_read_differently_by_two_parsers_sends_no_credential_and_cool
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 422, 500])
-def test_a_device_echoing_the_authorization_header_leaks_it_nowhere(db, synced, run_dag, output, monkeypatch, status):
+def test_a_device_echoing_the_authorization_header_leaks_it_nowhere(
+    db, synced, run_dag, output, monkeypatch, status
+):
     password = PASSWORDS["audiocodes_b"]
     with HostileServer(echo_headers(status)) as echo:
         monkeypatch.setenv("AIRFLOW_CONN_AUDIOCODES_B", connection_json(echo.port, password, retries=1))
 
-        state, tasks = run_dag(SYNC, DAY2)
+        state, _ = run_dag(SYNC, DAY2)
         ok, tested = AudioCodesHook(audiocodes_conn_id="audiocodes_b").test_connection()
 
         assert echo.authorizations()  # the device did get (and echo) the header

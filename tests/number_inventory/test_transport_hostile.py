@@ -75,7 +75,9 @@ def test_a_redirect_the_parsers_may_read_differently_is_refused_and_sends_nothin
 def test_a_redirect_on_the_device_is_still_followed_with_the_credential():
     with DeviceServer("admin", PASSWORD) as device:
         device.register_numbers(range(10))
-        device.redirect_page(0, f"http://127.0.0.1:{device.port}/api/v1/registeredUsers?offset=0&limit=100", times=1)
+        device.redirect_page(
+            0, f"http://127.0.0.1:{device.port}/api/v1/registeredUsers?offset=0&limit=100", times=1
+        )
         result, pages, _ = read(device.url, FAST)
     assert result.items == 10 and pages == device.bindings
 
@@ -93,7 +95,7 @@ def test_headers_trickled_a_byte_at_a_time_are_bounded_by_the_deadline():
             try:
                 read(f"http://127.0.0.1:{device.port}", contract)
                 outcome.append(None)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:  # reported below
                 outcome.append(exc)
 
         started = time.monotonic()
@@ -114,7 +116,9 @@ def test_headers_trickled_a_byte_at_a_time_are_bounded_by_the_deadline():
 @pytest.fixture
 def tls_device(tmp_path):
     context, ca_path = self_signed(tmp_path)
-    answer = json_reply(200, {"registeredUsers": [{"addressOfRecord": "1000@x", "contact": "<sip:a>"}], "total": 1})
+    answer = json_reply(
+        200, {"registeredUsers": [{"addressOfRecord": "1000@x", "contact": "<sip:a>"}], "total": 1}
+    )
     with HostileServer(lambda seen: answer, tls=context) as server:
         yield server, ca_path
 
@@ -227,5 +231,8 @@ def test_deeply_nested_json_is_a_failed_read(api, body):
 
 def test_a_deeply_nested_refusal_still_gives_its_status():
     deep = b"[" * 5000 + b"]" * 5000
-    with HostileServer(lambda seen: Reply(400, deep)) as device, pytest.raises(DeviceReadError, match="HTTP 400"):
+    with (
+        HostileServer(lambda seen: Reply(400, deep)) as device,
+        pytest.raises(DeviceReadError, match="HTTP 400"),
+    ):
         probe(session(), device.url, FAST)

@@ -18,7 +18,8 @@ from airflow.providers.http.hooks.http import HttpHook
 from include.audiocodes_provider import CONN_FIELDS, CONN_TYPE
 from include.number_inventory import device_client
 from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from include.number_inventory.settings import Contract, SettingError
+from include.number_inventory.scrub import Scrubber
+from include.number_inventory.settings import Contract, SettingError, header_extras
 
 #: How ``verify`` may be written as text in a connection's JSON.
 _TEXT_BOOLEANS = {"true": True, "false": False}
@@ -43,8 +44,21 @@ class AudioCodesHook(HttpHook):
         self.audiocodes_conn_id = audiocodes_conn_id
 
     def contract(self) -> Contract:
-        """The device contract from the connection's extras; :class:`SettingError` names the bad one."""
-        return Contract.from_extras(self._extras(), self.audiocodes_conn_id)
+        """The device contract from the connection's extras; :class:`SettingError` names the bad one,
+        or an unknown one (only text extras named like HTTP headers are sent as headers)."""
+        extras = self._extras()
+        header_extras(extras, self.audiocodes_conn_id, tuple(CONN_FIELDS))
+        return Contract.from_extras(extras, self.audiocodes_conn_id)
+
+    def scrubber(self) -> Scrubber:
+        """What removes this connection's credential (its password in every form, and the values of
+        the headers it sends) and any Basic/Bearer value from a text (:mod:`scrub`)."""
+        try:
+            connection = self.get_connection(self.audiocodes_conn_id)
+            headers = header_extras(self._extras(), self.audiocodes_conn_id, tuple(CONN_FIELDS))
+        except Exception:  # the connection cannot be read: the generic scrubbing still applies
+            return Scrubber()
+        return Scrubber.for_credential(connection.login, connection.password, headers.values())
 
     def device_session(self) -> tuple[requests.Session, str, Contract]:
         """A requests session carrying the connection's Basic auth and TLS settings, the device's base
@@ -67,9 +81,15 @@ class AudioCodesHook(HttpHook):
         :func:`device_client.read_registered_users`); raises :class:`DeviceReadError` or
         :class:`SettingError`, naming what to check."""
         session, base_url, contract = self.device_session()
-        return device_client.read_registered_users(
-            session, base_url, contract, on_page=on_page, on_restart=on_restart
-        )
+        try:
+            return device_client.read_registered_users(
+                session, base_url, contract, on_page=on_page, on_restart=on_restart
+            )
+        except DeviceReadError as exc:
+            # Whatever the device put in the message (a refusal's text, a cursor, a quoted line), the
+            # connection's credential leaves it here, before it is stored, logged or shown.
+            exc.args = (self.scrubber()(str(exc)),)
+            raise
 
     def test_connection(self) -> tuple[bool, str]:
         """Read the first page (or run the CLI command once) and say how many registered users the
@@ -78,24 +98,17 @@ class AudioCodesHook(HttpHook):
             session, base_url, contract = self.device_session()
             # One retry at most: the person at the Test button waits for the answer.
             contract = dataclasses.replace(contract, retries=min(contract.retries, 1))
-            return True, _probe(session, base_url, contract)
+            return True, self.scrubber()(_probe(session, base_url, contract))
         except (DeviceReadError, SettingError) as exc:
             message = str(exc)
         except Exception as exc:  # the UI shows the message; anything else is a failed test too
             message = f"{type(exc).__name__}: {exc}"
-        return False, self._without_password(message)
+        return False, self.scrubber()(message)
 
     def _extras(self) -> dict[str, Any]:
         # The connection form saves a field left empty as null or "": that is the default, not a value.
         extras = self.get_connection(self.audiocodes_conn_id).extra_dejson
         return {key: value for key, value in extras.items() if value is not None and value != ""}
-
-    def _without_password(self, message: str) -> str:
-        try:
-            password = self.get_connection(self.audiocodes_conn_id).password
-        except Exception:
-            return message
-        return message.replace(password, "***") if password else message
 
 
 def _probe(session: requests.Session, base_url: str, contract: Contract) -> str:
