@@ -203,7 +203,10 @@ def _watch_pool(pool: Any) -> None:
     """Make ``pool`` hand each connection it gives out to the running attempt's watchdog."""
     if getattr(pool, "_number_inventory_watched", False):
         return
-    take = pool._get_conn
+    take = getattr(pool, "_get_conn", None)
+    if take is None:  # another urllib3: the deadline still bounds the body, read by read
+        log.debug("cannot watch the connections of %r; the deadline bounds the body only", pool)
+        return
 
     def get_conn(*args: Any, **kwargs: Any) -> Any:
         connection = take(*args, **kwargs)
