@@ -2,7 +2,7 @@
 
 Each step that writes the inventory holds the inventory lock for one transaction: it loads what it
 needs, plans with ``transitions`` and applies the plan set-based, so a crash anywhere leaves the
-inventory as it was. The DAG files call these through ``include.airflow_glue.tasks``; benchmarks and the
+inventory as it was. The DAG files call these through ``number_inventory.airflow_glue.tasks``; benchmarks and the
 demo call them directly.
 """
 
@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 
-from include.number_inventory import store
-from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from include.number_inventory.settings import (
+from number_inventory import store
+from number_inventory.device_client import Binding, DeviceReadError, ReadResult
+from number_inventory.settings import (
     DEFAULT_READ_AGE_HOURS,
     READ_AGE_VARIABLE,
     MassRemovalGuard,
     SettingError,
 )
-from include.number_inventory.store import RunInfo
+from number_inventory.store import RunInfo
 
 if TYPE_CHECKING:  # the planners (pandas) are imported by the steps that plan: a read needs none
-    from include.number_inventory import actions
+    from number_inventory import actions
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def read_connection(
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
-    (see ``promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
+    (see ``reads/promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
     (default: the database's)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
@@ -212,7 +212,7 @@ def sync(
     by number range, about ``batch_rows`` rows at a time (see ``batches``), in one transaction; the
     result is the same for any split.
     """
-    from include.number_inventory import transitions
+    from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
@@ -279,7 +279,7 @@ def daily(
     nothing at all and reports what would change. Like the sync it works by number range, about
     ``batch_rows`` rows at a time, in one transaction.
     """
-    from include.number_inventory import transitions
+    from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
@@ -365,7 +365,7 @@ def purge(
     transaction, loading only the purged numbers and their inventory rows; the result is the same
     for any split.
     """
-    from include.number_inventory import transitions
+    from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
@@ -438,7 +438,7 @@ def manual_action(
     nothing is written. Otherwise the changes and their history (with ``run.actor`` and
     ``run.note``) are written in one transaction. ``dry_run`` checks the same and writes nothing.
     """
-    from include.number_inventory import actions
+    from number_inventory import actions
 
     with conn.transaction():
         store.lock_inventory(conn)

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from include.audiocodes_provider.hooks.audiocodes import AudioCodesHook
-from include.number_inventory import views
+from number_inventory import views
+from number_inventory.provider.hooks.audiocodes import AudioCodesHook
 from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import USED, D, by_status, rows
 from tests.hostile_http import HostileServer, echo_headers

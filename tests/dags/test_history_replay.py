@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from include.number_inventory import history, views
+from number_inventory import history, views
 from tests.dags.helpers import USED, D, row
 
 pytestmark = pytest.mark.dag

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from include.number_inventory.scrub import Scrubber, scrub
+from number_inventory.scrub import Scrubber, scrub
 
 LOGIN, PASSWORD = "admin", "s3cret/Pa ss+wörd"
 PAIR = f"{LOGIN}:{PASSWORD}"

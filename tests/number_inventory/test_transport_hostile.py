@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from devtools.device_server import DeviceServer
-from include.audiocodes_provider.hooks.audiocodes import AudioCodesHook
-from include.number_inventory.device_client import DeviceReadError, probe, read_registered_users
-from include.number_inventory.settings import Contract
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import DeviceReadError, probe, read_registered_users
+from number_inventory.provider.hooks.audiocodes import AudioCodesHook
 from tests.hostile_http import HostileServer, Reply, TricklingServer, json_reply, self_signed
 
 PASSWORD = "transport-Test-pass"
@@ -225,8 +225,9 @@ DEEP = b"[" * 200_000 + b"]" * 200_000
     ids=["json", "cursor", "mediant-cli"],
 )
 def test_deeply_nested_json_is_a_failed_read(api, body):
+    off = {"count_check": "off"} if api == "mediant-cli" else {}  # the listing's answer, not the counter's
     with cursor_device([body, body]) as device, pytest.raises(DeviceReadError, match="nested too deeply"):
-        read(device.url, Contract.for_api(api, backoff_seconds=0.01))
+        read(device.url, Contract.for_api(api, backoff_seconds=0.01, **off))
 
 
 def test_a_deeply_nested_refusal_still_gives_its_status():

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from include.number_inventory.device_apis.transport import Binding, DeviceReadError
+from number_inventory.device_apis.transport import Binding, DeviceReadError
 
 #: Bindings handed on at a time.
 BATCH = 20_000
@@ -75,6 +75,8 @@ class Listing:
     bindings: int
     registered: int | None
     total: int | None
+    #: Active contacts (counted with ``registered``), for the device's counter.
+    active_contacts: int | None = field(default=None, compare=False)
 
 
 def _quote(text: str) -> str:
@@ -117,7 +119,7 @@ class _Parser:
         self.batch: list[Binding] = []
         self.aor: str | None = None
         self.aor_active = False
-        self.aors = self.bindings = self.registered = 0
+        self.aors = self.bindings = self.registered = self.active_contacts = 0
         self.totals: set[int] = set()
         self.says_empty = False
         self.first_other: str | None = None
@@ -187,6 +189,7 @@ class _Parser:
             active = contact[at + 7] == "1"  # the 7.2 marker as the manual writes it
         else:
             active, contact = self.state(contact)
+        self.active_contacts += active
         if active and not self.aor_active:
             self.aor_active = True
             self.registered += 1
@@ -229,7 +232,8 @@ class _Parser:
                 f"{self.aors} were listed"
             )
         self.flush()
-        return Listing(self.aors, self.bindings, self.registered if count_registered else None, total)
+        counted = (self.registered, self.active_contacts) if count_registered else (None, None)
+        return Listing(self.aors, self.bindings, counted[0], total, counted[1])
 
 
 def _is_decoration(text: str) -> bool:

@@ -9,6 +9,10 @@ the REST API runs CLI text uploaded as a file::
 
 The whole listing comes in one answer, bounded by ``max_output_bytes``; :mod:`cli_listing` parses
 it and says whether it is a complete listing. The read's total is the bindings it held.
+
+A listing cut cleanly between two users has nothing in its text to tell it from a shorter one, so
+with ``count_check`` ``required`` (the default here) the device's own counter of registered users
+(:mod:`counter`) is read before and after the listing, and the listing must account for it.
 """
 
 from __future__ import annotations
@@ -16,17 +20,53 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from include.number_inventory.device_apis import cli_listing
-from include.number_inventory.device_apis.transport import Binding, DeviceReadError, ReadResult, Transport
+from number_inventory.device_apis import cli_listing, counter, json_list
+from number_inventory.device_apis.contract import DeviceApi, Extra
+from number_inventory.device_apis.counter import Counter
+from number_inventory.device_apis.transport import (
+    Binding,
+    DeviceReadError,
+    ProbeResult,
+    ReadResult,
+    Transport,
+)
 
 #: The name of the uploaded script, as in AudioCodes' example.
 SCRIPT_NAME = "cli.txt"
 
 
-def read(transport: Transport, *, on_page: Callable[[Sequence[Binding]], None]) -> ReadResult:
-    """Run the command once and hand its bindings to ``on_page`` in batches."""
-    listing = run(transport, on_page)
+def read(
+    transport: Transport,
+    *,
+    on_page: Callable[[Sequence[Binding]], None],
+    on_restart: Callable[[], None] | None = None,
+) -> ReadResult:
+    """Run the command once and hand its bindings to ``on_page`` in batches (one answer: a read never
+    starts over); with ``count_check`` ``required``, the device's counter read before and after the
+    listing must agree with it."""
+    device_counter = Counter.of(transport)
+    if device_counter is None:
+        listing = run(transport, on_page)
+    else:
+        before = device_counter.read()
+        listing = run(transport, on_page, count_registered=True)
+        check(transport, device_counter, listing, before, device_counter.read())
     return ReadResult(total=listing.bindings, items=listing.bindings, pages=1, restarts=0)
+
+
+def check(
+    transport: Transport, counter: Counter, listing: cli_listing.Listing, before: int, after: int
+) -> None:
+    """Fail unless the listing accounts for the device's counter. AudioCodes does not say whether
+    the counter counts AORs or contacts, so the larger of the listing's two counts is compared."""
+    registered, active = listing.registered or 0, listing.active_contacts or 0
+    what = f"{registered:,} AORs with an active contact, {active:,} active contacts"
+    try:
+        counter.check(before, after, max(registered, active), what)
+    except DeviceReadError as exc:
+        raise DeviceReadError(
+            f"{transport.where} running {transport.contract.cli_command!r}: {exc}"
+        ) from None
 
 
 def run(
@@ -54,6 +94,18 @@ def run(
         raise DeviceReadError(f"{where}: {exc}") from None
 
 
+def probe(transport: Transport) -> ProbeResult:
+    """One run of the command, counting the registered users it lists; with ``count_check``
+    ``required``, the device's counter too, which the listing must account for."""
+    device_counter = Counter.of(transport)
+    count = device_counter.read() if device_counter is not None else None
+    listing = run(transport, lambda batch: None, count_registered=True)
+    if device_counter is not None and count is not None:
+        check(transport, device_counter, listing, count, count)
+    registered = listing.registered or 0
+    return ProbeResult(API.name, listing.bindings, registered, listing.bindings, True, count)
+
+
 def _output(body: bytes | bytearray, where: str) -> str:
     """The ``output`` text of the answer. The body is released as soon as it is decoded, so that a
     listing of a million bindings is held as text once, not three times."""
@@ -72,3 +124,22 @@ def _output(body: bytes | bytearray, where: str) -> str:
     if not isinstance(output, str):
         raise DeviceReadError(f"{where}: the answer has no 'output' text: not the CLI script's answer")
     return output
+
+
+API = DeviceApi(
+    name="mediant-cli",
+    summary="mediant-cli: a Mediant SBC's 'show voip register db sbc list' through its REST CLI script",
+    extras=(
+        json_list.path_extra("/api/v1/files/cliScript/incremental"),
+        Extra("cli_command", "show voip register db sbc list", "the CLI command whose output is read"),
+        Extra(
+            "max_output_bytes",
+            256 * 1024 * 1024,
+            "the largest answer, in bytes (256 MB: about 2.5 million bindings)",
+            minimum=1,
+        ),
+        *counter.extras(check="required"),
+    ),
+    read=read,
+    probe=probe,
+)
