@@ -4,7 +4,8 @@ The DAGs record their own changes (``store.apply_changes``), with their run and 
 write to ``number_inventory`` (an operator's ``UPDATE``, an ``INSERT`` or ``COPY`` of a new number
 range, a ``DELETE``) is recorded by the triggers of migration ``0012``, with the database user and the
 client's ``application_name``. A DAG transaction marks itself as the pipeline's so that the triggers
-skip its statements and each change is recorded once.
+skip its statements and each change is recorded once; the triggers honour the mark only for a role
+that may write the history itself (migration ``0017``), so a role that may not cannot hide its edits.
 """
 
 from __future__ import annotations

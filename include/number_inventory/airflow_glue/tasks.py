@@ -173,7 +173,11 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
     context = get_current_context()
     with inventory_db() as conn:
         summary = pipeline.sync(
-            conn, run_info(context, prepared.run_day), prepared.connections, prepared.cooling_days
+            conn,
+            run_info(context, prepared.run_day),
+            prepared.connections,
+            prepared.cooling_days,
+            timezone=prepared.timezone,
         )
     if "skipped" in summary:
         raise AirflowSkipException(summary["skipped"])
@@ -225,6 +229,9 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
     dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
+    despite = settings.flag(
+        pipeline.RELEASE_DESPITE_STALE, context["params"].get(pipeline.RELEASE_DESPITE_STALE)
+    )
     hours = prepared.max_read_age_hours
     with inventory_db() as conn:
         summary = pipeline.daily(
@@ -235,13 +242,17 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
             dry_run=dry_run,
             now=clock.now(prepared.timezone),
             max_read_age=dt.timedelta(hours=hours),
+            timezone=prepared.timezone,
+            release_despite_stale=despite,
+            actor=triggering_user(context) if despite else None,
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
     stale = summary["stale_reads"]
     if stale and not dry_run:
+        withheld = summary.get(pipeline.RELEASE_WITHHELD_STALE, [])
         raise AirflowFailException(
             f"stale_read: {len(stale)} configured connection(s) not read completely for more than {hours} "
-            "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join(stale)
+            "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join([*stale, *withheld])
         )
     return summary
 

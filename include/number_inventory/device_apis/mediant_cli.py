@@ -8,7 +8,10 @@ the REST API runs CLI text uploaded as a file::
     400 the script is wrong (a failed read, not retried)      409 the device is busy (retried)
 
 The whole listing comes in one answer, bounded by ``max_output_bytes``; :mod:`cli_listing` parses
-it and says whether it is a complete listing. The read's total is the bindings it held.
+it and says whether it is a complete listing. The read's total is the distinct bindings it held.
+The one script ever sent is ``show voip register db sbc list``: the resource runs any CLI text,
+configuration commands too, and needs an Administrator account, so the ``cli_command`` extra can
+only spell that command (in any case and spacing); anything else is refused before a request.
 
 A listing cut cleanly between two users has nothing in its text to tell it from a shorter one, so
 with ``count_check`` ``required`` (the default here) the device's own counter of registered users
@@ -75,10 +78,15 @@ def run(
     *,
     count_registered: bool = False,
 ) -> cli_listing.Listing:
-    """Run ``cli_command`` and parse its output; anything but a complete listing is a failed read."""
+    """Run ``cli_command`` and parse its output; anything but a complete listing is a failed read.
+    A ``cli_command`` that is not the one show command is refused before any request."""
     contract = transport.contract
-    where = f"{transport.where} running {contract.cli_command!r}"
-    script = (contract.cli_command.rstrip("\n") + "\n").encode()
+    try:
+        command = cli_listing.checked_command(contract.cli_command)
+    except DeviceReadError as exc:
+        raise DeviceReadError(f"{transport.where}: {exc}") from None
+    where = f"{transport.where} running {command!r}"
+    script = (command + "\n").encode()
     answer = transport.request(
         "PUT",
         where=where,
@@ -89,7 +97,7 @@ def run(
     )
     output = _output(answer.body, where)
     try:
-        return cli_listing.parse(output, contract.cli_command, on_bindings, count_registered=count_registered)
+        return cli_listing.parse(output, command, on_bindings, count_registered=count_registered)
     except DeviceReadError as exc:
         raise DeviceReadError(f"{where}: {exc}") from None
 

@@ -45,11 +45,13 @@ from number_inventory.store.reads import (
     fail_read,
     finish_read,
     kept_connections,
+    latest_read_at,
     reads_of_run,
     reset_read,
     stage_bindings,
 )
 from number_inventory.store.registrations import (
+    last_seen_on,
     load_purged_inventory,
     purge_connection,
     purged_numbers,
@@ -76,6 +78,8 @@ __all__ = [
     "fail_read",
     "finish_read",
     "kept_connections",
+    "last_seen_on",
+    "latest_read_at",
     "latest_run_day",
     "load_daily_candidates",
     "load_inventory",

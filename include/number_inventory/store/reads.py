@@ -345,6 +345,12 @@ def reads_of_run(conn: psycopg.Connection, run_id: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
+def latest_read_at(conn: psycopg.Connection, connection_ids: Sequence[str]) -> dt.datetime | None:
+    """When the latest kept read of ``connection_ids`` completed (by the project's clock), or ``None``
+    when none of them has a kept read."""
+    return conn.execute(sql("reads/latest_read_at"), {"configured": list(connection_ids)}).fetchone()[0]
+
+
 def kept_connections(conn: psycopg.Connection) -> set[str]:
     """Connections that have a kept complete read."""
     return {row[0] for row in conn.execute(sql("reads/kept_connections"))}

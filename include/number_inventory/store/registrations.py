@@ -62,6 +62,20 @@ def stale_connections(
     return [tuple(r) for r in rows]
 
 
+def last_seen_on(
+    conn: psycopg.Connection, numbers: Sequence[str], connection_ids: Sequence[str]
+) -> list[tuple[str, str]]:
+    """``(number, connection)`` for each of ``numbers`` (cooling, due for release) last seen on one
+    of ``connection_ids``: the connections whose kept read still holds it, else those it left in the
+    run of its latest departure (``daily/last_seen_on_stale.sql``)."""
+    if not numbers or not connection_ids:
+        return []
+    rows = conn.execute(
+        sql("daily/last_seen_on_stale"), {"numbers": list(numbers), "stale": list(connection_ids)}
+    )
+    return [tuple(r) for r in rows]
+
+
 def purge_connection(conn: psycopg.Connection, connection_id: str, run: RunInfo | None = None) -> int:
     """Inside the caller's transaction: drop a connection's kept read; return how many numbers it
     registered. They stay, until commit, in a temporary table that :func:`purged_numbers` and

@@ -168,7 +168,7 @@ def test_an_explicitly_empty_listing_is_empty(text):
     [
         ("", "does not look like a registered-users listing"),
         ("SBC# show voip register db sbc list\nSBC#", "does not look like a registered-users listing"),
-        ("Welcome to the SBC\nNothing to see", "it begins 'Welcome to the SBC'"),
+        ("Welcome to the SBC\nNothing to see", "it holds 'Welcome to the SBC'"),
         (
             "show voip register db sbc list\nInvalid command",
             "the CLI answered with an error: 'Invalid command'",
@@ -241,3 +241,79 @@ def test_lines_are_split_by_what_the_text_uses():
     assert list(lines("a\rb")) == ["a", "b"]
     assert list(lines("a. b. c.")) == ["a", "b", "c"]
     assert list(lines("one line")) == ["one line"]
+
+
+# ---------------------------------------------------------------------- proof of a whole listing
+
+
+def test_a_binding_listed_twice_is_handed_on_once_and_an_aor_listed_twice_is_one_user():
+    text = "\n".join(
+        [
+            "AOR: 1000@h",
+            "Contact: <sip:1000@h:5060>; Active status:1",
+            "Contact: <sip:1000@h:5060>; Active status:1",  # the same contact again
+            "Contact: <sip:1000@h:5061>; Active status:0",
+            "AOR: 2000@h",
+            "Contact: <sip:2000@h>; Active status:1",
+            "AOR: 1000@h",  # the first AOR again, one contact repeated and one new
+            "Contact: <sip:1000@h:5061>; Active status:0",
+            "Contact: <sip:1000@h:5062>; Active status:1",
+            "Total: 2",
+        ]
+    )
+    listing, found = bindings_of(text)
+    assert listing == Listing(aors=2, bindings=4, registered=2, total=2)
+    assert len(found) == 5 and len(set(found)) == 4  # the store counts distinct bindings: 4
+
+
+def test_terminal_control_sequences_are_removed_before_parsing():
+    text = (
+        "\x1b]0;SBC title\x07SBC# show voip register db sbc list\r\n"
+        "AOR: \x1b[32m1000@10.0.0.1\x1b[0m\r\n"
+        "  Contact: \x1b[1m<sip:1000@10.0.0.1>\x1b[m; Active status:1\x1b[K\r\n"
+        "AOR: 2\b20\b00\b00\b0@10.0.0.1\r\n"  # bold by overstrike
+        "  Contact: <sip:2000@10.0.0.1>; Active status:\x9b1m1\r\n"
+        "\x1b(B\x1b[?25hSBC# "
+    )
+    _, found = bindings_of(text)
+    assert [(aor, contact, active) for aor, contact, active in found] == [
+        ("1000@10.0.0.1", "<sip:1000@10.0.0.1>; Active status:1", True),
+        ("2000@10.0.0.1", "<sip:2000@10.0.0.1>; Active status:1", True),
+    ]
+
+
+def test_hostile_control_sequences_cost_their_length():
+    started = time.process_time()  # CPU time: the machine may be busy with other tests
+    for text in (
+        "AOR: 1@h\n<sip:1@h>\n" + "\x1b[" + "1;" * 500_000,  # a CSI that never ends
+        "AOR: 1@h\n<sip:1@h>\n" + "\x1b]" + "t" * 1_000_000,  # an OSC that never ends
+        "AOR: 1@h\n<sip:1@h>\n" + "a\b" * 500_000,
+        "AOR: 1@h\n<sip:1@h>\n" + "\b" * 1_000_000 + "\n" + "-" * 1_000_000 + "x",
+    ):
+        with pytest.raises(DeviceReadError):
+            bindings_of(text + "\nwords that are not a listing's")
+    assert time.process_time() - started < 2
+
+
+@pytest.mark.parametrize(
+    "tail", ["\n", "\r\n", "\nSBC# ", "\r\nSBC#\r\n"], ids=["lf", "crlf", "prompt", "prompt-crlf"]
+)
+def test_the_dot_rendering_followed_by_a_line_break(tail):
+    text = DOC_72.replace("\n", ". ") + "." + tail
+    assert bindings_of(text) == bindings_of(DOC_72)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "SBC Registered Users",
+        "----- SBC Registered Users -----",
+        "Registered Users:",
+        "AOR   Contact   Status",
+    ],
+)
+def test_a_documented_heading_is_skipped(heading):
+    listing, _ = bindings_of(
+        f"{heading}\n{'-' * 20}\nAOR: 1000@h\n  Contact: <sip:1000@h>; Active status:1\n"
+    )
+    assert (listing.aors, listing.bindings) == (1, 1)

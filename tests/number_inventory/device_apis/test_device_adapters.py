@@ -94,10 +94,11 @@ def test_an_empty_sbc_is_a_complete_empty_read(device, total_line):
 
 def test_a_refused_script_fails_at_once_quoting_the_device(device):
     device.register_numbers(range(10))
+    device.reject_script(times=None)
     served = device.requests_served
 
     with pytest.raises(DeviceReadError) as caught:
-        read(device, cli(cli_command="show voip register db sbc lst"))
+        read(device, cli())
 
     message = str(caught.value)
     assert "HTTP 400: the device refused the CLI script; check the 'cli_command' extra" in message
@@ -110,6 +111,40 @@ def test_an_injected_400_fails_too(device):
     device.reject_script(times=1)
     with pytest.raises(DeviceReadError, match="HTTP 400"):
         read(device, cli())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "configure voip",
+        "show voip register db sbc lst",
+        "show voip register db sbc list\nreload now",
+        "show voip register db sbc list; reload now",
+        "show voip register db sbc list | include 1000",
+        "show voip register\ndb sbc list",
+    ],
+    ids=["configuration", "misspelled", "two-lines", "semicolon", "pipe", "broken-over-lines"],
+)
+def test_any_script_but_the_one_show_command_is_refused_before_a_request(device, command):
+    device.register_numbers(range(10))
+    served = device.requests_served
+
+    with pytest.raises(DeviceReadError) as caught:
+        read(device, cli(cli_command=command))
+
+    message = str(caught.value)
+    assert "the 'cli_command' extra may only be 'show voip register db sbc list'" in message
+    assert "remove the extra or set it to that command" in message
+    assert not caught.value.retryable and device.requests_served == served  # nothing was sent
+    with pytest.raises(DeviceReadError, match="may only be"):
+        probe(session(), device.url, cli(cli_command=command))
+    assert device.requests_served == served
+
+
+def test_the_show_command_in_another_case_and_spacing_is_sent_as_the_command(device):
+    device.register_numbers(range(10))
+    result, items, _ = read(device, cli(cli_command="  SHOW  voip Register\tdb sbc list \n"))
+    assert result.items == 10 and len(items) == 10
 
 
 def test_a_busy_sbc_409_is_retried_then_read(device):
