@@ -39,16 +39,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import requests
-import requests.adapters
-import requests.cookies
-import requests.utils
-import urllib3.exceptions
-import urllib3.util
-
 from number_inventory.scrub import Scrubber
 
+# requests and urllib3 are imported where a request is made: Airflow imports the provider's form (the
+# device APIs' declarations) whenever it starts, and parsing the DAGs must not load an HTTP client.
 if TYPE_CHECKING:
+    import requests
+
     from number_inventory.device_apis.contract import Contract
 
 
@@ -145,6 +142,9 @@ Origin = tuple[str, str, int | None]
 def _origin(url: str) -> Origin | None:
     """``(scheme, host, port)`` as urllib3 reads ``url`` (it is urllib3 that connects), with the
     scheme's default port filled in; ``None`` when unparsable."""
+    import urllib3.exceptions
+    import urllib3.util
+
     try:
         parts = urllib3.util.parse_url(url)
     except (urllib3.exceptions.LocationParseError, ValueError):
@@ -405,6 +405,10 @@ class Transport:
     ) -> requests.Response:
         """Prepare the request, check that it goes to the device, and send it with the connection's
         TLS settings, bounded by what is left of the deadline."""
+        import requests.adapters
+        import requests.cookies
+        import requests.utils
+
         left = stop - time.monotonic()
         if left <= 0:
             raise _Transient(self._too_slow())
@@ -484,6 +488,9 @@ class Transport:
     def _redirect_target(
         self, response: requests.Response, current: str, where: str, visited: set[str]
     ) -> str:
+        import urllib3.exceptions
+        import urllib3.util
+
         status, location = response.status_code, response.headers.get("Location")
         if not location:
             raise DeviceReadError(f"{where}: the device answered HTTP {status} without a Location")
@@ -572,6 +579,9 @@ class Transport:
     ) -> bytearray:
         """The whole body, read as it arrives so that the deadline is checked after every read;
         ``cut`` returns the first ``max_bytes`` instead of failing beyond them."""
+        import urllib3.exceptions
+        import urllib3.util
+
         raw, body = response.raw, bytearray()
         try:
             while True:

@@ -18,7 +18,7 @@ from number_inventory import device_client
 from number_inventory.device_apis import registry
 from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from number_inventory.provider import CONN_FIELDS, CONN_TYPE
+from number_inventory.provider import CONN_TYPE, conn_fields
 from number_inventory.scrub import Scrubber
 from number_inventory.settings import SettingError
 
@@ -53,7 +53,7 @@ class AudioCodesHook(HttpHook):
         the headers it sends) and any Basic/Bearer value from a text (:mod:`scrub`)."""
         try:
             connection = self.get_connection(self.audiocodes_conn_id)
-            known = registry.extra_names() | registry.HTTP_HOOK_EXTRAS | set(CONN_FIELDS)
+            known = registry.extra_names() | registry.HTTP_HOOK_EXTRAS | set(conn_fields())
             headers = [v for k, v in self._extras().items() if k not in known and isinstance(v, str)]
         except Exception:  # the connection cannot be read: the generic scrubbing still applies
             return Scrubber()
@@ -65,7 +65,7 @@ class AudioCodesHook(HttpHook):
         contract = self.contract()
         session = self.get_conn()
         # HttpHook sends the extras it does not know as headers; the contract's are not headers.
-        for key in (*registry.extra_names(), *CONN_FIELDS):
+        for key in (*registry.extra_names(), *conn_fields()):
             session.headers.pop(key, None)
         # A connection written as JSON by hand may say "verify": "false"; requests would take the
         # text for the path of a CA bundle and verify anyway.
