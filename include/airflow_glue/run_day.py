@@ -40,6 +40,15 @@ def decide_run(context: Any, kind: str, day: dt.date, timezone: str) -> str | No
     return clock.sync_skip_reason(run_type, window, now)
 
 
+def daily_report_only(day: dt.date, timezone: str) -> str | None:
+    """Why a daily run for ``day`` only writes that day's report (``None``: it acts): a day before
+    today on the project's clock (``clock.daily_report_only``), whatever other runs did before it."""
+    try:
+        return clock.daily_report_only(day, clock.today(timezone))
+    except SettingError as exc:
+        raise AirflowFailException(str(exc)) from None
+
+
 def latest_only_window(context: Any) -> tuple[dt.datetime, dt.datetime] | None:
     """``(left, right)``: a scheduled run is the latest while ``left < now <= right``; ``None`` when
     its timetable schedules nothing after it. Worked out from the DAG's timetable as Airflow's

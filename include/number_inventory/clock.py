@@ -113,3 +113,21 @@ def sync_skip_reason(
         f"until {right.isoformat()}, and now is {now_.isoformat(timespec='seconds')}): the sync {what}; "
         "the latest scheduled run, or a manual one, reads the devices"
     )
+
+
+#: What a daily run for a past day does instead of acting (its summary and its log say so).
+REPORT_ONLY = "report only"
+
+
+def daily_report_only(run_day: dt.date, today_: dt.date) -> str | None:
+    """Why a daily run for ``run_day`` only reports, or ``None`` when it acts: a run day before
+    ``today_`` by more than :data:`SLACK` (the future check's slack, for the time zones between the
+    scheduler and here) is the past. It depends on the run day and the clock alone, never on which
+    runs came before, so concurrent backfill runs decide alike whatever order they run in."""
+    if run_day >= today_ - SLACK:
+        return None
+    return (
+        f"{REPORT_ONLY}: run day {run_day} is before today ({today_}, with {SLACK.days} day of slack); a "
+        "past day's inventory, reads and findings cannot be had now, so this run writes that day's report "
+        "from the history and changes nothing else"
+    )
