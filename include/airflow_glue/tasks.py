@@ -15,6 +15,7 @@ from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from include import alerts
+from include.airflow_glue import assets
 from include.airflow_glue.connections import (
     MissingConnection,
     database_problem,
@@ -23,7 +24,6 @@ from include.airflow_glue.connections import (
     require_connections,
 )
 from include.airflow_glue.prepared import Prepared
-from include.airflow_glue import assets
 from include.airflow_glue.run_day import daily_report_only, decide_run, run_day
 from include.airflow_glue.variables import read_settings
 from include.number_inventory import clock, settings
