@@ -11,6 +11,10 @@ so re-runs and backfills give the same answer. The wall clock only bounds it:
   now reads: a manual run, or a scheduled run of the latest interval (Airflow's ``LatestOnlyOperator``
   rule, with *now* from this module). A backfill, a catchup run for a past interval or a run after a
   gap reads nothing, changes nothing and says so; it does not fail.
+- **A past day is a report.** A daily run whose run day is before today by more than :data:`SLACK`
+  only writes that day's report (``daily_report_only``): the inventory, the device reads and the
+  findings of a past day cannot be had now. The run day and the clock decide it, never the runs that
+  came before, so concurrent backfill runs decide alike in any order.
 
 ``NUMBER_INVENTORY_TODAY=YYYY-MM-DD`` in the environment moves today, for tests, the demo and
 day-by-day simulations: a test and simulation clock, logged as a warning whenever it is used; the time
