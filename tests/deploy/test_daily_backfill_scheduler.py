@@ -3,8 +3,8 @@ PostgreSQL metadata database runs ``number_inventory_daily`` for ten past days, 
 backwards, as ``airflow backfill create`` asks it to (``POST /api/v2/backfills`` is the same call).
 
 Every run succeeds although both devices are stale (never read), changes no inventory row and
-records no finding, and the ten reports equal what replaying the history gives as of each day's end.
-Takes minutes (the stack's start-up is most of it); it needs no Redis.
+records no finding, and the ten reports equal what replaying the history gives as of each day's end;
+the same backfill run forwards from an empty report table writes the same rows. Takes minutes (the stack's start-up is most of it); it needs no Redis.
 """
 
 from __future__ import annotations
@@ -55,20 +55,21 @@ def seed_history(dsn: str, days: list[dt.date]) -> None:
                     "SELECT g::text, 'Used', 'Device', 'AudioCodes' FROM generate_series(5000, 5039) AS g"
                 )
             else:
-                n = 5000 + 3 * i
-                conn.execute(
-                    "UPDATE number_inventory SET status = 'Cooling', release_date = %s WHERE number = %s",
-                    (day + dt.timedelta(days=2), str(n)),
-                )
+                # each day two numbers cool: 5000+2i (released two days later) and 5020+i (back the next day)
+                for n in (5000 + 2 * i, 5020 + i):
+                    conn.execute(
+                        "UPDATE number_inventory SET status = 'Cooling', release_date = %s WHERE number = %s",
+                        (day + dt.timedelta(days=2), str(n)),
+                    )
                 conn.execute(
                     "UPDATE number_inventory SET status = 'Available', usage = NULL, vendor = NULL, "
                     "release_date = NULL WHERE number = %s AND status = 'Cooling'",
-                    (str(n - 6),),
+                    (str(5000 + 2 * (i - 2)),),
                 )
                 conn.execute(
                     "UPDATE number_inventory SET status = 'Used', release_date = NULL WHERE number = %s "
                     "AND status = 'Cooling'",
-                    (str(n - 3),),
+                    (str(5020 + i - 1),),
                 )
             start = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
             conn.execute(
@@ -77,6 +78,13 @@ def seed_history(dsn: str, days: list[dt.date]) -> None:
                 (start, last, last),
             )
             last = conn.execute("SELECT max(id) FROM number_inventory_history").fetchone()[0]
+
+
+def report_rows(dsn: str) -> list[tuple]:
+    with local_db.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT day, measure, key, numbers, sample FROM number_inventory_daily_report ORDER BY 1, 2, 3"
+        ).fetchall()
 
 
 def test_an_airflow_backfill_of_the_daily_run_fills_the_reports_and_changes_nothing(stack):
@@ -95,28 +103,50 @@ def test_an_airflow_backfill_of_the_daily_run_fills_the_reports_and_changes_noth
             written = conn.execute("SELECT count(*) FROM number_inventory_history").fetchone()[0]
         stack.wait_for_dag(DAILY, timeout=min(120, left()))
         stack.unpause(DAILY)
-        backfill = stack.api(
-            "POST",
-            "/backfills",
-            json={
-                "dag_id": DAILY,
-                "from_date": dt.datetime.combine(days[0], dt.time(), tzinfo=dt.UTC).isoformat(),
-                "to_date": dt.datetime.combine(days[-1], dt.time(), tzinfo=dt.UTC).isoformat(),
-                "run_backwards": True,
-                "max_active_runs": 4,
-                "reprocess_behavior": "completed",
-            },
-        )
 
-        def finished() -> list[dict] | None:
+        def backfill(backwards: bool) -> list[dict]:
+            """Backfill the days (reprocessing runs done before) and wait until the backfill is done."""
+            created = stack.api(
+                "POST",
+                "/backfills",
+                json={
+                    "dag_id": DAILY,
+                    "from_date": dt.datetime.combine(days[0], dt.time(), tzinfo=dt.UTC).isoformat(),
+                    "to_date": dt.datetime.combine(days[-1], dt.time(), tzinfo=dt.UTC).isoformat(),
+                    "run_backwards": backwards,
+                    "max_active_runs": 4,
+                    "reprocess_behavior": "completed",
+                },
+            )
+            wait_until(
+                f"backfill {created['id']}",
+                lambda: stack.api("GET", f"/backfills/{created['id']}")["completed_at"],
+                left(),
+                every=3,
+            )
             runs = stack.api("GET", f"/dags/{DAILY}/dagRuns", params={"run_type": "backfill", "limit": 100})
-            runs = runs["dag_runs"]
-            done = [r for r in runs if r["state"] in ("success", "failed")]
-            return runs if len(runs) == DAYS and len(done) == DAYS else None
+            assert len(runs["dag_runs"]) == DAYS
+            return runs["dag_runs"]
 
-        runs = wait_until(f"backfill {backfill['id']}", finished, left(), every=3)
+        runs = backfill(backwards=True)
         failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
         assert not failed, failed
+        # Each run only reported, and said so.
+        run_id = runs[0]["dag_run_id"]
+        states = {ti["task_id"]: ti["state"] for ti in stack.task_instances(DAILY, run_id)}
+        assert states == {"prepare": "success", "release_and_audit": "skipped", "report": "success"}
+        assert "report only: run day" in stack.task_log(DAILY, run_id, "report", 1)
+        spans = [(r["start_date"], r["end_date"]) for r in runs]
+        together = max(sum(1 for s, e in spans if s <= start < e) for start, _ in spans)
+        print(f"at most {together} backfill run(s) ran at once")
+        backwards = report_rows(stack.inventory_dsn)
+
+        # The same backfill forwards, from an empty report table: the same rows.
+        with local_db.connect(stack.inventory_dsn) as conn:
+            conn.execute("TRUNCATE number_inventory_daily_report")
+        runs = backfill(backwards=False)
+        assert all(r["state"] == "success" for r in runs), [(r["dag_run_id"], r["state"]) for r in runs]
+        assert report_rows(stack.inventory_dsn) == backwards
 
     with local_db.connect(stack.inventory_dsn) as conn:
         assert history.inventory(conn) == before
