@@ -52,8 +52,11 @@ def write(
     """Write the report of ``day`` (replacing any), in a transaction of its own (or a savepoint of the
     caller's), and return it as :func:`summarise` shows it; ``dry_run`` rolls the write back."""
     start, end = day_bounds(day, timezone)
+    from include.number_inventory.store.inventory import tune_transaction
+
     with conn.transaction() as transaction:
         conn.execute(sql("advisory_lock"), {"key": REPORT_LOCK_BASE + day.toordinal()})
+        tune_transaction(conn)  # the history's sorts in memory, and no JIT
         conn.execute(sql("report_daily_delete"), {"day": day})
         conn.execute(
             sql("report_daily"),
