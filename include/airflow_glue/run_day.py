@@ -25,8 +25,9 @@ def run_day(context: Any, timezone: str) -> dt.date:
 
 def decide_run(context: Any, kind: str, day: dt.date, timezone: str) -> str | None:
     """Why this run must read and change nothing (``None``: it acts). Fails the task when the run
-    day is after today (``clock``); only the sync is latest-only. Whether a run is a backfill (its
-    day before the latest processed one) is the pipeline's to say (``pipeline.backfill``)."""
+    day is after today (``clock``); only the sync is latest-only. Whether a sync is a backfill (its
+    day before the latest processed one) is the pipeline's to say (``pipeline.backfill``); whether a
+    daily run only reports is :func:`daily_report_only`'s."""
     try:
         now = clock.now(timezone)
         clock.check_not_future(day, now.date())
