@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.rows import dict_row
 
-from include.number_inventory.statuses import STATUSES
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory.statuses import STATUSES
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 #: The report's events, in the order the view shows them (see migration 0018).
 EVENTS = ("to_cooling", "back_online", "released", "by_action", "by_hand")
@@ -52,14 +52,14 @@ def write(
     """Write the report of ``day`` (replacing any), in a transaction of its own (or a savepoint of the
     caller's), and return it as :func:`summarise` shows it; ``dry_run`` rolls the write back."""
     start, end = day_bounds(day, timezone)
-    from include.number_inventory.store.inventory import tune_transaction
+    from number_inventory.store.inventory import tune_transaction
 
     with conn.transaction() as transaction:
-        conn.execute(sql("advisory_lock"), {"key": REPORT_LOCK_BASE + day.toordinal()})
+        conn.execute(sql("runs/advisory_lock"), {"key": REPORT_LOCK_BASE + day.toordinal()})
         tune_transaction(conn)  # the history's sorts in memory, and no JIT
-        conn.execute(sql("report_daily_delete"), {"day": day})
+        conn.execute(sql("report/report_daily_delete"), {"day": day})
         conn.execute(
-            sql("report_daily"),
+            sql("report/report_daily"),
             {
                 "day": day,
                 "start": start,
@@ -81,7 +81,7 @@ def write(
 def read(conn: psycopg.Connection, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     """The report rows of the days from ``first`` to ``last``, by day, measure and key."""
     with conn.cursor(row_factory=dict_row) as cursor:
-        return cursor.execute(sql("report_days"), {"first": first, "last": last}).fetchall()
+        return cursor.execute(sql("report/report_days"), {"first": first, "last": last}).fetchall()
 
 
 def summarise(rows: Iterable[dict[str, Any]]) -> dict[dt.date, dict[str, Any]]:

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 
 from devtools import local_db
-from include.number_inventory import clock, history, pipeline, report
-from include.number_inventory.store import RunInfo
+from number_inventory import clock, history, pipeline, report
+from number_inventory.store import RunInfo
 from tests.conftest import http_connection
 from tests.dags.helpers import D, history_count, rows
 

@@ -17,7 +17,7 @@ import pytest
 
 from deploy.run_local_stack import LocalStack, wait_until
 from devtools import local_db
-from include.number_inventory import history, report, store
+from number_inventory import history, report, store
 
 DAILY = "number_inventory_daily"
 BUDGET_SECONDS = 600

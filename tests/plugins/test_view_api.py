@@ -10,7 +10,7 @@ import json
 import pytest
 
 from devtools import local_db
-from include.number_inventory import store
+from number_inventory import store
 from tests.plugins.conftest import PREFIX
 
 MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))
@@ -320,7 +320,7 @@ def test_the_plugin_links_the_page_from_the_navigation(api, client, token):
 
 
 def test_the_trend_comes_from_the_daily_report(api, scenario, today):
-    from include.number_inventory import report
+    from number_inventory import report
 
     report.write(scenario, today, "UTC")
     try:

@@ -231,7 +231,7 @@ def card_value_from_api(page, api_server) -> str:
 def test_the_trend_shows_the_daily_report_over_the_range_picked(page, inventory, today, problems):
     import datetime as dt
 
-    from include.number_inventory import report
+    from number_inventory import report
 
     for n in (0, 1, 5):
         report.write(inventory, today - dt.timedelta(days=n), "UTC")

@@ -1,4 +1,4 @@
-"""The view's read-only queries (``include.number_inventory.views``) against a real PostgreSQL holding
+"""The view's read-only queries (``number_inventory.views``) against a real PostgreSQL holding
 an inventory the real pipeline made (``fleet.scenario``)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import datetime as dt
 import psycopg
 import pytest
 
-from include.number_inventory import pipeline, views
-from include.number_inventory.store import RunInfo
+from number_inventory import pipeline, views
+from number_inventory.store import RunInfo
 from tests.plugins.conftest import CONNECTIONS, fresh
 
 A, B = CONNECTIONS
@@ -442,7 +442,7 @@ def test_a_numbers_page_shows_the_contacts_of_each_registration(pg, today):
 
 
 def test_the_report_trend_reads_the_daily_report_over_any_range(pg, today):
-    from include.number_inventory import report
+    from number_inventory import report
 
     conn = fresh(pg[1])
     try:
