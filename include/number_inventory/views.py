@@ -217,6 +217,62 @@ def status_trend(
     return trend[::-1]
 
 
+#: The longest range the report trend answers: ten years of days.
+MAX_TREND_DAYS = 3660
+
+
+def trend_range(
+    today: dt.date, first: dt.date | None, last: dt.date | None, days: int | None
+) -> tuple[dt.date, dt.date]:
+    """The days the report trend shows: ``first`` to ``last`` (``last`` defaults to today, ``first``
+    to ``days`` days before ``last``, :data:`CHART_DAYS` unless given). Raises :class:`BadQuery` for
+    an empty or too long range."""
+    last = last or today
+    if first is None:
+        count = CHART_DAYS if days is None else days
+        if not 1 <= count <= MAX_TREND_DAYS:
+            raise BadQuery(f"days must be between 1 and {MAX_TREND_DAYS}, got {count}")
+        first = last - dt.timedelta(days=count - 1)
+    elif days is not None:
+        raise BadQuery("give either from or days, not both")
+    if first > last:
+        raise BadQuery(f"from ({first}) must not be after to ({last})")
+    if (last - first).days + 1 > MAX_TREND_DAYS:
+        raise BadQuery(f"the range may hold at most {MAX_TREND_DAYS} days, got {(last - first).days + 1}")
+    return first, last
+
+
+def report_trend(conn: psycopg.Connection, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The daily report (``number_inventory_daily_report``, written by every daily run, current or
+    backfilled) for each day from ``first`` to ``last``: the total, the counts by status and the
+    day's events (to cooling, back online, released, by action, by hand), ``provisional`` when it was
+    computed before the day ended; ``missing`` lists the days without a report (backfill
+    ``number_inventory_daily`` for them)."""
+    reports: dict[dt.date, dict[str, Any]] = {}
+    for row in _rows(conn, sql("view/report_trend"), {"first": first, "last": last}):
+        day = reports.setdefault(
+            row["day"],
+            {
+                "day": row["day"],
+                "total": 0,
+                "status": dict.fromkeys(STATUSES, 0),
+                "event": {},
+                "provisional": row["computed_at"] < row["as_of"],
+            },
+        )
+        if row["measure"] == "total":
+            day["total"] = row["numbers"]
+        else:
+            day[row["measure"]][row["key"]] = row["numbers"]
+    every = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return {
+        "from": first,
+        "to": last,
+        "days": [reports[d] for d in every if d in reports],
+        "missing": [d for d in every if d not in reports],
+    }
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 
