@@ -1,6 +1,6 @@
 -- The report of %(day)s as of its end, %(end)s (the day was %(start)s to %(end)s in %(timezone)s):
 -- the inventory then, as the history says (each number's latest row with changed_at before the
--- day's end, deleted numbers left out: history_replay.sql up to that moment), and what changed
+-- day's end, deleted numbers left out: history/history_replay.sql up to that moment), and what changed
 -- during the day. One INSERT of every row of the day; see migration 0018 for what each row means.
 WITH latest AS (
     SELECT DISTINCT ON (number)
