@@ -28,6 +28,7 @@ import devtools
 from devtools import local_db
 from devtools.device_server import KPI_PATH, DeviceServer
 from number_inventory import settings, store
+from number_inventory.device_apis.contract import Contract
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
@@ -159,7 +160,7 @@ def start_devices() -> dict[str, DeviceServer]:
         servers[conn_id] = server
         api = extra.get("api", "json")
         proof = ""
-        if settings.Contract.for_api(api).count_check == "required":
+        if Contract.from_extras(extra, conn_id).values().get("count_check") == "required":
             proof = f"; its own counter of registered users proves each listing complete ({KPI_PATH})"
         print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}{proof}")
     os.environ["AIRFLOW_VAR_AUDIOCODES_CONNECTIONS"] = json.dumps(list(DEVICES))
