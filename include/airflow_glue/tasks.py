@@ -15,6 +15,7 @@ from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from include import alerts
+from include.airflow_glue import run_notes
 from include.airflow_glue.connections import (
     MissingConnection,
     database_problem,
@@ -100,6 +101,7 @@ def prepare(kind: str) -> dict[str, Any]:
     )
     if skip:
         log.warning("This run reads nothing and changes nothing: %s", skip)
+        run_notes.leave(context, f"Read nothing and changed nothing: {skip}")
     return prepared.to_xcom()
 
 
