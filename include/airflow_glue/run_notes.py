@@ -47,19 +47,19 @@ def note_of(dag_run: Any, session: Any) -> str | None:
 
 
 def copy_to_note(dag_run: Any) -> None:
-    """Set the run's note to what its tasks left, unless it has one; never fails the caller.
+    """Set the run's note to what its tasks left, unless it has one; never raises.
 
-    In the scheduler the run belongs to the session deciding its state (which holds its row locked):
-    the note joins that transaction, in a savepoint that keeps it usable whatever goes wrong here.
-    A run outside any session (``dag.test()`` hands the listener one) gets its note in a session of
-    its own."""
+    In the scheduler the run belongs to the session deciding its state, which holds its row locked and
+    allows no commit but its own (and is the thread's scoped session: a ``create_session()`` here would
+    commit and close it under the scheduler's feet). So the XCom is read and the note set in that
+    session, without committing: the note is committed with the run's state. A run outside any
+    session (``dag.test()`` hands the listener one) gets its note in a session of its own."""
     from sqlalchemy.orm import object_session
 
-    session = object_session(dag_run)
     try:
+        session = object_session(dag_run)
         if session is not None:
-            with session.begin_nested():
-                _copy(dag_run, session)
+            _copy(dag_run, session)
             return
         from airflow.models import DagRun
         from airflow.utils.session import create_session
