@@ -290,10 +290,22 @@ def where(stack: LocalStack) -> str:
 
 def shell_env(stack: LocalStack) -> str:
     """The stack's environment as ``export`` lines (``.airflow/env.sh``): the Airflow CLI of the venv
-    on ``PATH``, talking to this setup's metadata database."""
+    on ``PATH``, talking to this setup's metadata database, and libpq's ``PG*`` variables naming the
+    inventory database, so that a plain ``psql`` opens it."""
     import shlex
 
+    from psycopg.conninfo import conninfo_to_dict
+
     keep = {k: v for k, v in stack.env.items() if k.startswith("AIRFLOW") or k == "PYTHONPATH"}
+    libpq = {
+        "host": "PGHOST",
+        "port": "PGPORT",
+        "user": "PGUSER",
+        "password": "PGPASSWORD",
+        "dbname": "PGDATABASE",
+    }
+    params = conninfo_to_dict(stack.inventory_dsn)
+    keep.update({variable: str(params[key]) for key, variable in libpq.items() if params.get(key)})
     lines = [f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"\n']
     lines += [f"export {k}={shlex.quote(v)}\n" for k, v in sorted(keep.items())]
     return "".join(lines)
