@@ -152,24 +152,28 @@ def reset(workdir: Path, say: Callable[[str], None]) -> None:
 
 def prepare(stack: LocalStack, timeout: float = 240) -> None:
     """Unpause the project's DAGs; on the first start (no run recorded in the inventory yet), load
-    the demo's numbers and run one sync and one daily run, so that the view shows data."""
+    the demo's numbers and run one sync, then one daily run, so that the view shows data. The daily
+    DAG is unpaused only after that sync: its scheduled run for today, which the scheduler creates at
+    once, would otherwise find the devices never read and fail on stale reads."""
     for dag_id in PROJECT_DAGS:
         stack.wait_for_dag(dag_id, timeout=90)
-        stack.unpause(dag_id)
-    stack.say(f"unpaused {', '.join(PROJECT_DAGS)}")
     with local_db.connect(stack.inventory_dsn) as conn:
         recorded = (
             conn.execute("SELECT to_regclass('inventory_run') IS NOT NULL").fetchone()[0]
             and conn.execute("SELECT count(*) FROM inventory_run").fetchone()[0]
         )
-    if recorded:
-        return
-    load_demo_numbers(stack.inventory_dsn)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    for dag_id in (SYNC_DAG, DAILY_DAG):
-        run_id = stack.trigger(dag_id, now)
-        state = stack.wait_for_run(dag_id, run_id, timeout=timeout)
-        stack.say(f"{dag_id} run {run_id}: {state}")
+    if not recorded:
+        load_demo_numbers(stack.inventory_dsn)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        stack.unpause(SYNC_DAG)
+        run_id = stack.trigger(SYNC_DAG, now)
+        stack.say(f"{SYNC_DAG} run {run_id}: {stack.wait_for_run(SYNC_DAG, run_id, timeout=timeout)}")
+    for dag_id in PROJECT_DAGS:
+        stack.unpause(dag_id)
+    stack.say(f"unpaused {', '.join(PROJECT_DAGS)}")
+    if not recorded:
+        run_id = stack.trigger(DAILY_DAG, dt.datetime.now(dt.UTC).replace(microsecond=0))
+        stack.say(f"{DAILY_DAG} run {run_id}: {stack.wait_for_run(DAILY_DAG, run_id, timeout=timeout)}")
 
 
 def load_demo_numbers(dsn: str) -> None:
