@@ -1,5 +1,5 @@
 """Copies the note a run's tasks leave (``include.airflow_glue.run_notes``) into the DAG run's note
-when the run ends, so a skipped sync backfill run says why in the grid and the list of runs.
+when the run ends, so a skipped sync backfill run says why where users look (the run's *Dag Run Note*).
 
 An Airflow listener: it runs where a run's end is decided (the scheduler; ``dag.test()``'s own
 process), with the metadata database's session of that decision.

@@ -5,8 +5,9 @@ the execution API has no call that writes it, and a task has no access to the me
 So a task leaves the text as an XCom (:func:`leave`, key :data:`KEY`), and a listener
 (``plugins/number_inventory_run_notes.py``) that runs where the run's state is decided (the
 scheduler, or ``dag.test()``'s process) copies it into the run's note when the run ends. The note
-shows in the grid's run details and in the list of runs (*Notes*), so a sync backfill run that was
-skipped says why without opening ``prepare``'s log. A note a user wrote is never replaced.
+shows with the run (click it in the grid: *Dag Run Note*) and in the REST API, so a sync backfill
+run that was skipped says why without opening ``prepare``'s log. A note a user wrote is never
+replaced.
 """
 
 from __future__ import annotations
