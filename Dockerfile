@@ -21,8 +21,8 @@ COPY --chown=airflow:0 plugins /opt/airflow/project/plugins
 # provider, the `audiocodes` connection type of the UI's connection form.
 RUN pip install --no-cache-dir --no-deps /opt/airflow/project
 
-# The repository root on PYTHONPATH, as in the tests, so that `include` imports from the project
-# folder (and from the bind mounts, which then win over the installed copy).
-ENV PYTHONPATH=/opt/airflow/project \
+# include/ (the package `number_inventory`) and the project root on PYTHONPATH, as in the tests, so
+# that the bind mounts of docker-compose.yaml win over the installed copy.
+ENV PYTHONPATH=/opt/airflow/project/include:/opt/airflow/project \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/project/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=/opt/airflow/project/plugins

@@ -5,9 +5,10 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
-export PYTHONPATH := $(CURDIR)
+# include/ holds the package `number_inventory`; the root holds devtools/, scripts/, bench/ and tests/.
+export PYTHONPATH := $(CURDIR)/include:$(CURDIR)
 
-.PHONY: venv chromium demo airflow test lint format lock clean bench bench-small bench-10m
+.PHONY: venv chromium demo airflow test lint format lock clean bench bench-small bench-10m docs docs-build
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -53,6 +54,14 @@ lint: $(VENV)/.installed  ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The documentation site (mkdocs.yml, docs/): served while you edit, or built strictly as CI does (a broken
+# link, a missing anchor or a page left out of nav fails). NO_MKDOCS_2_WARNING silences Material's banner.
+docs: $(VENV)/.installed  ## serve the documentation site on http://127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
+
+docs-build: $(VENV)/.installed  ## build the documentation site strictly into site/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -69,4 +78,4 @@ lock: $(VENV)/.installed  ## re-pin every dependency after changing requirements
 	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
-	rm -rf .demo .airflow test-output
+	rm -rf .demo .airflow test-output site

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import requests
 
+import devtools
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 USERNAME = "bench"
@@ -59,10 +61,11 @@ def _rss_mb() -> float:
 
 def client(api: str, url: str) -> dict[str, float]:
     """Read the device once with ``api`` in this process: seconds, bindings and RSS before and after."""
-    from include.number_inventory.device_client import read_registered_users
-    from include.number_inventory.settings import Contract
+    from number_inventory.device_apis.contract import Contract
+    from number_inventory.device_client import read_registered_users
 
-    contract = Contract.for_api(api, page_size=PAGE_SIZE)
+    paged = {"page_size": PAGE_SIZE} if api != "mediant-cli" else {}
+    contract = Contract.for_api(api, **paged)
     session = requests.Session()
     session.auth = (USERNAME, PASSWORD)
     received = [0]
@@ -92,7 +95,7 @@ class Device:
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         from devtools.device_server import render_cli_listing
 
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "DEVICE_PASSWORD": PASSWORD}
+        env = {**os.environ, "PYTHONPATH": devtools.PYTHONPATH, "DEVICE_PASSWORD": PASSWORD}
         command = [sys.executable, "-m", "devtools.device_server", "--port", "0"]
         command += ["--username", USERNAME, "--max-page-size", str(PAGE_SIZE)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -117,7 +120,7 @@ class Device:
 
 
 def _read_in_process(api: str, url: str) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": devtools.PYTHONPATH}
     command = [sys.executable, "-m", "bench.cli_parse", "--client", api, "--url", url]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:

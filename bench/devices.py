@@ -20,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+import devtools
 from devtools.device_server import DEFAULT_HOST, contact_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +85,7 @@ class Fleet:
 
     def __init__(self, count: int) -> None:
         self.devices: list[Device] = []
-        env = {**os.environ, "DEVICE_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "DEVICE_PASSWORD": PASSWORD, "PYTHONPATH": devtools.PYTHONPATH}
         for k in range(count):
             cmd = [
                 sys.executable,

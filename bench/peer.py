@@ -54,7 +54,7 @@ def peer_sync(
     from airflow.providers.http.hooks.http import HttpHook
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    from include.number_inventory import numbers
+    from number_inventory import numbers
 
     db = PostgresHook(postgres_conn_id="number_inventory_db")
     day = dt.date.fromisoformat(run["run_day"])

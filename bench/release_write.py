@@ -9,7 +9,7 @@ run's release as ``pipeline.daily`` does (ranges of about ``--batch-rows`` rows,
 ``transitions.plan_release`` and written by ``ChangeWriter.write``) in one transaction that is rolled
 back, and prints the seconds of the writes (the rest is untimed). A ``VACUUM`` between repetitions
 clears what the rollback left, as the benchmark vacuums before each case. ``--explain`` prints
-``EXPLAIN (ANALYZE, BUFFERS, WAL)`` of one range's ``apply_updates.sql`` instead.
+``EXPLAIN (ANALYZE, BUFFERS, WAL)`` of one range's ``sync/apply_updates.sql`` instead.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import os
 import time
 
 from devtools import local_db
-from include.number_inventory import history, store, transitions
-from include.number_inventory.columns import CHANGE_COLUMNS
-from include.number_inventory.store import RunInfo, inventory
-from include.number_inventory.store.copy_format import copy_in
-from include.number_inventory.store.sql_files import sql
+from number_inventory import history, store, transitions
+from number_inventory.columns import CHANGE_COLUMNS
+from number_inventory.store import RunInfo, inventory
+from number_inventory.store.copy_format import copy_in
+from number_inventory.store.sql_files import sql
 
 DAY0 = dt.date(2026, 11, 2)
 RELEASE_DAY = DAY0 + dt.timedelta(days=2)
@@ -104,13 +104,13 @@ def release(dsn: str, batch_rows: int, explain: bool) -> None:
 
 
 def _explain(conn, changes, run, numbers) -> None:
-    conn.execute(sql("create_change_table"))
+    conn.execute(sql("sync/create_change_table"))
     copy_in(conn, "inventory_change", changes[list(CHANGE_COLUMNS)])
     for name, value in inventory.UPDATE_PLAN:  # as ChangeWriter.write plans the statement
-        conn.execute(sql("set_local_setting"), {"name": name, "value": value})
+        conn.execute(sql("bulk_load/set_local_setting"), {"name": name, "value": value})
     for setup in filter(None, os.environ.get("RELEASE_WRITE_SETUP", "").split(";")):
         conn.execute(setup)  # attribution only, in a scratch database: RELEASE_WRITE_SETUP="SET ..."
-    statement = "EXPLAIN (ANALYZE, BUFFERS, WAL, TIMING) " + sql("apply_updates")
+    statement = "EXPLAIN (ANALYZE, BUFFERS, WAL, TIMING) " + sql("sync/apply_updates")
     for (line,) in conn.execute(statement, {**run.params(), **numbers.params()}):
         print(line)
     print(f"({len(changes):,} changes in range {numbers})")

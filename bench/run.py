@@ -38,10 +38,11 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+import devtools
 from bench import report, scheduler, steps
 from bench.devices import PASSWORD, USERNAME, Fleet, device_connections
 from devtools import local_db
-from include.number_inventory import store
+from number_inventory import store
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -419,7 +420,7 @@ def airflow_run(bench: Bench, log) -> dict[str, Any]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": devtools.PYTHONPATH,
         "AIRFLOW_CONN_NUMBER_INVENTORY_DB": local_db.airflow_connection(dsn),
         "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(bench.fleet.connection_ids),
     }

@@ -25,7 +25,7 @@ from typing import Any
 from bench.devices import Fleet, device_connections
 from deploy.run_local_stack import SYNC_DAG, LocalStack
 from devtools import local_db
-from include.number_inventory import settings, store
+from number_inventory import settings, store
 
 POLL_SECONDS = 0.1
 RUN_TIMEOUT = 900

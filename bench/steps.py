@@ -27,11 +27,12 @@ import requests
 
 from bench import peer
 from devtools import local_db
-from include.number_inventory import pipeline, store, transitions
-from include.number_inventory.device_client import read_registered_users
-from include.number_inventory.settings import Contract, MassRemovalGuard
-from include.number_inventory.store import RunInfo
-from include.number_inventory.store import inventory as store_inventory
+from number_inventory import pipeline, store, transitions
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import read_registered_users
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import RunInfo
+from number_inventory.store import inventory as store_inventory
 
 
 def peak_rss() -> int:
@@ -259,7 +260,7 @@ def naive_sync(
     import pandas as pd
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    from include.number_inventory import numbers
+    from number_inventory import numbers
 
     conn = PostgresHook(postgres_conn_id="number_inventory_db").get_conn()
     conn.autocommit = True

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from include.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import dag_defaults, tasks
 
 
 @dag(

@@ -28,7 +28,7 @@ import os
 
 from airflow.sdk import Param, dag, task
 
-from include.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import dag_defaults, tasks
 
 
 @dag(

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from include.airflow_glue import dag_defaults, tasks
-from include.number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.airflow_glue import dag_defaults, tasks
 
 
 @dag(

@@ -16,6 +16,10 @@ Runs once a day, for its run day R:
    `audiocodes_max_read_age_hours` (default 24), or that was never read, is a `stale_read` finding
    (`audit_connection_finding`). Its numbers stay as its old read left them; once everything is
    recorded the run **fails**, naming each such connection and its age, so that alerting picks it up.
+   Such a connection cannot confirm that the numbers it last had are still gone from it, so the
+   release of every due cooling number last seen on it is **withheld** (a `release_withheld_stale`
+   finding per connection, with the count) until it is read again; trigger with
+   **release_despite_stale** to release them anyway (the history names who did).
 
 Both happen in one transaction. A run for a day earlier than the latest daily run (a backfill)
 releases what was due by then but never recounts Tags into the past or repairs: its audit only
@@ -29,7 +33,7 @@ import os
 
 from airflow.sdk import Param, dag, task
 
-from include.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import dag_defaults, tasks
 
 
 @dag(
@@ -43,6 +47,16 @@ from include.airflow_glue import dag_defaults, tasks
             type="boolean",
             title="Dry run",
             description="Report what the release and the audit would change, without writing anything.",
+        ),
+        "release_despite_stale": Param(
+            False,
+            type="boolean",
+            title="Release despite stale reads",
+            description=(
+                "Release the due cooling numbers last seen on a connection whose read is stale too. "
+                "That connection cannot confirm they are still gone from it; the history records who "
+                "released them."
+            ),
         ),
     },
 )

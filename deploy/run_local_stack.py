@@ -45,8 +45,9 @@ import psutil
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.engine import URL
 
+import devtools
 from devtools import local_db
-from include.number_inventory import settings
+from number_inventory import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNC_DAG = "audiocodes_number_sync"
@@ -354,7 +355,7 @@ class LocalStack:
         for device in self.devices.values():
             port = self.device_ports.get(device.connection_id) or free_port()
             password = device.secret()
-            env = {**os.environ, "DEVICE_PASSWORD": password, "PYTHONPATH": str(ROOT)}
+            env = {**os.environ, "DEVICE_PASSWORD": password, "PYTHONPATH": devtools.PYTHONPATH}
             argv = [sys.executable, "-m", "devtools.device_server"]
             argv += ["--host", "127.0.0.1", "--port", str(port), "--numbers", device.numbers]
             argv += ["--max-page-size", "50"]
@@ -433,7 +434,7 @@ class LocalStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         env.update(
             AIRFLOW_HOME=str(home),
-            PYTHONPATH=str(ROOT),
+            PYTHONPATH=devtools.PYTHONPATH,
             AIRFLOW__CORE__EXECUTOR=self.executor,
             AIRFLOW__CORE__PARALLELISM=str(self.parallelism),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",

@@ -22,6 +22,18 @@ It serves the same registrations through the three device APIs the pipeline read
     200 {"description": "Incremental CLI Script file was loaded.", "output": "<CLI text>"}
     400 a script that is not ``show voip register db sbc list``     409 busy (an injected fault)
 
+The device's own counter of registered users (a KPI of the Mediant REST API, readable by a
+*Monitor* account), at ``KPI_PATH`` and, among other KPIs, at its scope ``KPI_SCOPE_PATH``::
+
+    GET {base}/api/v1/kpi/current/sbc/otherStats/global/registeredUsers
+    200 {"id": "registeredUsers", "value": "120"}
+    GET {base}/api/v1/kpi/current/sbc/otherStats/global
+    200 {"items": [{"id": "...", "value": "..."}, {"id": "registeredUsers", "value": "120"}]}
+
+It counts the AORs with an active contact; :meth:`DeviceServer.set_counter` chooses a text or a
+number value and keys with stray spaces, and the faults ``wrong_counter`` / ``missing_counter`` make
+it lie or vanish (:meth:`DeviceServer.counter_reads` tells how often it was read).
+
 The CLI text comes in the two documented styles (:meth:`DeviceServer.set_cli_listing`): ``7.2``
 (``AOR: 1000@10.8.5.71`` then ``Contact: <sip:...>;expires=180; Active status:1``) and ``4000``
 (a bare ``1000@10.8.5.71`` line, contacts without a marker when registered, ``Not-Active`` when not,
@@ -57,6 +69,7 @@ import contextlib
 import hmac
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -92,6 +105,11 @@ CLI_STYLES = ("7.2", "4000")
 LINE_BREAKS = {"lf": "\n", "crlf": "\r\n", "dot": ". "}
 #: What the listing endpoint at ``path`` speaks: the SPEC's offset list or a cursor collection.
 PAGINGS = ("offset", "cursor")
+#: The device's counter of registered users (a KPI), and the scope that lists it among others.
+KPI_PATH = "/api/v1/kpi/current/sbc/otherStats/global/registeredUsers"
+KPI_SCOPE_PATH = "/api/v1/kpi/current/sbc/otherStats/global"
+KPI_ID = "registeredUsers"
+_STATUS = re.compile(r"status\s*:\s*(\d+)", re.IGNORECASE)
 #: The prompt the CLI text echoes, per style.
 _PROMPTS = {"7.2": "SBC#", "4000": "Mediant4000#"}
 
@@ -126,6 +144,16 @@ def _contact_4000(contact: str, ident: int) -> str:
     base, marker, status = contact.partition("; Active status:")
     state = "; Not-Active" if marker and status.strip() != "1" else ""
     return f"{base}{state}; IPG:1; id:{ident}"
+
+
+def _contact_active(contact: str) -> bool:
+    """The pipeline's rule of activeness: the first ``status:N`` decides (1 is active); a contact
+    without one is active unless it says ``Not-Active``."""
+    status = _STATUS.search(contact)
+    if status is not None:
+        return status[1] == "1"
+    lowered = contact.lower()
+    return "not-active" not in lowered and "not active" not in lowered
 
 
 def render_cli_listing(
@@ -264,6 +292,8 @@ class DeviceServer:
         self._faults: dict[str, dict[int, _Fault]] = {}
         self._read_pages: dict[int, int] = {}
         self._requests_served = 0
+        self._counter_format = {"as_number": False, "stray_spaces": False}
+        self._counter_reads = 0
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -558,7 +588,85 @@ class DeviceServer:
         "drop_connection",
         "broken_gzip",
         "redirect_page",
+        "wrong_counter",
+        "missing_counter",
+        "empty_page",
     )
+
+    # ------------------------------------------------------------------ the device's counter
+
+    def registered_users(self) -> int:
+        """What the device's counter says by default: the AORs with at least one active contact (a
+        contact whose first ``status:N`` is 1, or that has none and does not say ``Not-Active``)."""
+        with self._lock:
+            return self._registered_locked()
+
+    def _registered_locked(self) -> int:
+        return len({aor for aor, contact in self._bindings if _contact_active(contact)})
+
+    @property
+    def counter_reads(self) -> int:
+        """How many times the counter (either path) was asked for, whatever it answered."""
+        with self._lock:
+            return self._counter_reads
+
+    def set_counter(self, *, as_number: bool | None = None, stray_spaces: bool | None = None) -> None:
+        """How the counter answers: its value as a JSON number instead of text (``"120"``, the
+        documented example), and keys with stray spaces (``" value"``, ``"id "``) as AudioCodes' own
+        examples carry them."""
+        with self._lock:
+            for key, value in (("as_number", as_number), ("stray_spaces", stray_spaces)):
+                if value is not None:
+                    self._counter_format[key] = bool(value)
+
+    def wrong_counter(self, value: int | None = None, *, offset: int = 0, times: int | None = None) -> None:
+        """Make the counter say ``value`` (or the right count plus ``offset``), ``times`` times: with
+        ``times=1`` the read before a listing sees it and the read after sees the right count."""
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"value must be a non-negative integer, got {value!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise ValueError(f"offset must be an integer, got {offset!r}")
+        self._set_fault("wrong_counter", 0, times, value=value, offset=offset)
+
+    def missing_counter(self, status: int = 404, *, times: int | None = None) -> None:
+        """Answer the counter with HTTP ``status`` (404: a device or version without the KPI)."""
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
+        self._set_fault("missing_counter", 0, times, status=status)
+
+    def empty_page(self, k: int, *, status: int = 204, times: int | None = None) -> None:
+        """Answer cursor page ``k`` with ``204 No Content`` or, with ``status=200``, a page without
+        items whose cursor says it is the last (a device that stops in the middle of a walk)."""
+        if status not in (200, 204):
+            raise ValueError(f"status must be 200 or 204, got {status!r}")
+        self._set_fault("empty_page", k, times, status=status)
+
+    def _counter_reply(self, scope: bool) -> _Reply:
+        """The counter's answer (at the KPI itself, or among its scope's items), faults applied."""
+        with self._lock:
+            self._counter_reads += 1
+            missing = self._take_fault_locked("missing_counter", 0)
+            if missing is not None:
+                status = missing.args["status"]
+                return _Reply(
+                    status, _json_bytes({"error": f"injected fault: the counter answers HTTP {status}"})
+                )
+            count = self._registered_locked()
+            wrong = self._take_fault_locked("wrong_counter", 0)
+            if wrong is not None:
+                count = (
+                    wrong.args["value"] if wrong.args["value"] is not None else count + wrong.args["offset"]
+                )
+            as_number, stray = self._counter_format["as_number"], self._counter_format["stray_spaces"]
+        id_key, value_key = ("id ", " value") if stray else ("id", "value")
+
+        def kpi(ident: str, value: int) -> dict[str, Any]:
+            return {id_key: ident, value_key: value if as_number else str(value)}
+
+        if scope:
+            # Another KPI first: a reader must pick the counter by its id.
+            return _Reply(200, _json_bytes({"items": [kpi("numOfSbcCalls", 0), kpi(KPI_ID, count)]}))
+        return _Reply(200, _json_bytes(kpi(KPI_ID, count)))
 
     # ------------------------------------------------------------------ serving
 
@@ -663,6 +771,12 @@ class DeviceServer:
                 self._grow_locked(grow.args["add"])
             total = len(self._bindings)
             page = self._bindings[start : start + limit]
+            emptied = self._take_fault_locked("empty_page", k)
+            if emptied is not None and emptied.args["status"] == 204:
+                return _Reply(204, b"")
+            if emptied is not None:
+                cursor = {"start": str(start), "before": str(start - 1), "after": "-1", "end": str(start)}
+                return _Reply(200, _json_bytes({"items": [], "cursor": cursor}))
             if not page:
                 return _Reply(204, b"")
             end = start + len(page) - 1
@@ -737,6 +851,7 @@ class DeviceServer:
             "unregister": ("POST",),
             "faults": ("POST", "DELETE"),
             "listing": ("PUT",),
+            "counter": ("PUT",),
             "state": ("GET",),
         }
         if name not in routes:
@@ -766,6 +881,8 @@ class DeviceServer:
                 self._control_faults(body)
             elif name == "listing":
                 self._control_listing(body)
+            elif name == "counter":
+                self.set_counter(**body)
         except (TypeError, ValueError) as exc:
             raise _RequestError(400, str(exc)) from None
         with self._lock:
@@ -975,6 +1092,10 @@ class _Handler(BaseHTTPRequestHandler):
                     reply = device._offset_page(*self._paging())
                 device._count_request()
                 self._send_reply(reply)
+            elif path in (KPI_PATH, KPI_SCOPE_PATH):
+                if self.command != "GET":
+                    raise _RequestError(405, "method not allowed", {"Allow": "GET"})
+                self._send_reply(device._counter_reply(path == KPI_SCOPE_PATH))
             elif path.startswith(CONTROL_PREFIX + "/"):
                 name = path[len(CONTROL_PREFIX) + 1 :].rstrip("/")
                 self._send_json(200, device._control(self.command, name, self._json(body)))
@@ -1080,10 +1201,34 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cli-style", choices=CLI_STYLES, default="7.2")
     parser.add_argument("--cli-line-break", choices=tuple(LINE_BREAKS), default="lf")
     parser.add_argument("--cli-total-line", action="store_true", help="end the CLI listing with 'Total: N'")
+    _counter_arguments(parser)
     parser.add_argument("--numbers", help="register numbers: a range A-B or a comma list (ranges allowed)")
     parser.add_argument("--bindings-file", help="JSON file with bindings or numbers, loaded before --numbers")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
+
+
+def _counter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of the device's counter of registered users (served at KPI_PATH and its scope)."""
+    group = parser.add_argument_group("the counter of registered users (" + KPI_PATH + ")")
+    group.add_argument(
+        "--counter-as-number", action="store_true", help="its value as a JSON number, not text"
+    )
+    group.add_argument(
+        "--counter-stray-spaces", action="store_true", help="keys with stray spaces (' value')"
+    )
+    wrong = group.add_mutually_exclusive_group()
+    wrong.add_argument("--counter-value", type=int, help="always say this count (a wrong counter)")
+    wrong.add_argument("--counter-offset", type=int, help="say the right count plus this (a wrong counter)")
+    wrong.add_argument("--no-counter", action="store_true", help="answer the counter with 404 (no such KPI)")
+
+
+def _apply_counter_arguments(server: DeviceServer, args: argparse.Namespace) -> None:
+    server.set_counter(as_number=args.counter_as_number, stray_spaces=args.counter_stray_spaces)
+    if args.counter_value is not None or args.counter_offset is not None:
+        server.wrong_counter(args.counter_value, offset=args.counter_offset or 0)
+    if args.no_counter:
+        server.missing_counter()
 
 
 def wait_for_signal() -> None:
@@ -1118,6 +1263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.set_cli_listing(
             style=args.cli_style, line_break=args.cli_line_break, total_line=args.cli_total_line
         )
+        _apply_counter_arguments(server, args)
         if args.bindings_file:
             bindings, numbers, status = load_bindings_file(args.bindings_file)
             if bindings is not None:

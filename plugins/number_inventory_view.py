@@ -7,7 +7,7 @@ only users the API server's auth manager authenticates, exactly as the core API 
 requests get 401 (403 for a bad token); the page sends them to the login page.
 
 Each request opens its own connection to ``number_inventory_db`` (never at import) and reads in a
-read-only transaction (``include.number_inventory.views``). Airflow imports this file in every
+read-only transaction (``number_inventory.views``). Airflow imports this file in every
 process that loads plugins, task workers included, so everything heavy is imported inside the
 functions that run in the API server.
 """
@@ -28,7 +28,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from include.number_inventory.statuses import STATUSES
+from number_inventory.statuses import STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,10 @@ def _read(work: Callable[..., Any]) -> Any:
     import psycopg
     from airflow.exceptions import AirflowNotFoundException
 
-    from include.airflow_glue import variables
-    from include.airflow_glue.connections import inventory_db
-    from include.number_inventory import views
-    from include.number_inventory.settings import INVENTORY_CONN_ID, SettingError
+    from number_inventory import views
+    from number_inventory.airflow_glue import variables
+    from number_inventory.airflow_glue.connections import inventory_db
+    from number_inventory.settings import INVENTORY_CONN_ID, SettingError
 
     try:
         timezone, configured = variables.timezone(), variables.connection_ids()
@@ -123,9 +123,9 @@ def _read(work: Callable[..., Any]) -> Any:
 def _not_migrated() -> str:
     """Why a table the view reads is missing: the inventory's tables are not there yet, or this
     version's migrations are not all applied (the code was upgraded; the next DAG run applies them)."""
-    from include.airflow_glue.connections import inventory_db
-    from include.number_inventory import schema, store
-    from include.number_inventory.settings import INVENTORY_CONN_ID
+    from number_inventory import schema, store
+    from number_inventory.airflow_glue.connections import inventory_db
+    from number_inventory.settings import INVENTORY_CONN_ID
 
     try:
         with inventory_db() as conn:
@@ -143,7 +143,7 @@ def _not_migrated() -> str:
 
 
 def _number(text: str) -> str:
-    from include.number_inventory.views import number_or_none
+    from number_inventory.views import number_or_none
 
     number = number_or_none(text)
     if number is None:
@@ -208,7 +208,7 @@ def icon() -> Response:
 def summary(user: User) -> Any:
     """Counts by status and vendor, the AudioCodes share, releases per day for the next 30 days,
     Used / Cooling / Available over the last 30 days, and the latest daily run."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     return _read(lambda conn, tz, _: views.summary(conn, _today(tz), tz))
 
@@ -224,7 +224,7 @@ def numbers(
 ) -> Any:
     """One page of inventory rows in number order, by status and number prefix; ``next`` is the
     ``after`` of the page that follows."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     return _read(
         lambda conn, *_: views.numbers_page(
@@ -245,7 +245,7 @@ def cooling(
 ) -> Any:
     """The cooling queue: number, release date, days left, the connection it was last seen on;
     ``next`` is the ``after`` of the page that follows."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     return _read(
         lambda conn, tz, _: views.cooling_queue(
@@ -267,7 +267,7 @@ NUMBER = PathParam(max_length=64, description="a number, e.g. 4930100 or +141555
 @app.get("/api/numbers/{number}")
 def number(user: User, number: Annotated[str, NUMBER]) -> Any:
     """One number: its inventory row, the connections that register it, its cooling details."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     wanted = _number(number)
     found = _read(lambda conn, tz, _: views.number_detail(conn, wanted, _today(tz)))
@@ -285,7 +285,7 @@ def number_history(
     after: Annotated[int | None, AFTER_ID] = None,
 ) -> Any:
     """The history of one number, newest first; ``next`` is the ``after`` of the page that follows."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     wanted = _number(number)
     return _read(lambda conn, *_: views.number_history(conn, wanted, limit=limit, offset=offset, after=after))
@@ -297,7 +297,7 @@ def changes(
 ) -> Any:
     """Recent changes to the inventory (the history), newest first; ``next`` is the ``after`` of the
     page that follows."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     return _read(lambda conn, *_: views.recent_changes(conn, limit=limit, offset=offset, after=after))
 
@@ -308,7 +308,7 @@ def audit(
 ) -> Any:
     """The latest daily run's audit: its summary and its findings; ``next`` is the ``after`` of the
     page that follows."""
-    from include.number_inventory import views
+    from number_inventory import views
 
     return _read(lambda conn, *_: views.latest_audit(conn, limit=limit, offset=offset, after=after))
 
@@ -320,7 +320,7 @@ def connections(user: User) -> Any:
     read), measured on the project's clock as the daily audit measures it."""
     from airflow.sdk import Variable
 
-    from include.number_inventory import clock, settings, views
+    from number_inventory import clock, settings, views
 
     def work(conn: Any, timezone: str, configured: list[str]) -> Any:
         hours = settings.max_read_age_hours(Variable.get(settings.READ_AGE_VARIABLE, default=None))

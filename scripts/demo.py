@@ -24,9 +24,10 @@ import sys
 import warnings
 from pathlib import Path
 
+import devtools
 from devtools import local_db
-from devtools.device_server import DeviceServer
-from include.number_inventory import settings, store
+from devtools.device_server import KPI_PATH, DeviceServer
+from number_inventory import settings, store
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
@@ -42,7 +43,7 @@ os.environ.update(
     # Quiet by default: the staged failure of day 5 is explained in one paragraph instead of the
     # tasks' tracebacks; DEMO_LOG_LEVEL=INFO shows the tasks' logs.
     AIRFLOW__LOGGING__LOGGING_LEVEL=os.environ.get("DEMO_LOG_LEVEL", "CRITICAL"),
-    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    PYTHONPATH=os.pathsep.join(filter(None, [devtools.PYTHONPATH, os.environ.get("PYTHONPATH")])),
     # libpq's application_name for every connection the demo opens: the history names it
     PGAPPNAME=os.environ.get("PGAPPNAME", "number-inventory-demo"),
 )
@@ -157,7 +158,10 @@ def start_devices() -> dict[str, DeviceServer]:
         )
         servers[conn_id] = server
         api = extra.get("api", "json")
-        print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}")
+        proof = ""
+        if settings.Contract.for_api(api).count_check == "required":
+            proof = f"; its own counter of registered users proves each listing complete ({KPI_PATH})"
+        print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}{proof}")
     os.environ["AIRFLOW_VAR_AUDIOCODES_CONNECTIONS"] = json.dumps(list(DEVICES))
     os.environ.setdefault("AIRFLOW_VAR_AUDIOCODES_COOLING_DURATION", "2")
     return servers

@@ -22,10 +22,11 @@ from unittest import mock
 import pytest
 from psycopg import sql as pgsql
 
+import devtools
 from devtools import local_db
 from devtools.device_server import DeviceServer
-from include.number_inventory import store
-from include.number_inventory.clock import TODAY_ENV
+from number_inventory import store
+from number_inventory.clock import TODAY_ENV
 from tests.browser import api_server, chromium  # noqa: F401  (the browser tests' fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ os.environ.update(
     AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
     AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
     AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
-    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    PYTHONPATH=os.pathsep.join(filter(None, [devtools.PYTHONPATH, os.environ.get("PYTHONPATH")])),
 )
 
 OUTPUT = ROOT / "test-output"

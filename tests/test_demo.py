@@ -19,7 +19,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from devtools import local_db
-from include.number_inventory import store
+from number_inventory import store
 from tests.conftest import ROOT
 
 

@@ -33,13 +33,13 @@ CHECK = textwrap.dedent(
     import importlib, importlib.metadata as md, json, pkgutil, sys, warnings
     from pathlib import Path
 
-    import include
+    import number_inventory
     from airflow import plugins_manager
     from airflow.dag_processing.dagbag import DagBag
     from airflow.providers_manager import ProvidersManager
 
     bag = DagBag()
-    modules = [m.name for m in pkgutil.walk_packages(include.__path__, "include.")]
+    modules = [m.name for m in pkgutil.walk_packages(number_inventory.__path__, "number_inventory.")]
     for name in modules:
         importlib.import_module(name)
     plugins, plugin_errors = plugins_manager._get_plugins()
@@ -61,7 +61,8 @@ CHECK = textwrap.dedent(
         "plugin_errors": plugin_errors,
         "apps": apps,
         "hook": hook and hook.hook_class_name,
-        "include_file": include.__file__,
+        "package_file": number_inventory.__file__,
+        "sql_dir": str(importlib.import_module("number_inventory.store.sql_files").SQL_DIR),
         "devtools": devtools_found,
         "site": str(site),
         "top_level": sorted(p.name for p in site.iterdir() if not p.name.endswith((".dist-info", ".pth"))),
@@ -124,7 +125,7 @@ def test_the_runtime_set_alone_imports_every_dag_the_plugin_and_the_provider(tmp
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
     }
-    # Not from the repository root: `include` must come from the installed package, and `devtools`
+    # Not from the repository root: `number_inventory` must come from the installed package, and `devtools`
     # (which only the repository root holds) must not be found.
     result = subprocess.run(
         [str(python), "-c", CHECK], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
@@ -136,16 +137,23 @@ def test_the_runtime_set_alone_imports_every_dag_the_plugin_and_the_provider(tmp
     assert set(found["dag_ids"]) == EXPECTED
     assert found["plugins"] == ["number_inventory_view"] and found["plugin_errors"] == {}
     assert found["apps"] == ["/number-inventory"]
-    assert found["hook"] == "include.audiocodes_provider.hooks.audiocodes.AudioCodesHook"
-    assert "include.number_inventory.device_apis.json_list" in found["modules"]
+    assert found["hook"] == "number_inventory.provider.hooks.audiocodes.AudioCodesHook"
+    assert "number_inventory.device_apis.json_list" in found["modules"]
 
     site = Path(found["site"])
-    assert Path(found["include_file"]).is_relative_to(site), "include was not imported from the package"
+    assert Path(found["package_file"]).is_relative_to(site), (
+        "number_inventory was not imported from the package"
+    )
+    assert Path(found["sql_dir"]) == site / "number_inventory" / "sql", found["sql_dir"]
     assert not found["devtools"]
-    # the project installs one top-level package, `include`, with its SQL files and nothing else
+    # the project installs one top-level package, `number_inventory`, with its SQL files, and nothing
+    # else: no `include` that another project's could overwrite
     files = found["project_files"]
-    assert {f.split("/")[0] for f in files if not f.split("/")[0].endswith(".dist-info")} == {"include"}
-    assert any(f.startswith("include/sql/migrations/") for f in files)
+    assert {f.split("/")[0] for f in files if not f.split("/")[0].endswith(".dist-info")} == {
+        "number_inventory"
+    }
+    assert any(f.startswith("number_inventory/sql/migrations/") for f in files)
+    assert "include" not in found["top_level"]
     assert not any("device_server" in f or "local_db" in f for f in files)
     assert not DEV_ONLY & set(found["dists"]), DEV_ONLY & set(found["dists"])
     assert not {

@@ -37,9 +37,9 @@ from typing import Any
 
 import pandas as pd
 
-from include.number_inventory import numbers as nums
-from include.number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
-from include.number_inventory.transitions import (
+from number_inventory import numbers as nums
+from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.transitions import (
     _USED_BY_DEVICE,
     AUDIOCODES,
     AVAILABLE,

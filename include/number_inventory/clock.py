@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from include.number_inventory.settings import SettingError
+from number_inventory.settings import SettingError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from include.number_inventory import numbers as nums
+from number_inventory import numbers as nums
 
 #: Characters of a contact kept: a SIP contact with its parameters fits; a hostile one is cut.
 CONTACT_CHARS = 200

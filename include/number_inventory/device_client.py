@@ -2,8 +2,8 @@
 
 The caller passes a configured ``requests.Session`` (in the DAGs, the connection's hook's
 ``get_conn()``, which carries its Basic auth and TLS settings), the base URL and the contract read
-from the connection's extras; the extra ``api`` picks the adapter in
-:mod:`include.number_inventory.device_apis` (``json``, ``mediant-cli``, ``cursor``). Bindings
+from the connection's extras; the extra ``api`` picks the adapter from
+:data:`number_inventory.device_apis.registry.APIS`. Bindings
 arrive through ``on_page`` as ``(aor, contact)`` pairs, so a read of a million bindings is
 streamed, never held whole. Retries, bounds, redirects and the messages of HTTP errors are the
 shared transport's; each adapter checks that its answer is a complete listing.
@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 
 import requests
 
-from include.number_inventory.device_apis import cursor, json_list, mediant_cli
-from include.number_inventory.device_apis.transport import (
+from number_inventory.device_apis import registry
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_apis.transport import (
     Binding,
     DeviceReadError,
     ProbeResult,
@@ -25,7 +26,6 @@ from include.number_inventory.device_apis.transport import (
     Transport,
     redact,
 )
-from include.number_inventory.settings import Contract
 
 __all__ = [
     "Binding",
@@ -54,13 +54,7 @@ def read_registered_users(
     :class:`DeviceReadError`.
     """
     transport = Transport(session, base_url, contract, sleep=sleep)
-    if contract.api == "mediant-cli":
-        return mediant_cli.read(transport, on_page=on_page)
-    if contract.api == "cursor":
-        return cursor.read(transport, on_page=on_page)
-    if contract.api == "json":
-        return json_list.read(transport, on_page=on_page, on_restart=on_restart)
-    raise DeviceReadError(f"{transport.where}: unknown device api {contract.api!r}")
+    return registry.get(contract.api).read(transport, on_page=on_page, on_restart=on_restart)
 
 
 def probe(
@@ -70,26 +64,7 @@ def probe(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ProbeResult:
-    """A first look at the device, for a connection test: the first page (``json``, ``cursor``) or
-    one run of the CLI command (``mediant-cli``), with the same auth, bounds and errors as a read."""
+    """A first look at the device, for a connection test (the first page, or one run of the CLI
+    command), with the same auth, bounds and errors as a read."""
     transport = Transport(session, base_url, contract, sleep=sleep)
-    if contract.api == "mediant-cli":
-        listing = mediant_cli.run(transport, lambda batch: None, count_registered=True)
-        registered = listing.registered or 0
-        return ProbeResult(contract.api, listing.bindings, registered, listing.bindings, True)
-    if contract.api == "cursor":
-        page, whole = cursor.first_page(transport)
-        total = len(page) if whole else None
-        return ProbeResult(contract.api, len(page), _registered(page), total, whole)
-    if contract.api == "json":
-        page, total = json_list.first_page(transport)
-        return ProbeResult(contract.api, len(page), _registered(page), total, len(page) >= total)
-    raise DeviceReadError(f"{transport.where}: unknown device api {contract.api!r}")
-
-
-def _registered(page: Sequence[Binding]) -> int:
-    """Distinct AORs with an active contact, by the pipeline's one rule of activeness."""
-    from include.number_inventory.numbers import contacts_active  # pandas: only when probing
-
-    active = contacts_active([contact for _, contact in page])
-    return len({aor for (aor, _), on in zip(page, active, strict=True) if on})
+    return registry.get(contract.api).probe(transport)

@@ -4,14 +4,15 @@ The DAGs record their own changes (``store.apply_changes``), with their run and 
 write to ``number_inventory`` (an operator's ``UPDATE``, an ``INSERT`` or ``COPY`` of a new number
 range, a ``DELETE``) is recorded by the triggers of migration ``0012``, with the database user and the
 client's ``application_name``. A DAG transaction marks itself as the pipeline's so that the triggers
-skip its statements and each change is recorded once.
+skip its statements and each change is recorded once; the triggers honour the mark only for a role
+that may write the history itself (migration ``0017``), so a role that may not cannot hide its edits.
 """
 
 from __future__ import annotations
 
 import psycopg
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 #: The transaction setting that marks a transaction's writes as the pipeline's own.
 WRITER_SETTING = "number_inventory.writer"
@@ -24,15 +25,15 @@ def mark_pipeline_writes(conn: psycopg.Connection) -> None:
     which records their history itself, so the triggers leave them alone. The mark is the
     transaction's own id, so a mark that outlives its transaction (a plain ``SET`` in a pooled
     session) matches no other transaction."""
-    conn.execute(sql("mark_pipeline_writes"), {"name": WRITER_SETTING})
+    conn.execute(sql("history/mark_pipeline_writes"), {"name": WRITER_SETTING})
 
 
 def replay(conn: psycopg.Connection) -> list[tuple]:
     """The inventory as the history says it is: for each number its latest change's after-values,
     numbers whose latest change deleted them left out; ``REPLAYED`` columns in number order."""
-    return conn.execute(sql("history_replay")).fetchall()
+    return conn.execute(sql("history/history_replay")).fetchall()
 
 
 def inventory(conn: psycopg.Connection) -> list[tuple]:
     """The ``REPLAYED`` columns of the inventory, in number order (to compare with :func:`replay`)."""
-    return conn.execute(sql("history_inventory")).fetchall()
+    return conn.execute(sql("history/history_inventory")).fetchall()

@@ -2,33 +2,37 @@
 
 Each step that writes the inventory holds the inventory lock for one transaction: it loads what it
 needs, plans with ``transitions`` and applies the plan set-based, so a crash anywhere leaves the
-inventory as it was. The DAG files call these through ``include.airflow_glue.tasks``; benchmarks and the
+inventory as it was. The DAG files call these through ``number_inventory.airflow_glue.tasks``; benchmarks and the
 demo call them directly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 import psycopg
 
-from include.number_inventory import store
-from include.number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from include.number_inventory.settings import (
+from number_inventory import store
+from number_inventory.device_client import Binding, DeviceReadError, ReadResult
+from number_inventory.settings import (
     DEFAULT_READ_AGE_HOURS,
     READ_AGE_VARIABLE,
     MassRemovalGuard,
     SettingError,
 )
-from include.number_inventory.store import RunInfo
+from number_inventory.store import RunInfo
 
 if TYPE_CHECKING:  # the planners (pandas) are imported by the steps that plan: a read needs none
-    from include.number_inventory import actions
+    import pandas as pd
+
+    from number_inventory import actions
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,12 @@ log = logging.getLogger(__name__)
 UNCONFIGURED_CONNECTION = "unconfigured_connection"
 #: The audit's check name for a configured connection whose last complete read is too old, or missing.
 STALE_READ = "stale_read"
+
+#: The audit's check name for a configured connection whose stale read withholds the release of the
+#: cooling numbers last seen on it (issue 22).
+RELEASE_WITHHELD_STALE = "release_withheld_stale"
+#: The daily trigger parameter that releases them anyway.
+RELEASE_DESPITE_STALE = "release_despite_stale"
 
 #: Why a sync for a day before the latest sync (a backfill) reads nothing and changes nothing.
 SYNC_BACKFILL = "the sync reads the devices as they are now, so a backfill changes nothing"
@@ -72,7 +82,7 @@ def read_connection(
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
-    (see ``promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
+    (see ``reads/promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
     (default: the database's)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
@@ -172,10 +182,12 @@ def _stale(
     connection_ids: Sequence[str],
     now: dt.datetime | None,
     max_read_age: dt.timedelta,
-) -> list[tuple[str, int, str]]:
-    """``(connection, numbers, message)`` for each configured connection whose last complete read is
-    older than ``max_read_age`` at ``now``, or that was never read completely. Its numbers stay as
-    its old read left them: staleness cools nothing, it only alarms."""
+) -> list[tuple[str, int, str, str]]:
+    """``(connection, numbers, message, what)`` for each configured connection whose last complete
+    read is older than ``max_read_age`` at ``now``, or that was never read completely (``what``:
+    since when, for other messages). Its numbers stay as its old read left them: staleness cools
+    nothing; it alarms, and withholds the release of the numbers last seen on it
+    (:func:`_withhold_stale`)."""
     hours = max_read_age / dt.timedelta(hours=1)
     found = []
     for connection_id, read_at, age, numbers in store.stale_connections(
@@ -193,8 +205,57 @@ def _stale(
             "or purge it if it is decommissioned"
         )
         log.warning("%s", message)
-        found.append((connection_id, numbers, message))
+        found.append((connection_id, numbers, message, what))
     return found
+
+
+def _withhold_stale(
+    conn: psycopg.Connection, released: pd.DataFrame, stale: Sequence[str]
+) -> tuple[pd.Series, Counter[str]]:
+    """Which rows of ``released`` (a release plan) are the release of a number last seen on one of
+    the ``stale`` connections, and how many such numbers each of those connections has. Such a
+    connection cannot confirm that the number is still gone from it (it may have registered again
+    since its last complete read): releasing it could hand out a number that is in use."""
+    import pandas as pd
+
+    due = released["reason"] == "released"
+    if not stale or not due.any():
+        return pd.Series(False, index=released.index), Counter()
+    seen = store.last_seen_on(conn, released.loc[due, "number"].tolist(), stale)
+    held = {number for number, _ in seen}
+    return due & released["number"].isin(held), Counter(connection_id for _, connection_id in seen)
+
+
+def _cooling_from(
+    conn: psycopg.Connection, run_day: dt.date, connection_ids: Sequence[str], timezone: str | None
+) -> tuple[dt.date, str | None]:
+    """The day cooling counts from, and a note when that is not ``run_day``: the day (in ``timezone``,
+    the project's clock's zone) of the latest kept read of ``connection_ids`` when it is after
+    ``run_day``. The devices are read as they are now, so a number missing from a read made on
+    2026-12-07 was seen gone on 2026-12-07, even in a manual run for 2026-12-04: counted from the
+    run day, it would be released three days early. ``timezone`` ``None``: from ``run_day`` (a
+    caller planning a given day with reads it staged itself, such as the benchmarks)."""
+    if timezone is None:
+        return run_day, None
+    read_at = store.latest_read_at(conn, connection_ids)
+    if read_at is None:
+        return run_day, None
+    read_day = read_at.astimezone(ZoneInfo(timezone)).date()
+    if read_day <= run_day:
+        return run_day, None
+    note = f"cooling counted from {read_day}, the day of the read, not the run day {run_day}"
+    log.warning(
+        "The devices were last read on %s (%s), after this run's day %s (an earlier logical date): %s",
+        read_day,
+        timezone,
+        run_day,
+        note,
+    )
+    return read_day, note
+
+
+def _cooling_summary(cool_from: dt.date, note: str | None) -> dict[str, str]:
+    return {"cooling_from": cool_from.isoformat(), "cooling_note": note} if note else {}
 
 
 def sync(
@@ -204,15 +265,18 @@ def sync(
     cooling_days: int,
     *,
     batch_rows: int | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
     """Reconcile the inventory with the kept reads of ``connection_ids`` (the SPEC's transition table).
 
     A sync for a day earlier than the latest sync changes nothing: the devices can only be read as
-    they are now. While some connection has never been read completely, nothing is cooled. It plans
-    by number range, about ``batch_rows`` rows at a time (see ``batches``), in one transaction; the
-    result is the same for any split.
+    they are now. While some connection has never been read completely, nothing is cooled. Cooling
+    counts from the run day, or from the day of the latest kept read in ``timezone`` when that is
+    later (``_cooling_from``: a manual run with an earlier logical date reads the devices today). It
+    plans by number range, about ``batch_rows`` rows at a time (see ``batches``), in one transaction;
+    the result is the same for any split.
     """
-    from include.number_inventory import transitions
+    from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
@@ -222,6 +286,7 @@ def sync(
             return {"skipped": f"{skipped}: {SYNC_BACKFILL}"}
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
+        cool_from, cooling_note = _cooling_from(conn, run.run_day, connection_ids, timezone)
         writer = store.ChangeWriter(conn, run)
         inventory = registered = 0
         counts: Counter[str] = Counter()
@@ -231,7 +296,7 @@ def sync(
             # registrations): the plan is the same as for the whole range (transitions.sync_candidates).
             part = store.load_sync_candidates(conn, numbers)
             plan = transitions.plan_sync(
-                part.inventory, part.registered, run.run_day, cooling_days, can_cool=not unread
+                part.inventory, part.registered, cool_from, cooling_days, can_cool=not unread
             )
             writer.write(plan.changes, numbers)
             inventory += part.inventory_rows
@@ -250,6 +315,7 @@ def sync(
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
             "conflicts_sample": conflicts,
+            **_cooling_summary(cool_from, cooling_note),
         }
         store.record_run(conn, "sync", run, summary)
     return summary
@@ -265,6 +331,9 @@ def daily(
     now: dt.datetime | None = None,
     max_read_age: dt.timedelta = dt.timedelta(hours=DEFAULT_READ_AGE_HOURS),
     batch_rows: int | None = None,
+    timezone: str | None = None,
+    release_despite_stale: bool = False,
+    actor: str | None = None,
 ) -> dict[str, Any]:
     """Release the due cooling numbers, recount the Tag of the rest, then audit AudioCodes numbers
     against the kept reads; record findings.
@@ -272,14 +341,18 @@ def daily(
     A configured connection whose last complete read is older than ``max_read_age`` at ``now`` (the
     project's clock; default the database's), or that was never read completely, is a ``stale_read``
     finding, listed in the summary's ``stale_reads`` for the caller to fail the run on; it changes no
-    number.
+    number. The release of a due cooling number last seen on such a connection is withheld (a
+    ``release_withheld_stale`` finding per connection, with the count), unless
+    ``release_despite_stale``: then it is released, its history naming ``actor`` and why. The audit
+    cools from the day of the latest kept read in ``timezone`` when that is after
+    the run day, as the sync does (``_cooling_from``).
 
     For a day earlier than the latest daily run (a backfill) it releases what was due by then but
     neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
     nothing at all and reports what would change. Like the sync it works by number range, about
     ``batch_rows`` rows at a time, in one transaction.
     """
-    from include.number_inventory import transitions
+    from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
@@ -288,8 +361,20 @@ def daily(
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         stale = _stale(conn, connection_ids, now, max_read_age)
+        stale_ids = [connection_id for connection_id, *_ in stale]
+        cool_from, cooling_note = _cooling_from(conn, run.run_day, connection_ids, timezone)
         writer = store.ChangeWriter(conn, run)
-        inventory = released_count = recounted = repaired = 0
+        despite_note = f"released despite a stale read of {', '.join(stale_ids)} ({RELEASE_DESPITE_STALE})"
+        # The releases despite a stale read are written on their own, so that their history names who
+        # asked for them and why.
+        despite_writer = None
+        if release_despite_stale and stale_ids and not dry_run:
+            despite_writer = store.ChangeWriter(
+                conn, dataclasses.replace(run, actor=actor, note=despite_note)
+            )
+        inventory = released_count = recounted = repaired = despite = 0
+        withheld_by: Counter[str] = Counter()
+        withheld_numbers = 0
         checks: Counter[str] = Counter()
         for numbers in store.number_ranges(conn, batch_rows):
             # Only the rows the release and the audit can change or report, with the registered
@@ -298,10 +383,17 @@ def daily(
             candidates = store.load_daily_candidates(conn, numbers)
             part = candidates.inventory
             released = transitions.plan_release(part, run.run_day, recount=not is_backfill)
+            held, by_connection = _withhold_stale(conn, released, stale_ids)
+            if release_despite_stale:
+                despite += int(held.sum())
+            else:
+                released = released[~held]
+                withheld_by.update(by_connection)
+                withheld_numbers += int(held.sum())
             repairs, findings = transitions.plan_audit(
                 transitions.apply_to_frame(part, released),
                 candidates.registered,
-                run.run_day,
+                cool_from,
                 cooling_days,
                 can_cool=not unread,
             )
@@ -314,15 +406,25 @@ def daily(
             repaired += len(repairs)
             checks.update(findings["check"].astype(str).tolist())
             if not dry_run:
+                if despite_writer is not None:
+                    despite_writer.write(released[held], numbers)
+                    released = released[~held]
                 writer.write(released, numbers)
                 writer.write(repairs, numbers)
                 store.record_findings(conn, findings, run)
-            del candidates, part, released, repairs, findings  # one range in memory at a time
+            del candidates, part, released, held, repairs, findings  # one range in memory at a time
         checks = {k: checks[k] for k in sorted(checks)}
         if unconfigured:
             checks[UNCONFIGURED_CONNECTION] = len(unconfigured)
         if stale:
             checks[STALE_READ] = len(stale)
+        whats = {connection_id: what for connection_id, _, _, what in stale}
+        withheld = [
+            (connection_id, count, _withheld_message(connection_id, whats[connection_id], count))
+            for connection_id, count in sorted(withheld_by.items())
+        ]
+        if withheld:
+            checks[RELEASE_WITHHELD_STALE] = len(withheld)
         summary = {
             "run_day": run.run_day.isoformat(),
             "backfill": is_backfill,
@@ -334,17 +436,36 @@ def daily(
             "repaired": repaired,
             "never_read": unread,
             "unconfigured_connections": [message for _, _, message in unconfigured],
-            "stale_reads": [message for _, _, message in stale],
+            "stale_reads": [message for _, _, message, _ in stale],
+            **_cooling_summary(cool_from, cooling_note),
         }
+        if withheld:
+            summary[RELEASE_WITHHELD_STALE] = [message for _, _, message in withheld]
+            summary["withheld_releases"] = withheld_numbers
+        if despite:
+            summary["released_despite_stale"] = despite
+            log.warning("%d cooling number(s) %s, for %s", despite, despite_note, actor or "an unknown actor")
         if dry_run:
             summary["written"] = 0
             summary["repaired"] = 0
             return summary
-        summary["written"] = writer.finish()
+        summary["written"] = writer.finish() + (despite_writer.finish() if despite_writer else 0)
         store.record_connection_findings(conn, UNCONFIGURED_CONNECTION, unconfigured, run)
-        store.record_connection_findings(conn, STALE_READ, stale, run)
+        store.record_connection_findings(conn, STALE_READ, [f[:3] for f in stale], run)
+        store.record_connection_findings(conn, RELEASE_WITHHELD_STALE, withheld, run)
         store.record_run(conn, "daily", run, summary)
     return summary
+
+
+def _withheld_message(connection_id: str, what: str, count: int) -> str:
+    message = (
+        f"connection {connection_id} {what}: the release of {count} cooling number(s) last seen on it is "
+        "withheld, as it cannot confirm that they are still gone from it; they stay Cooling until it is "
+        "read completely again. Fix the device or its connection, purge it if it is decommissioned, or "
+        f"trigger the daily run with {RELEASE_DESPITE_STALE} to release them anyway"
+    )
+    log.warning("%s", message)
+    return message
 
 
 def purge(
@@ -365,7 +486,7 @@ def purge(
     transaction, loading only the purged numbers and their inventory rows; the result is the same
     for any split.
     """
-    from include.number_inventory import transitions
+    from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
@@ -438,7 +559,7 @@ def manual_action(
     nothing is written. Otherwise the changes and their history (with ``run.actor`` and
     ``run.note``) are written in one transaction. ``dry_run`` checks the same and writes nothing.
     """
-    from include.number_inventory import actions
+    from number_inventory import actions
 
     with conn.transaction():
         store.lock_inventory(conn)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql as pgsql
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Validation of what operators configure: Variables, trigger parameters and connection extras.
+"""Validation of what operators configure: Variables and trigger parameters (a device connection's
+extras are declared and checked by its device API: ``device_apis.contract``).
 
 Every check raises :class:`SettingError` with a message that names the setting and the values it
 allows, before anything is written.
@@ -11,7 +12,7 @@ import importlib.resources
 import json
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -204,102 +205,3 @@ def flag(name: str, value: Any) -> bool:
     if text in ("false", "0", "no"):
         return False
     raise SettingError(f"Parameter {name!r} must be true or false, got {value!r}")
-
-
-#: The device APIs a connection can speak (its extra ``api``); ``json`` is the SPEC's contract.
-DEVICE_APIS = ("json", "mediant-cli", "cursor")
-#: What each API changes of the defaults below (every value can still be set as an extra).
-API_DEFAULTS: dict[str, dict[str, Any]] = {
-    "json": {},
-    "mediant-cli": {"path": "/api/v1/files/cliScript/incremental"},
-    "cursor": {"items_field": "items"},
-}
-
-
-@dataclass(frozen=True)
-class Contract:
-    """How one device serves its registered users. Defaults are the SPEC's contract (``api`` json);
-    every field can be overridden by a key of the same name in the Airflow connection's extras, and
-    :data:`API_DEFAULTS` changes a few defaults for the other APIs.
-
-    ``deadline_seconds`` bounds the wall-clock time of one request (a device that trickles its answer
-    a byte at a time defeats the per-read ``timeout_seconds``); ``max_page_bytes`` bounds one JSON
-    page and ``max_output_bytes`` the one answer of the CLI script (256 MB: about 2.5 million
-    bindings of a typical listing).
-    """
-
-    path: str = "/api/v1/registeredUsers"
-    page_size: int = 1000
-    items_field: str = "registeredUsers"
-    total_field: str = "total"
-    aor_field: str = "addressOfRecord"
-    contact_field: str = "contact"
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    timeout_seconds: float = 30.0
-    retries: int = 4
-    backoff_seconds: float = 0.5
-    max_restarts: int = 3
-    max_pages: int = 100_000
-    max_page_bytes: int = 64 * 1024 * 1024
-    api: str = "json"
-    cli_command: str = "show voip register db sbc list"
-    cursor_field: str = "cursor"
-    after_param: str = "after"
-    deadline_seconds: float = 300.0
-    max_output_bytes: int = 256 * 1024 * 1024
-
-    @classmethod
-    def extra_keys(cls) -> tuple[str, ...]:
-        """The extras keys this contract understands."""
-        return tuple(f.name for f in fields(cls))
-
-    @classmethod
-    def for_api(cls, api: str = "json", **values: Any) -> Contract:
-        """The contract of ``api`` with its own defaults, overridden by ``values``."""
-        if api not in API_DEFAULTS:
-            raise ValueError(f"api must be one of {', '.join(DEVICE_APIS)}, got {api!r}")
-        return cls(**{**API_DEFAULTS[api], **values, "api": api})
-
-    @classmethod
-    def from_extras(cls, extras: dict[str, Any], connection_id: str) -> Contract:
-        """Build the contract from a connection's extras, checking each value's type and range."""
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in extras:
-                continue
-            raw, default = extras[f.name], f.default
-            try:
-                if isinstance(default, str):
-                    if not isinstance(raw, str) or not raw:
-                        raise ValueError
-                    value: Any = raw
-                else:
-                    number = float(raw)  # extras may hold numbers as text
-                    if isinstance(raw, bool) or not math.isfinite(number) or number < 0:
-                        raise ValueError
-                    if isinstance(default, int) and number != int(number):
-                        raise ValueError
-                    value = int(number) if isinstance(default, int) else number
-            except (TypeError, ValueError, OverflowError):
-                raise SettingError(
-                    f"Connection {connection_id!r}: extra {f.name!r} must be "
-                    f"{'a non-empty text' if isinstance(default, str) else 'a number >= 0'}, got {raw!r}"
-                ) from None
-            values[f.name] = value
-        api = values.pop("api", "json")
-        if api not in DEVICE_APIS:
-            raise SettingError(
-                f"Connection {connection_id!r}: extra 'api' must be one of {', '.join(DEVICE_APIS)}, "
-                f"got {api!r}"
-            )
-        contract = cls.for_api(api, **values)
-        if contract.page_size < 1 or contract.max_pages < 1:
-            raise SettingError(f"Connection {connection_id!r}: page_size and max_pages must be at least 1")
-        if not contract.path.startswith("/"):
-            raise SettingError(f"Connection {connection_id!r}: extra 'path' must start with '/'")
-        if contract.deadline_seconds <= 0 or contract.max_output_bytes < 1:
-            raise SettingError(
-                f"Connection {connection_id!r}: deadline_seconds and max_output_bytes must be above 0"
-            )
-        return contract

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from include.number_inventory.columns import (
+from number_inventory.columns import (
     BEFORE,
     CHANGE_COLUMNS,
     FIELDS,
@@ -34,12 +34,12 @@ from include.number_inventory.columns import (
 
 # The statuses live in their own module (the UI plugin imports them without pandas); other modules
 # import them from here as from the SPEC's table.
-from include.number_inventory.statuses import AVAILABLE as AVAILABLE
-from include.number_inventory.statuses import COOLING as COOLING
-from include.number_inventory.statuses import RESERVED as RESERVED
-from include.number_inventory.statuses import STATUSES as STATUSES
-from include.number_inventory.statuses import USED as USED
-from include.number_inventory.statuses import USED_UTILITY as USED_UTILITY
+from number_inventory.statuses import AVAILABLE as AVAILABLE
+from number_inventory.statuses import COOLING as COOLING
+from number_inventory.statuses import RESERVED as RESERVED
+from number_inventory.statuses import STATUSES as STATUSES
+from number_inventory.statuses import USED as USED
+from number_inventory.statuses import USED_UTILITY as USED_UTILITY
 
 DEVICE = "Device"
 AUDIOCODES = "AudioCodes"
@@ -127,7 +127,7 @@ def can_change(inventory: pd.DataFrame, is_registered: pd.Series) -> pd.Series:
     aligned with ``inventory``): a registered number that is not Used/Device/AudioCodes (reclaimed,
     or a conflict), and an AudioCodes Used number that is not registered (cooled, or withheld).
     Every other row is a fixed point of :func:`plan_sync`: registered and Used/Device/AudioCodes
-    already, or not registered and not AudioCodes Used. ``candidates_in_range.sql`` selects the
+    already, or not registered and not AudioCodes Used. ``sync/candidates_in_range.sql`` selects the
     same rows in the database."""
     status, usage, vendor = inventory["status"], inventory["usage"], inventory["vendor"]
     ours_used = (status == USED) & (vendor == AUDIOCODES)
@@ -160,7 +160,7 @@ def might_be_misspelled(vendor: pd.Series) -> pd.Series:
     """Vendors that :func:`plan_audit` may find to be AudioCodes spelled otherwise, and more: not
     ``AudioCodes`` and not empty, and holding ``audiocodes`` in any case, or any character that is not
     ASCII (whose case folding is Unicode's). A superset that the database can test as cheaply
-    (``candidates_in_range.sql``); :func:`plan_audit` then decides exactly."""
+    (``sync/candidates_in_range.sql``); :func:`plan_audit` then decides exactly."""
     vendor = vendor.astype("string")
     other = (vendor != AUDIOCODES) & (vendor != "")
     holds = vendor.str.contains(AUDIOCODES, case=False, regex=False) | ~vendor.str.isascii()

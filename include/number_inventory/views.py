@@ -25,10 +25,10 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
-from include.number_inventory import contacts, settings
-from include.number_inventory import numbers as nums
-from include.number_inventory.store import sql
-from include.number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
+from number_inventory import contacts, settings
+from number_inventory import numbers as nums
+from number_inventory.store import sql
+from number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
 
 MAX_LIMIT = 500
 #: Days shown by the charts: releases ahead, and the Used / Cooling / Available counts back.
@@ -55,8 +55,8 @@ def reading(conn: psycopg.Connection, timeout_ms: int = 10_000) -> Iterator[psyc
     """A read-only, repeatable-read transaction on ``conn`` (autocommit) that no statement may hold
     for longer than ``timeout_ms``. PostgreSQL refuses any write inside it."""
     with conn.transaction():
-        conn.execute(sql("ui_queries/read_only_transaction"))
-        conn.execute(sql("ui_queries/statement_timeout"), {"timeout": f"{int(timeout_ms)}ms"})
+        conn.execute(sql("view/read_only_transaction"))
+        conn.execute(sql("view/statement_timeout"), {"timeout": f"{int(timeout_ms)}ms"})
         yield conn
 
 
@@ -153,12 +153,12 @@ def summary(conn: psycopg.Connection, today: dt.date, timezone: str) -> dict[str
     Available counts of recent days, and the latest daily run."""
     by_status = dict.fromkeys(STATUSES, 0)
     by_vendor: dict[str, int] = {}
-    for row in _rows(conn, sql("ui_queries/status_counts")):
+    for row in _rows(conn, sql("view/status_counts")):
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["numbers"]
         by_vendor[row["vendor"]] = by_vendor.get(row["vendor"], 0) + row["numbers"]
     total = sum(by_status.values())
     audiocodes = by_vendor.get(AUDIOCODES, 0)
-    daily = _rows(conn, sql("ui_queries/last_daily_run"))
+    daily = _rows(conn, sql("view/last_daily_run"))
     return {
         "today": today,
         "timezone": timezone,
@@ -179,7 +179,7 @@ def releases_by_day(conn: psycopg.Connection, today: dt.date, days: int = CHART_
     until = today + dt.timedelta(days=days - 1)
     per_day = {today + dt.timedelta(days=i): 0 for i in range(days)}
     overdue = undated = 0
-    for row in _rows(conn, sql("ui_queries/releases_by_day"), {"until": until}):
+    for row in _rows(conn, sql("view/releases_by_day"), {"until": until}):
         if row["release_date"] is None:
             undated += row["numbers"]
         elif row["release_date"] < today:
@@ -207,7 +207,7 @@ def status_trend(
     first = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=ZoneInfo(timezone))
     deltas: dict[tuple[dt.date, str], int] = {}
-    for row in _rows(conn, sql("ui_queries/status_changes_by_day"), {"since": since, "timezone": timezone}):
+    for row in _rows(conn, sql("view/status_changes_by_day"), {"since": since, "timezone": timezone}):
         deltas[(row["day"], row["status"])] = row["delta"]
     counts = {status: now.get(status, 0) for status in TREND_STATUSES}
     trend = []
@@ -243,7 +243,7 @@ def numbers_page(
     if after is not None:
         where = where + pgsql.SQL(' AND number COLLATE "C" > %(after)s')
         params["after"] = after
-    query = pgsql.SQL(sql("ui_queries/numbers_page")).format(where=where)
+    query = pgsql.SQL(sql("view/numbers_page")).format(where=where)
     rows = _rows(conn, query, {**params, "limit": limit + 1, "offset": offset})
     return _page(rows, limit, offset, lambda row: row["number"], after, status=status, prefix=prefix)
 
@@ -261,7 +261,7 @@ def cooling_queue(
     after: str | None = None,
 ) -> dict[str, Any]:
     """One page of the cooling numbers with release date, days left (from ``today``), when and why
-    each went into Cooling and the connection it was last seen on (see ``ui_queries/cooling_queue.sql``).
+    each went into Cooling and the connection it was last seen on (see ``view/cooling_queue.sql``).
     ``number`` picks one number instead of a prefix. ``after`` (the ``next`` of the page before)
     is the last row's number, or by release date ``<release date>_<number>`` (``undated_<number>``
     for a row without one: those come last, and first in descending order)."""
@@ -271,7 +271,7 @@ def cooling_queue(
     order = pgsql.SQL(COOLING_SORTS[sort].format(direction="DESC" if descending else "ASC"))
     where, params = _number_filter(prefix, exact=number)
     params.update(today=today, offset=offset)
-    template = sql("ui_queries/cooling_queue")
+    template = sql("view/cooling_queue")
     rows: list[dict] = []
     for section, section_params in _cooling_sections(sort, descending, after):
         query = pgsql.SQL(template).format(where=where + pgsql.SQL(" AND ") + section, order=order)
@@ -330,12 +330,12 @@ def number_detail(conn: psycopg.Connection, number: str, today: dt.date) -> dict
     """One number: its inventory row (``None`` when it is not in the inventory), the connections
     whose kept read registers it with the contacts of each (URI, expiry in seconds, active or
     pending), and its cooling details while it cools."""
-    found = _rows(conn, sql("ui_queries/number_row"), {"number": number})
+    found = _rows(conn, sql("view/number_row"), {"number": number})
     row = found[0] if found else None
     cooling = None
     if row is not None and row["status"] == COOLING:
         cooling = cooling_queue(conn, today, number=number, limit=1)["items"][0]
-    registrations = _rows(conn, sql("ui_queries/number_registrations"), {"number": number})
+    registrations = _rows(conn, sql("view/number_registrations"), {"number": number})
     for registration in registrations:
         registration["contacts"] = [contacts.parse(c) for c in registration["contacts"]]
     return {"number": number, "row": row, "registrations": registrations, "cooling": cooling}
@@ -352,7 +352,7 @@ def number_history(
     ``after`` (an id: the ``next`` of the page before)."""
     check_page(limit, offset, after)
     where, params = _id_after(after, newest_first=True)
-    query = pgsql.SQL(sql("ui_queries/number_history")).format(where=where)
+    query = pgsql.SQL(sql("view/number_history")).format(where=where)
     rows = _rows(conn, query, {**params, "number": number, "limit": limit + 1, "offset": offset})
     return _page(rows, limit, offset, _row_id, after, number=number)
 
@@ -363,7 +363,7 @@ def recent_changes(
     """One page of the whole history, newest first, from the newest or before the change ``after``."""
     check_page(limit, offset, after)
     where, params = _id_after(after, newest_first=True)
-    query = pgsql.SQL(sql("ui_queries/recent_changes")).format(where=where)
+    query = pgsql.SQL(sql("view/recent_changes")).format(where=where)
     rows = _rows(conn, query, {**params, "limit": limit + 1, "offset": offset})
     return _page(rows, limit, offset, _row_id, after)
 
@@ -379,7 +379,7 @@ def latest_audit(
     withheld; at most :data:`CONNECTION_FINDINGS`) and one page of its findings about numbers, from the
     first or after the finding ``after`` (an id: the ``next`` of the page before)."""
     check_page(limit, offset, after)
-    daily = _rows(conn, sql("ui_queries/last_daily_run"))
+    daily = _rows(conn, sql("view/last_daily_run"))
     if not daily:
         return {"run": None, "connection_findings": [], **_page([], limit, offset, _row_id, after)}
     run = daily[0]
@@ -389,7 +389,7 @@ def latest_audit(
         {"run_day": run["run_day"], "run_id": run["run_id"], "limit": CONNECTION_FINDINGS},
     )
     where, params = _id_after(after, newest_first=False)
-    query = pgsql.SQL(sql("ui_queries/audit_findings")).format(where=where)
+    query = pgsql.SQL(sql("view/audit_findings")).format(where=where)
     rows = _rows(
         conn,
         query,
@@ -410,9 +410,7 @@ def connections(
     read (time, age in hours at ``now``, bindings, numbers), its latest failure and why, and whether
     it is ``stale`` as the daily audit's ``stale_read`` check sees it: configured, and its kept read
     older than ``max_read_age`` or missing."""
-    rows = _rows(
-        conn, sql("ui_queries/connections"), {"configured": list(configured), "limit": limit, "now": now}
-    )
+    rows = _rows(conn, sql("view/connections"), {"configured": list(configured), "limit": limit, "now": now})
     for row in rows:
         row["state"] = {
             None: "never read",

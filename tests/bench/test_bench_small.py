@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import devtools
+
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = 300
 CASES = ["initial", "churn", "no_change", "release", "audit"]
@@ -16,7 +18,7 @@ CASES = ["initial", "churn", "no_change", "release", "audit"]
 def test_bench_small_writes_its_table_and_results(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench", "--sizes", str(SIZE), "--naive-sizes", str(SIZE)]
     command += ["--peer-sizes", str(SIZE), "--airflow-size", "0", "--repeat", "1", "--out", str(tmp_path)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": devtools.PYTHONPATH}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

@@ -9,13 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import devtools
+
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = 2000
 
 
 def test_cli_bench_small_writes_its_table_and_results(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench.cli_parse", "--sizes", str(SIZE), "--out", str(tmp_path)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": devtools.PYTHONPATH}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from include.number_inventory import views
-from include.number_inventory.action_form import MAX_NUMBERS
+from number_inventory import views
+from number_inventory.action_form import MAX_NUMBERS
 from tests.dags.helpers import USED, D, cooling, history_count, row, rows
 
 # Airflow is imported inside the tests only: importing it while tests are collected would fix its

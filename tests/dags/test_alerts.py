@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from include import alerts
+from number_inventory.airflow_glue import alerts
 from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import D
 

@@ -12,7 +12,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import local_db
-from include.number_inventory import store
+from number_inventory import store
 from tests.dags.helpers import USED, D, by_status, history_count, rows
 
 pytestmark = pytest.mark.dag

@@ -44,7 +44,7 @@ def test_dag_has_docs_tags_owner_and_retries(dagbag, dag_id):
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED))
 def test_every_task_and_run_is_bounded_in_time(dagbag, dag_id):
-    from include.airflow_glue import dag_defaults
+    from number_inventory.airflow_glue import dag_defaults
 
     dag = dagbag.get_dag(dag_id)
     assert dag.dagrun_timeout == dag_defaults.DAGRUN_TIMEOUT
@@ -59,8 +59,8 @@ def test_every_task_and_run_is_bounded_in_time(dagbag, dag_id):
 
 
 def test_a_read_may_outlast_its_pages_retries_but_not_the_run(dagbag):
-    from include.airflow_glue import dag_defaults
-    from include.number_inventory.settings import Contract
+    from number_inventory.airflow_glue import dag_defaults
+    from number_inventory.device_apis.contract import Contract
 
     # A page of the default contract that keeps timing out gives up after (retries + 1) timeouts;
     # the read's budget holds several of those, the run's holds a read and the tasks around it.

@@ -147,10 +147,27 @@ def test_a_fault_leaves_every_number_as_it_was(db, synced, run_dag, output, conn
     assert_no_secret(text)
 
 
-def test_a_cursor_device_answering_204_before_any_read_is_an_empty_complete_read(db, sbcs, run_dag):
+def test_a_cursor_device_answering_204_before_any_read_is_empty_only_when_its_counter_says_0(
+    db, sbcs, run_dag, output, monkeypatch
+):
     sbcs["sbc_cli"].register_numbers(CLI_NUMBERS)  # the cursor device has nothing: 204 No Content
 
+    # count_check off (the cursor default): a 204 alone proves nothing; the read fails, saying so.
     state, _ = run_dag(SYNC, DAY1)
+
+    assert state == "failed"
+    read_state, error, _ = last_read(db, "sbc_cursor")
+    assert read_state == "failed" and "answered 204 (No Content)" in error and "count_check is off" in error
+    assert "connection 'sbc_cursor'" in output()
+    assert by_status(db) == {"Used": 120}
+
+    # With the device's counter, which says 0, the 204 is an empty complete read.
+    extras = {"api": "cursor", "page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 5, "retries": 2}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SBC_CURSOR",
+        http_connection(sbcs["sbc_cursor"], PASSWORDS["sbc_cursor"], count_check="required", **extras),
+    )
+    state, _ = run_dag(SYNC, DAY2)
 
     assert state == "success"
     assert last_read(db, "sbc_cursor") == ("complete", None, 0)

@@ -4,10 +4,13 @@ replaying it from an empty table gives ``number_inventory`` row by row."""
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from include.number_inventory import history, views
+from number_inventory import history, views
 from tests.dags.helpers import USED, D, row
 
 pytestmark = pytest.mark.dag
@@ -116,3 +119,88 @@ def test_a_stale_writer_mark_skips_nothing(db, operator):
     operator.execute("INSERT INTO number_inventory (number) VALUES ('3000')")
 
     assert history.replay(db) == history.inventory(db) == [("3000", "Available", None, None, None, None)]
+
+
+MARK = "SELECT set_config('number_inventory.writer', pg_current_xact_id()::text, true)"
+TAKE_BACK = (
+    "UPDATE number_inventory SET status = 'Available', usage = NULL, vendor = NULL WHERE number = '1000'"
+)
+
+
+@pytest.fixture
+def editor(db, pg):
+    """``(role, session)``: a login role with only SELECT, INSERT, UPDATE and DELETE on
+    ``number_inventory`` (nothing on its history), in a session of its own; dropped afterwards
+    (roles are the cluster's: the name is unique)."""
+    role = f"ni_editor_{uuid.uuid4().hex[:8]}"
+    db.execute(f"CREATE ROLE {role} LOGIN")
+    db.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON number_inventory TO {role}")
+    session = psycopg.connect(
+        make_conninfo(**conninfo_to_dict(pg[1]) | {"user": role}), autocommit=True, application_name=CONSOLE
+    )
+    yield role, session
+    session.close()
+    db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+    db.execute(f"DROP OWNED BY {role}")
+    db.execute(f"DROP ROLE {role}")
+
+
+def hand_edits(db) -> list[tuple]:
+    return db.execute(
+        "SELECT number, reason, db_user, before_status, after_status FROM number_inventory_history "
+        "WHERE dag_id IS NULL ORDER BY id"
+    ).fetchall()
+
+
+def test_a_role_that_cannot_write_the_history_cannot_mark_its_edits_as_the_pipelines(db, editor):
+    """Issue 22 item 13: the writer mark hid a hand edit from the history. Only a role that may
+    write the history itself (the DAGs' role does: it writes their rows) has its mark honoured."""
+    db.execute(
+        "INSERT INTO number_inventory (number, status, usage, vendor) VALUES ('1000', 'Used', 'Device', 'AudioCodes')"
+    )
+    db.execute("INSERT INTO number_inventory (number) VALUES ('1001')")
+    role, session = editor
+    assert not db.execute(
+        "SELECT has_table_privilege(%s, 'number_inventory_history', 'INSERT')", (role,)
+    ).fetchone()[0]
+
+    with session.transaction():
+        session.execute(MARK)
+        session.execute(TAKE_BACK)
+    # Through SET ROLE too: a session that turned itself into the role is that role.
+    with db.transaction():
+        db.execute(f"SET LOCAL ROLE {role}")
+        db.execute(MARK)
+        db.execute("UPDATE number_inventory SET status = 'Reserved' WHERE number = '1001'")
+
+    assert row(db, "1000") == ("Available", None, None, None, None)
+    assert hand_edits(db)[-2:] == [
+        ("1000", "hand_update", role, "Used", "Available"),
+        ("1001", "hand_update", "postgres", "Available", "Reserved"),
+    ]
+    assert history.replay(db) == history.inventory(db)
+
+
+def test_the_pipelines_mark_still_keeps_its_writes_from_being_recorded_twice(db, editor):
+    """A role that may write the history (as the DAGs' role must) has its mark honoured: the
+    pipeline's change is recorded once, by the pipeline."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from number_inventory import store
+    from number_inventory.columns import CHANGE_COLUMNS
+
+    role, session = editor
+    db.execute(f"GRANT SELECT, INSERT ON number_inventory_history TO {role}")
+    db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    change = pd.DataFrame({c: pd.Series([None], dtype="string") for c in CHANGE_COLUMNS})
+    change = change.assign(number="1000", reason="registered", is_new=True, status="Used", usage="Device")
+    change = change.assign(vendor="AudioCodes").astype({"is_new": bool})[list(CHANGE_COLUMNS)]
+    with session.transaction():
+        store.apply_changes(session, change, store.RunInfo("test", "run-1", dt.date(2026, 11, 2)))
+
+    assert db.execute("SELECT number, reason FROM number_inventory_history").fetchall() == [
+        ("1000", "registered")
+    ]
+    assert history.replay(db) == history.inventory(db)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from include.number_inventory import history
-from include.number_inventory.store import sql
+from number_inventory import history
+from number_inventory.store import sql
 from tests.dags.helpers import D
 
 pytestmark = pytest.mark.dag
@@ -32,7 +32,7 @@ def operator(pg):
 
 def kept(db) -> dict[tuple[str, str], int]:
     """The counts as the view reads them."""
-    return {(vendor, status): n for vendor, status, n in db.execute(sql("ui_queries/status_counts"))}
+    return {(vendor, status): n for vendor, status, n in db.execute(sql("view/status_counts"))}
 
 
 def counted(db) -> dict[tuple[str, str], int]:

@@ -19,17 +19,6 @@ A_NUMBERS = [str(n) for n in range(1000, 1150)]
 B_NUMBERS = [str(n) for n in range(2000, 2150)]
 
 
-@pytest.fixture
-def synced(db, devices, run_dag):
-    """Both devices read once: 150 numbers on each, all Used."""
-    a, b = devices["audiocodes_a"], devices["audiocodes_b"]
-    a.register_numbers(A_NUMBERS)
-    b.register_numbers(B_NUMBERS)
-    assert run_dag(SYNC, DAY1)[0] == "success"
-    assert by_status(db) == {"Used": 300}
-    return a, b
-
-
 def assert_no_secret(text: str, *extra: str) -> None:
     for secret in (*PASSWORDS.values(), *extra):
         assert secret not in text

@@ -23,17 +23,6 @@ A_NUMBERS = [str(n) for n in range(1000, 1150)]
 B_NUMBERS = [str(n) for n in range(2000, 2300)]
 
 
-@pytest.fixture
-def synced(db, devices, run_dag):
-    """A registers 150 numbers, B 300; both read once on DAY1, all Used."""
-    a, b = devices["audiocodes_a"], devices["audiocodes_b"]
-    a.register_numbers(A_NUMBERS)
-    b.register_numbers(B_NUMBERS)
-    assert run_dag(SYNC, DAY1)[0] == "success"
-    assert by_status(db) == {"Used": 450}
-    return a, b
-
-
 def runs(db, kind: str) -> list[dict]:
     return [
         r[0] for r in db.execute("SELECT summary FROM inventory_run WHERE kind = %s ORDER BY id", (kind,))

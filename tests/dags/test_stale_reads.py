@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.conftest import http_connection
+from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import USED, D, by_status, history_count, row, rows
 
 pytestmark = pytest.mark.dag
@@ -149,3 +149,99 @@ def test_a_bad_max_read_age_fails_the_daily_run_at_once_naming_the_variable(
     assert state == "failed" and tasks["prepare"] == ["failed"]
     assert "'audiocodes_max_read_age_hours' must be a whole number of hours from 1 to 8760" in output()
     assert rows(db) == before and history_count(db) == written and daily_runs(db) == []
+
+
+# --- issue 22 item 7: a stale connection's numbers are not released ------------------------------
+
+
+def withheld_findings(db) -> list[tuple]:
+    return db.execute(
+        "SELECT run_day, connection_id, numbers, message FROM audit_connection_finding "
+        "WHERE \"check\" = 'release_withheld_stale' ORDER BY id"
+    ).fetchall()
+
+
+def history_of(db, number: str) -> list[tuple]:
+    return db.execute(
+        "SELECT reason, actor, note, before_status, after_status FROM number_inventory_history "
+        "WHERE number = %s AND dag_id IS NOT NULL ORDER BY id",
+        (number,),
+    ).fetchall()
+
+
+@pytest.fixture
+def cooled_then_b_stale(db, synced, run_dag, monkeypatch):
+    """1000 leaves A and 2000 leaves B on 2026-11-03: both cool until 2026-11-05. Then B refuses
+    every read: on 2026-11-05 its kept read is 49 hours old, A's fresh."""
+    a, b = synced
+    a.unregister("1000")
+    b.unregister("2000")
+    assert run_dag(SYNC, at(3, 1))[0] == "success"
+    assert row(db, "1000")[0] == row(db, "2000")[0] == "Cooling"
+    break_b(monkeypatch, b)
+    assert run_dag(SYNC, at(4, 1))[0] == "failed"
+    assert run_dag(SYNC, at(5, 1))[0] == "failed"
+    return a, b
+
+
+def test_a_cooling_number_last_seen_on_a_stale_connection_is_not_released(
+    db, cooled_then_b_stale, run_dag, output, monkeypatch
+):
+    """B cannot confirm that 2000 is still gone from it: its release waits until B is read again.
+    1000, last seen on A (read an hour ago), is released as due."""
+    state, tasks = run_dag(DAILY, at(5, 2))
+
+    assert state == "failed" and tasks["release_and_audit"] == ["failed"]  # the stale_read alarm
+    assert row(db, "1000") == ("Available", None, None, None, None)
+    assert row(db, "2000")[0] == "Cooling"
+    [(run_day, connection_id, numbers, message)] = withheld_findings(db)
+    assert (run_day, connection_id, numbers) == (D(2026, 11, 5), "audiocodes_b", 1)
+    assert message.startswith(
+        "connection audiocodes_b was last read completely 49.0 hours ago (2026-11-03 01:00+00:00): the "
+        "release of 1 cooling number(s) last seen on it is withheld"
+    )
+    assert "release_despite_stale" in message
+    [summary] = daily_runs(db)
+    assert summary["released"] == 1
+    assert summary["findings"]["release_withheld_stale"] == 1
+    assert summary["release_withheld_stale"] == [message]
+    assert summary["withheld_releases"] == 1
+    assert message in output()
+
+    # Once B is read again (2000 still gone), the next daily run releases it.
+    _, b = cooled_then_b_stale
+    monkeypatch.setenv("AIRFLOW_CONN_AUDIOCODES_B", http_connection(b, PASSWORDS["audiocodes_b"], retries=0))
+    assert run_dag(SYNC, at(5, 3))[0] == "success"
+    assert run_dag(DAILY, at(5, 4))[0] == "success"
+    assert row(db, "2000") == ("Available", None, None, None, None)
+
+
+def test_release_despite_stale_releases_them_and_the_history_says_so(db, cooled_then_b_stale, run_dag):
+    state, _ = run_dag(DAILY, at(5, 2), release_despite_stale=True)
+
+    assert state == "failed"  # the stale read still alarms
+    assert row(db, "1000") == row(db, "2000") == ("Available", None, None, None, None)
+    assert withheld_findings(db) == []
+    [summary] = daily_runs(db)
+    assert summary["released"] == 2 and summary["released_despite_stale"] == 1
+    [*_, (reason, actor, note, before, after)] = history_of(db, "2000")
+    assert (reason, actor, before, after) == ("released", "dag_test", "Cooling", "Available")
+    assert note == "released despite a stale read of audiocodes_b (release_despite_stale)"
+    [*_, (_, actor, note, _, _)] = history_of(db, "1000")
+    assert (actor, note) == (None, None)  # released as due: the pipeline's own
+
+
+def test_a_number_that_registered_again_on_the_stale_connection_was_never_handed_out(
+    db, cooled_then_b_stale, run_dag, monkeypatch
+):
+    """The case the withholding is for: 2000 registered on B again while B could not be read. Released,
+    it would have been Available (handed out) while in use; withheld, it comes back online when B is read."""
+    _, b = cooled_then_b_stale
+    b.register("2000")
+    assert run_dag(DAILY, at(5, 2))[0] == "failed"  # the stale_read alarm
+    assert row(db, "2000")[0] == "Cooling"
+
+    monkeypatch.setenv("AIRFLOW_CONN_AUDIOCODES_B", http_connection(b, PASSWORDS["audiocodes_b"], retries=0))
+    assert run_dag(SYNC, at(5, 3))[0] == "success"
+    assert row(db, "2000") == USED
+    assert [r[0] for r in history_of(db, "2000")] == ["registered", "registration_gone", "back_online"]

@@ -17,7 +17,7 @@ import pytest
 
 from deploy.run_local_stack import DEFAULT_REDIS_URL, SYNC_DAG, LocalStack, redis_reason
 from devtools import local_db
-from include.number_inventory import store
+from number_inventory import store
 
 #: Every wait of the test together stays within this (the machine may be shared and small).
 BUDGET_SECONDS = 240

@@ -1,10 +1,10 @@
-"""Frames the tests build (see ``include.number_inventory.transitions`` for their columns)."""
+"""Frames the tests build (see ``number_inventory.transitions`` for their columns)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from include.number_inventory.transitions import INVENTORY_COLUMNS
+from number_inventory.transitions import INVENTORY_COLUMNS
 
 
 def empty_inventory() -> pd.DataFrame:

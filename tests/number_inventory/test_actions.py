@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from include.number_inventory import actions
-from include.number_inventory.action_form import MAX_NUMBERS
-from include.number_inventory.actions import (
+from number_inventory import actions
+from number_inventory.action_form import MAX_NUMBERS
+from number_inventory.actions import (
     ActionError,
     ActionRequest,
     parse_numbers,

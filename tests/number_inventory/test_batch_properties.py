@@ -14,8 +14,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from include.number_inventory.batches import NumberRange, range_key, ranges_between, ranges_from_sample, split
-from include.number_inventory.transitions import (
+from number_inventory.batches import NumberRange, range_key, ranges_between, ranges_from_sample, split
+from number_inventory.transitions import (
     INVENTORY_COLUMNS,
     apply_to_frame,
     daily_candidates,

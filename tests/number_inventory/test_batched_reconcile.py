@@ -10,9 +10,9 @@ import datetime as dt
 import pytest
 
 from devtools import local_db
-from include.number_inventory import batches, pipeline, store, transitions
-from include.number_inventory.batches import ranges_between
-from include.number_inventory.store import RunInfo
+from number_inventory import batches, pipeline, store, transitions
+from number_inventory.batches import ranges_between
+from number_inventory.store import RunInfo
 from tests.number_inventory.frames import kept_read
 
 DAY = dt.date(2026, 11, 27)
@@ -231,7 +231,7 @@ def test_a_purge_loads_only_the_purged_numbers_range_by_range(db, monkeypatch) -
 
 
 def test_a_range_s_changes_must_lie_in_the_range(db) -> None:
-    # Each range's updates are looked up in that range of the table only (apply_updates.sql): a
+    # Each range's updates are looked up in that range of the table only (sync/apply_updates.sql): a
     # change outside it would silently not be written, so it is refused before anything is.
     load(db)
     db.execute("ANALYZE")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from include.number_inventory import clock
-from include.number_inventory.settings import SettingError
+from number_inventory import clock
+from number_inventory.settings import SettingError
 
 UTC = dt.UTC
 

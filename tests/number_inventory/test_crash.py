@@ -13,10 +13,11 @@ from functools import partial
 import psycopg
 import requests
 
-from include.number_inventory import pipeline, store, transitions
-from include.number_inventory.device_client import read_registered_users
-from include.number_inventory.settings import Contract, MassRemovalGuard
-from include.number_inventory.store import RunInfo
+from number_inventory import pipeline, store, transitions
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import read_registered_users
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import RunInfo
 from tests.conftest import PASSWORDS, ROOT
 
 CONNECTIONS = ["audiocodes_a", "audiocodes_b"]
@@ -45,7 +46,7 @@ SYNC_IN_A_CHILD = textwrap.dedent(
     """
     import datetime as dt, sys
     from devtools import local_db
-    from include.number_inventory import pipeline, store
+    from number_inventory import pipeline, store
     conn = local_db.connect(sys.argv[1])
     pipeline.sync(conn, store.RunInfo("crash", "crash-run", dt.date(2026, 11, 3)), ["audiocodes_a", "audiocodes_b"], 2)
     print("committed")

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from devtools.device_server import DeviceServer
-from include.number_inventory.device_client import DeviceReadError, probe, read_registered_users, redact
-from include.number_inventory.settings import Contract
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import DeviceReadError, probe, read_registered_users, redact
 
 PASSWORD = "client-test-pass"
 

@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from include.number_inventory.transitions import (
+from number_inventory.transitions import (
     FIELDS,
     INVENTORY_COLUMNS,
     apply_to_frame,

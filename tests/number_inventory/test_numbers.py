@@ -1,4 +1,4 @@
-"""Unit tests of AOR normalisation and binding status (``include.number_inventory.numbers``)."""
+"""Unit tests of AOR normalisation and binding status (``number_inventory.numbers``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from include.number_inventory.numbers import (
+from number_inventory.numbers import (
     NUMBER_PATTERN,
     aor_numbers,
     binding_active,

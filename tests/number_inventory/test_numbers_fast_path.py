@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from include.number_inventory.numbers import _normalise_spellings, binding_active, normalise_aors
+from number_inventory.numbers import _normalise_spellings, binding_active, normalise_aors
 
 # Characters that matter to the rules, so that random text often looks like an AOR or a contact.
 AOR_TEXT = st.text(alphabet="0123456789+@;:<>%2Bbsiptel -.()\n\t\u0663", max_size=40)

@@ -11,10 +11,11 @@ from functools import partial
 import requests
 
 from devtools.device_server import DeviceServer
-from include.number_inventory import pipeline, store
-from include.number_inventory.device_client import read_registered_users
-from include.number_inventory.settings import Contract, MassRemovalGuard
-from include.number_inventory.store import RunInfo
+from number_inventory import pipeline, store
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import read_registered_users
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import RunInfo
 
 RUN = RunInfo("test", "run", dt.date(2026, 11, 2))
 PAGES, PAGE_SIZE, AOR_BYTES = 40, 200, 8 * 1024

@@ -15,10 +15,11 @@ import requests
 from psycopg import sql as pgsql
 
 from devtools import local_db
-from include.number_inventory import pipeline, store
-from include.number_inventory.device_client import DeviceReadError, read_registered_users
-from include.number_inventory.settings import Contract, MassRemovalGuard
-from include.number_inventory.store import ReadRejected, RunInfo
+from number_inventory import pipeline, store
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import DeviceReadError, read_registered_users
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import ReadRejected, RunInfo
 from tests.conftest import PASSWORDS, read_stages
 
 DAY1, DAY2 = dt.date(2026, 11, 2), dt.date(2026, 11, 3)

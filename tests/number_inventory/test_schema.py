@@ -15,10 +15,10 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import local_db
-from include.number_inventory import history, schema, store, views
-from include.number_inventory.schema import SchemaError
-from include.number_inventory.store import bulk_load, sql
-from include.number_inventory.transitions import CHANGE_COLUMNS
+from number_inventory import history, schema, store, views
+from number_inventory.schema import SchemaError
+from number_inventory.store import bulk_load, sql
+from number_inventory.transitions import CHANGE_COLUMNS
 
 MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))
 
@@ -354,7 +354,7 @@ def reasons(conn) -> list[tuple]:
 
 def counts(conn) -> dict[tuple[str, str], int]:
     """The counts by vendor and status the view reads (migration 0015)."""
-    return {(v, s): n for v, s, n in conn.execute(sql("ui_queries/status_counts"))}
+    return {(v, s): n for v, s, n in conn.execute(sql("view/status_counts"))}
 
 
 def test_an_adopted_inventory_gets_a_baseline_and_the_triggers(owner):

@@ -1,4 +1,4 @@
-"""Unit tests of operator settings validation (``include.number_inventory.settings``)."""
+"""Unit tests of operator settings validation (``number_inventory.settings``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from include.number_inventory import settings
-from include.number_inventory.settings import (
+from number_inventory import settings
+from number_inventory.settings import (
     MAX_CONNECTIONS,
-    Contract,
     MassRemovalGuard,
     SettingError,
     connection_ids,
@@ -262,165 +261,6 @@ def test_flag_rejects(value: Any) -> None:
     with pytest.raises(SettingError, match="'dry_run'") as info:
         flag("dry_run", value)
     assert repr(value) in str(info.value)
-
-
-# --- Contract.from_extras --------------------------------------------------------------------------
-
-
-def test_contract_defaults_match_spec() -> None:
-    contract = Contract.from_extras({}, "audiocodes_default")
-    assert contract == Contract()
-    assert (contract.path, contract.page_size, contract.items_field, contract.total_field) == (
-        "/api/v1/registeredUsers",
-        1000,
-        "registeredUsers",
-        "total",
-    )
-    assert (contract.aor_field, contract.contact_field, contract.offset_param, contract.limit_param) == (
-        "addressOfRecord",
-        "contact",
-        "offset",
-        "limit",
-    )
-
-
-def test_contract_overrides_and_ignores_unknown_keys() -> None:
-    extras = {
-        "path": "/api/v2/users",
-        "page_size": "250",
-        "items_field": "items",
-        "total_field": "count",
-        "aor_field": "aor",
-        "contact_field": "binding",
-        "offset_param": "start",
-        "limit_param": "size",
-        "timeout_seconds": "2.5",
-        "retries": 0,
-        "backoff_seconds": 1,
-        "max_restarts": 7.0,
-        "max_pages": 3,
-        "max_page_bytes": 1024,
-        "verify": False,
-    }
-    contract = Contract.from_extras(extras, "sbc1")
-    assert contract == Contract(
-        path="/api/v2/users",
-        page_size=250,
-        items_field="items",
-        total_field="count",
-        aor_field="aor",
-        contact_field="binding",
-        offset_param="start",
-        limit_param="size",
-        timeout_seconds=2.5,
-        retries=0,
-        backoff_seconds=1.0,
-        max_restarts=7,
-        max_pages=3,
-        max_page_bytes=1024,
-    )
-    assert type(contract.page_size) is int
-    assert type(contract.max_restarts) is int
-    assert type(contract.backoff_seconds) is float
-
-
-def test_contract_extra_keys_are_the_fields() -> None:
-    keys = Contract.extra_keys()
-    assert keys[:4] == ("path", "page_size", "items_field", "total_field")
-    assert len(keys) == 20
-    assert "timeout_seconds" in keys and "max_page_bytes" in keys
-    for key in ("api", "cli_command", "cursor_field", "after_param", "deadline_seconds", "max_output_bytes"):
-        assert key in keys
-
-
-def test_contract_api_defaults_per_kind() -> None:
-    cli = Contract.from_extras({"api": "mediant-cli"}, "sbc1")
-    assert (cli.api, cli.path, cli.cli_command) == (
-        "mediant-cli",
-        "/api/v1/files/cliScript/incremental",
-        "show voip register db sbc list",
-    )
-    assert cli.max_output_bytes == 256 * 1024 * 1024 and cli.deadline_seconds == 300
-    cur = Contract.from_extras({"api": "cursor", "path": "/api/v1/users", "page_size": "200"}, "sbc2")
-    assert (cur.api, cur.path, cur.items_field, cur.cursor_field, cur.limit_param, cur.after_param) == (
-        "cursor",
-        "/api/v1/users",
-        "items",
-        "cursor",
-        "limit",
-        "after",
-    )
-    assert (cur.page_size, cur.aor_field, cur.contact_field) == (200, "addressOfRecord", "contact")
-    assert Contract.from_extras({"api": "json"}, "arm") == Contract()
-    assert Contract.for_api("mediant-cli", path="/x") == Contract.from_extras(
-        {"api": "mediant-cli", "path": "/x"}, "sbc1"
-    )
-
-
-@pytest.mark.parametrize("raw", ["soap", "JSON", "", 1, None])
-def test_contract_unknown_api_names_connection_extra_and_allowed(raw: Any) -> None:
-    with pytest.raises(SettingError) as info:
-        Contract.from_extras({"api": raw}, "sbc-west")
-    message = str(info.value)
-    assert "'sbc-west'" in message and "'api'" in message
-    if isinstance(raw, str) and raw:
-        assert "json, mediant-cli, cursor" in message and repr(raw) in message
-
-
-def test_contract_deadline_must_be_above_zero() -> None:
-    with pytest.raises(SettingError, match="deadline_seconds and max_output_bytes must be above 0"):
-        Contract.from_extras({"deadline_seconds": 0}, "sbc1")
-
-
-@pytest.mark.parametrize(
-    ("key", "raw"),
-    [
-        pytest.param("path", "", id="path-empty"),
-        pytest.param("path", 5, id="path-number"),
-        pytest.param("items_field", None, id="items-field-null"),
-        pytest.param("aor_field", ["addressOfRecord"], id="aor-field-list"),
-        pytest.param("page_size", "abc", id="page-size-text"),
-        pytest.param("page_size", 2.5, id="page-size-fraction"),
-        pytest.param("page_size", "2.5", id="page-size-fraction-text"),
-        pytest.param("page_size", True, id="page-size-bool"),
-        pytest.param("page_size", None, id="page-size-null"),
-        pytest.param("page_size", -5, id="page-size-negative"),
-        pytest.param("retries", -1, id="retries-negative"),
-        pytest.param("max_page_bytes", float("nan"), id="max-page-bytes-nan"),
-        pytest.param("timeout_seconds", "soon", id="timeout-text"),
-        pytest.param("timeout_seconds", -0.5, id="timeout-negative"),
-        pytest.param("backoff_seconds", None, id="backoff-null"),
-        pytest.param("timeout_seconds", True, id="timeout-bool"),
-        # Non-finite numbers: JSON extras may hold them (json.loads reads NaN, Infinity and 1e999).
-        pytest.param("page_size", float("inf"), id="page-size-infinity"),
-        pytest.param("max_pages", "Infinity", id="max-pages-infinity-text"),
-        pytest.param("timeout_seconds", float("nan"), id="timeout-nan"),
-        pytest.param("timeout_seconds", float("inf"), id="timeout-infinity"),
-        pytest.param("backoff_seconds", "nan", id="backoff-nan-text"),
-    ],
-)
-def test_contract_type_errors_name_connection_and_key(key: str, raw: Any) -> None:
-    with pytest.raises(SettingError) as info:
-        Contract.from_extras({key: raw}, "sbc-east")
-    message = str(info.value)
-    assert "'sbc-east'" in message
-    assert f"'{key}'" in message
-    assert repr(raw) in message
-
-
-@pytest.mark.parametrize(
-    ("extras", "fragment"),
-    [
-        pytest.param({"page_size": 0}, "page_size and max_pages must be at least 1", id="page-size-zero"),
-        pytest.param({"max_pages": 0}, "page_size and max_pages must be at least 1", id="max-pages-zero"),
-        pytest.param({"path": "api/v1/registeredUsers"}, "'path' must start with '/'", id="relative-path"),
-    ],
-)
-def test_contract_range_errors(extras: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(SettingError) as info:
-        Contract.from_extras(extras, "arm1")
-    assert "'arm1'" in str(info.value)
-    assert fragment in str(info.value)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, 1), ("", 1), ("1", 1), (" 3 ", 3), (5, 5), ("5", 5)])

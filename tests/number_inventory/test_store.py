@@ -12,9 +12,9 @@ import psycopg
 import pytest
 
 from devtools import local_db
-from include.number_inventory import store, transitions
-from include.number_inventory.settings import MassRemovalGuard
-from include.number_inventory.store import ReadRejected, RunInfo
+from number_inventory import store, transitions
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import ReadRejected, RunInfo
 from tests.conftest import read_stages
 
 RUN = RunInfo("test_dag", "run-1", dt.date(2026, 11, 27))

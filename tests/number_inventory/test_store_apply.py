@@ -10,9 +10,9 @@ import pandas as pd
 import psycopg
 import pytest
 
-from include.number_inventory import store, transitions
-from include.number_inventory.store import RunInfo, bulk_load, copy_format
-from include.number_inventory.store import inventory as inventory_module
+from number_inventory import store, transitions
+from number_inventory.store import RunInfo, bulk_load, copy_format
+from number_inventory.store import inventory as inventory_module
 from tests.number_inventory.frames import empty_inventory
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))
@@ -65,7 +65,7 @@ def test_a_concurrent_insert_falls_back_to_on_conflict(db, monkeypatch) -> None:
 
 def test_updates_are_written_in_number_order_whatever_the_order_of_the_plan_and_the_table(db) -> None:
     """The updates take the plan in number order and look each row up in the primary key (see
-    ``apply_updates.sql``), so the new rows, index entries and history rows are written in key order:
+    ``sync/apply_updates.sql``), so the new rows, index entries and history rows are written in key order:
     here the table holds its rows in reverse order and the plan lists them shuffled."""
     numbers = [str(1000 + i) for i in range(40)]
     for number in reversed(numbers):

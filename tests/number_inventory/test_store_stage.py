@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from include.number_inventory import store
-from include.number_inventory.settings import MassRemovalGuard
-from include.number_inventory.store import RunInfo
+from number_inventory import store
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import RunInfo
 from tests.conftest import staged_rows
 
 RUN = RunInfo("test", "run-1", dt.date(2026, 11, 2))
@@ -45,7 +45,7 @@ def test_a_staged_read_counts_distinct_bindings_across_pages(db) -> None:
     store.stage_bindings(db, read, [("bob@h", "other contact")])
     assert (read.bindings, read.active_bindings, read.skipped_aors) == (5, 4, 1)
     staged = len(staged_rows(db, read.read_id))
-    assert staged == 4  # every binding with a number, repeats included; collect_read.sql merges them
+    assert staged == 4  # every binding with a number, repeats included; reads/collect_read.sql merges them
 
     store.reset_read(db, read)
     assert (read.bindings, read.active_bindings, read.skipped_aors, read.skipped_samples) == (0, 0, 0, [])

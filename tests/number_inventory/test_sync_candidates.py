@@ -1,4 +1,4 @@
-"""The reconciles' selection in the database (``candidates_in_range.sql``, through
+"""The reconciles' selection in the database (``sync/candidates_in_range.sql``, through
 ``store.load_sync_candidates`` and ``store.load_daily_candidates``) on a real PostgreSQL: for any
 inventory (NULL and empty values, vendors spelled otherwise, other vendors' Cooling, both spellings
 of a number), any kept registrations (a number on several connections, inactive bindings) and any
@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devtools import local_db
-from include.number_inventory import pipeline, store, transitions
-from include.number_inventory.batches import range_key, ranges_between
-from include.number_inventory.store import RunInfo
+from number_inventory import pipeline, store, transitions
+from number_inventory.batches import range_key, ranges_between
+from number_inventory.store import RunInfo
 from tests.number_inventory.frames import kept_read
 
 DAY = dt.date(2026, 11, 27)

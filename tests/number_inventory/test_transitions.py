@@ -1,4 +1,4 @@
-"""Unit tests of the pure transition engine (``include.number_inventory.transitions``).
+"""Unit tests of the pure transition engine (``number_inventory.transitions``).
 
 One test per row of the SPEC's transition table, then release, audit, purge and ``apply_to_frame``.
 """
@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from include.number_inventory.transitions import (
+from number_inventory.transitions import (
     CHANGE_COLUMNS,
     FIELDS,
     FINDING_COLUMNS,

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from include.number_inventory.transitions import (
+from number_inventory.transitions import (
     CHANGE_COLUMNS,
     FIELDS,
     INVENTORY_COLUMNS,

@@ -12,7 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from devtools import local_db
 from devtools.device_server import DeviceServer
-from include.number_inventory import store
+from number_inventory import store
 from tests.conftest import PROJECT_TABLES
 from tests.plugins import fleet
 

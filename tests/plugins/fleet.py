@@ -15,10 +15,11 @@ from functools import partial
 import requests
 
 from devtools.device_server import DeviceServer
-from include.number_inventory import pipeline
-from include.number_inventory.device_client import DeviceReadError, read_registered_users
-from include.number_inventory.settings import Contract, MassRemovalGuard
-from include.number_inventory.store import ReadRejected, RunInfo
+from number_inventory import pipeline
+from number_inventory.device_apis.contract import Contract
+from number_inventory.device_client import DeviceReadError, read_registered_users
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store import ReadRejected, RunInfo
 
 SYNC, DAILY = "audiocodes_number_sync", "number_inventory_daily"
 

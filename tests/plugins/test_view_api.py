@@ -10,7 +10,7 @@ import json
 import pytest
 
 from devtools import local_db
-from include.number_inventory import store
+from number_inventory import store
 from tests.plugins.conftest import PREFIX
 
 MIGRATIONS = sorted(p.stem for p in store.MIGRATIONS_DIR.glob("*.sql"))

@@ -1,4 +1,4 @@
-"""The view's read-only queries (``include.number_inventory.views``) against a real PostgreSQL holding
+"""The view's read-only queries (``number_inventory.views``) against a real PostgreSQL holding
 an inventory the real pipeline made (``fleet.scenario``)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import datetime as dt
 import psycopg
 import pytest
 
-from include.number_inventory import pipeline, store, views
-from include.number_inventory.store import RunInfo
+from number_inventory import pipeline, store, views
+from number_inventory.store import RunInfo
 from tests.plugins.conftest import CONNECTIONS, fresh
 
 A, B = CONNECTIONS

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from include.number_inventory import views
+from number_inventory import views
 from tests.conftest import OUTPUT
 from tests.plugins.conftest import fresh, own_database
 

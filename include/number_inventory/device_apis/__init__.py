@@ -6,6 +6,9 @@
 - ``mediant_cli``: a Mediant SBC's ``show voip register db sbc list`` run through its REST API's CLI
   script upload (``mediant-cli``); ``cli_listing`` parses the CLI's text.
 - ``cursor``: a cursor-paged JSON collection of the Mediant REST API's kind (``cursor``).
+- ``counter``: the device's own count of registered users (a Mediant KPI), the independent proof that
+  a ``mediant-cli`` listing or a ``cursor`` walk is complete (extras ``count_check``, ``count_path``,
+  ``count_tolerance``).
 
-``include.number_inventory.device_client`` is the public entry that picks the adapter.
+``number_inventory.device_client`` is the public entry that picks the adapter.
 """

@@ -17,13 +17,15 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 
-from include.number_inventory.device_apis.transport import (
+from number_inventory.device_apis.contract import Contract, DeviceApi, Extra
+from number_inventory.device_apis.transport import (
     Binding,
     DeviceReadError,
+    ProbeResult,
     ReadResult,
     Transport,
+    registered_users,
 )
-from include.number_inventory.settings import Contract
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,10 @@ def read(
     )
 
 
-def first_page(transport: Transport) -> tuple[list[Binding], int]:
-    """The first page and the announced total, for a probe."""
-    return _page(transport, 0)
+def probe(transport: Transport) -> ProbeResult:
+    """The first page and the announced total."""
+    page, total = _page(transport, 0)
+    return ProbeResult(API.name, len(page), registered_users(page), total, len(page) >= total)
 
 
 def _read_once(
@@ -120,3 +123,45 @@ def bindings(items: list, aor_field: str, contact_field: str, where: str) -> lis
             f"{where}: malformed item: needs text fields {aor_field!r} and {contact_field!r}"
         )
     return page
+
+
+#: The fields of a JSON item, shared with the ``cursor`` API.
+AOR_FIELD = Extra("aor_field", "addressOfRecord", "the item's field holding the address of record")
+CONTACT_FIELD = Extra("contact_field", "contact", "the item's field holding the contact")
+MAX_PAGES = Extra("max_pages", 100_000, "the most pages one read may take", minimum=1)
+MAX_PAGE_BYTES = Extra("max_page_bytes", 64 * 1024 * 1024, "the largest page, in bytes", minimum=1)
+
+
+def page_size_extra(apis: str) -> Extra:
+    return Extra(
+        "page_size",
+        1000,
+        f"registered users asked for per request ({apis}); default 1000",
+        minimum=1,
+        label="Page size",
+    )
+
+
+def path_extra(default: str) -> Extra:
+    return Extra("path", default, "the resource's path on the device", prefix="/", label="API path")
+
+
+API = DeviceApi(
+    name="json",
+    summary="json: the paged JSON list (default)",
+    extras=(
+        path_extra("/api/v1/registeredUsers"),
+        page_size_extra("json and cursor APIs"),
+        Extra("items_field", "registeredUsers", "the page's field holding the list of items"),
+        Extra("total_field", "total", "the page's field holding the total of items"),
+        AOR_FIELD,
+        CONTACT_FIELD,
+        Extra("offset_param", "offset", "the query parameter of the first item asked for"),
+        Extra("limit_param", "limit", "the query parameter of the page size"),
+        Extra("max_restarts", 3, "how often a read starts over when the total changes meanwhile"),
+        MAX_PAGES,
+        MAX_PAGE_BYTES,
+    ),
+    read=read,
+    probe=probe,
+)

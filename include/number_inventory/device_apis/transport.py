@@ -16,15 +16,17 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 
-from include.number_inventory.settings import Contract
+if TYPE_CHECKING:
+    from number_inventory.device_apis.contract import Contract
+
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,11 @@ class DeviceReadError(RuntimeError):
     """A read that cannot be completed. ``retryable`` tells whether trying later may help (a device
     that is down) or not (a wrong password, a wrong path, a malformed answer)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        #: The HTTP status the device refused the request with, when that is what failed.
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -71,16 +75,29 @@ class ProbeResult:
     registered: int
     total: int | None
     whole_listing: bool
+    #: The device's own counter of registered users (``count_check``), when it was read.
+    counter: int | None = None
 
     def describe(self) -> str:
         """One line for a person, e.g. ``mediant-cli: 1,234 registered users (1,240 bindings) in the
-        listing``."""
+        listing; the device counts 1,234 registered users``."""
+        counted = "" if self.counter is None else f"; the device counts {self.counter:,} registered users"
         seen = f"{self.registered:,} registered users ({self.bindings:,} bindings)"
         if self.whole_listing:
-            return f"{self.api}: {seen} in the listing"
+            return f"{self.api}: {seen} in the listing{counted}"
         if self.total is not None:
-            return f"{self.api}: the device lists {self.total:,} bindings; its first page held {seen}"
-        return f"{self.api}: the first page held {seen}; the collection has more"
+            return (
+                f"{self.api}: the device lists {self.total:,} bindings; its first page held {seen}{counted}"
+            )
+        return f"{self.api}: the first page held {seen}; the collection has more{counted}"
+
+
+def registered_users(page: Sequence[Binding]) -> int:
+    """Distinct AORs with an active contact, by the pipeline's one rule of activeness."""
+    from number_inventory.numbers import contacts_active  # pandas: only when probing
+
+    active = contacts_active([contact for _, contact in page])
+    return len({aor for (aor, _), on in zip(page, active, strict=True) if on})
 
 
 def redact(url: str) -> str:
@@ -140,10 +157,15 @@ class Transport:
     ) -> None:
         self.session = session
         self.contract = contract
-        self.url = base_url.rstrip("/") + contract.path
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + contract.path
         self.sleep = sleep
         auth = session.auth if isinstance(session.auth, tuple) else ()
         self._secrets = [str(s) for s in auth[1:] if s]
+
+    def at(self, path: str) -> Transport:
+        """The same device's transport for another of its resources (its counter, say)."""
+        return Transport(self.session, self.base_url, self.contract.replace(path=path), sleep=self.sleep)
 
     @property
     def where(self) -> str:
@@ -277,7 +299,9 @@ class Transport:
         meaning = f": {refusals[status]}" if status in refusals else ""
         text = self._excerpt(response, stop)
         said = f"; the device said: {text}" if text else ""
-        raise DeviceReadError(f"{where}: HTTP {status}{meaning}{said}", retryable=status >= 500)
+        raise DeviceReadError(
+            f"{where}: HTTP {status}{meaning}{said}", retryable=status >= 500, status=status
+        )
 
     def _excerpt(self, response: requests.Response, stop: float) -> str:
         """The start of a refusal's text (its ``description``/``error``/``message`` when JSON),

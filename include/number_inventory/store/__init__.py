@@ -12,7 +12,7 @@ One module per concern; callers use them through this package (``store.apply_cha
 - ``copy_format``: COPY's text format in, NUL-joined column aggregates out.
 - ``bulk_load``: dropping and rebuilding a table's indexes around a bulk insert.
 - ``inventory``: the inventory lock, loading the inventory, applying changes with their history.
-- ``ranges``: the number ranges a reconcile plans by (see ``include.number_inventory.batches``).
+- ``ranges``: the number ranges a reconcile plans by (see ``number_inventory.batches``).
 - ``runs``: ``RunInfo`` and the record of processed run days.
 - ``findings``: the audit's findings.
 - ``reads``: staging, checking and keeping a device read.
@@ -21,9 +21,9 @@ One module per concern; callers use them through this package (``store.apply_cha
 
 from __future__ import annotations
 
-from include.number_inventory.store.bulk_load import deferred_indexes
-from include.number_inventory.store.findings import record_connection_findings, record_findings
-from include.number_inventory.store.inventory import (
+from number_inventory.store.bulk_load import deferred_indexes
+from number_inventory.store.findings import record_connection_findings, record_findings
+from number_inventory.store.inventory import (
     ChangeWriter,
     RangeCandidates,
     apply_changes,
@@ -34,9 +34,9 @@ from include.number_inventory.store.inventory import (
     lock_inventory,
     tune_transaction,
 )
-from include.number_inventory.store.migrations import MIGRATIONS_DIR, migrate, pending_migrations
-from include.number_inventory.store.ranges import number_ranges
-from include.number_inventory.store.reads import (
+from number_inventory.store.migrations import MIGRATIONS_DIR, migrate, pending_migrations
+from number_inventory.store.ranges import number_ranges
+from number_inventory.store.reads import (
     SKIPPED_SAMPLES,
     ReadRejected,
     StagedRead,
@@ -45,11 +45,13 @@ from include.number_inventory.store.reads import (
     fail_read,
     finish_read,
     kept_connections,
+    latest_read_at,
     reads_of_run,
     reset_read,
     stage_bindings,
 )
-from include.number_inventory.store.registrations import (
+from number_inventory.store.registrations import (
+    last_seen_on,
     load_purged_inventory,
     purge_connection,
     purged_numbers,
@@ -58,8 +60,8 @@ from include.number_inventory.store.registrations import (
     stale_connections,
     unconfigured_connections,
 )
-from include.number_inventory.store.runs import RunInfo, latest_run_day, record_run
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.runs import RunInfo, latest_run_day, record_run
+from number_inventory.store.sql_files import sql
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -76,6 +78,8 @@ __all__ = [
     "fail_read",
     "finish_read",
     "kept_connections",
+    "last_seen_on",
+    "latest_read_at",
     "latest_run_day",
     "load_daily_candidates",
     "load_inventory",

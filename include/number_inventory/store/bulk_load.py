@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import psycopg
 from psycopg import sql as pgsql
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
     indexes. Should the body fail, rolling back the transaction (or savepoint) brings the indexes
     back. Yields whether the indexes were dropped.
     """
-    held = conn.execute(sql("table_rows"), {"table": table}).fetchone()[0]
+    held = conn.execute(sql("bulk_load/table_rows"), {"table": table}).fetchone()[0]
     if rows < max(BULK_ROWS, held):
         yield False
         return
@@ -50,7 +50,7 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
         log.info("%s is in use: inserting %d rows with its indexes in place", table, rows)
         yield False
         return
-    indexes = conn.execute(sql("deferrable_indexes"), {"table": table}).fetchall()
+    indexes = conn.execute(sql("bulk_load/deferrable_indexes"), {"table": table}).fetchall()
     for drop, _ in indexes:
         conn.execute(drop)
     yield True
@@ -69,7 +69,7 @@ def deferred_indexes(conn: psycopg.Connection, table: str, rows: int) -> Iterato
 
 def _owns(conn: psycopg.Connection, table: str) -> bool:
     """Whether the current role owns ``table`` (or is a member of its owner)."""
-    return conn.execute(sql("owns_table"), {"table": table}).fetchone()[0]
+    return conn.execute(sql("bulk_load/owns_table"), {"table": table}).fetchone()[0]
 
 
 def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:
@@ -77,7 +77,9 @@ def _lock_exclusive(conn: psycopg.Connection, table: str) -> bool:
     :data:`BULK_LOCK_WAIT`; whether it was taken."""
     try:
         with conn.transaction(), setting(conn, "lock_timeout", BULK_LOCK_WAIT):
-            conn.execute(pgsql.SQL(sql("lock_table_exclusive")).format(table=pgsql.Identifier(table)))
+            conn.execute(
+                pgsql.SQL(sql("bulk_load/lock_table_exclusive")).format(table=pgsql.Identifier(table))
+            )
         return True
     except psycopg.errors.LockNotAvailable:
         return False
@@ -88,7 +90,7 @@ def setting(conn: psycopg.Connection, name: str, value: str) -> Iterator[None]:
     """Inside the caller's transaction: the server setting ``name`` at ``value`` while inside, then
     back to what it was. On an error the caller's rollback (of the transaction or savepoint it runs
     in) undoes the setting, so it is not restored here."""
-    previous = conn.execute(sql("current_setting"), {"name": name}).fetchone()[0]
-    conn.execute(sql("set_local_setting"), {"name": name, "value": value})
+    previous = conn.execute(sql("bulk_load/current_setting"), {"name": name}).fetchone()[0]
+    conn.execute(sql("bulk_load/set_local_setting"), {"name": name, "value": value})
     yield
-    conn.execute(sql("set_local_setting"), {"name": name, "value": previous})
+    conn.execute(sql("bulk_load/set_local_setting"), {"name": name, "value": previous})

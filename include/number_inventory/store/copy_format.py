@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql as pgsql
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd
@@ -65,7 +65,7 @@ def copy_in(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
             values = [value.translate(_COPY_ESCAPES) for value in values]
         columns[name] = [value or NULL for value in values]
     rows = map("\t".join, zip(*columns.values(), strict=True))
-    statement = pgsql.SQL(sql("copy_into")).format(
+    statement = pgsql.SQL(sql("bulk_load/copy_into")).format(
         table=pgsql.Identifier(table), columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
     )
     with conn.cursor().copy(statement) as copy:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from include.number_inventory.columns import BEFORE, FIELDS
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory.columns import BEFORE, FIELDS
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd
@@ -33,7 +33,7 @@ def record_findings(conn: psycopg.Connection, findings: pd.DataFrame, run: RunIn
         )
         for r in findings.fillna("").to_dict("records")
     ]
-    with conn.cursor().copy(sql("copy_audit_findings")) as copy:
+    with conn.cursor().copy(sql("daily/copy_audit_findings")) as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -45,7 +45,7 @@ def record_connection_findings(
     (``(connection_id, numbers, message)``), which ``audit_finding`` cannot hold: it is by number."""
     for connection_id, numbers, message in findings:
         conn.execute(
-            sql("record_connection_finding"),
+            sql("daily/record_connection_finding"),
             {
                 **run.params(),
                 "connection_id": connection_id,

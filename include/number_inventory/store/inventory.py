@@ -9,25 +9,29 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from include.number_inventory import history
-from include.number_inventory.batches import NumberRange
-from include.number_inventory.columns import CHANGE_COLUMNS, INVENTORY_COLUMNS
-from include.number_inventory.store.bulk_load import deferred_indexes, setting
-from include.number_inventory.store.copy_format import copy_in, fetch_columns
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory import history
+from number_inventory.batches import NumberRange
+from number_inventory.columns import CHANGE_COLUMNS, INVENTORY_COLUMNS
+from number_inventory.store.bulk_load import deferred_indexes, setting
+from number_inventory.store.copy_format import copy_in, fetch_columns
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd
 
 # pg_advisory_xact_lock key: every inventory write holds it (migrations hold ``MIGRATION_LOCK``).
 INVENTORY_LOCK = 7_301_001
-#: The statements that insert new numbers, in order (see ``apply_inserts_skip_existing.sql``).
-APPLY_INSERTS = ("apply_inserts_skip_existing", "apply_inserts_numbers", "apply_inserts_history")
+#: The statements that insert new numbers, in order (see ``sync/apply_inserts_skip_existing.sql``).
+APPLY_INSERTS = (
+    "sync/apply_inserts_skip_existing",
+    "sync/apply_inserts_numbers",
+    "sync/apply_inserts_history",
+)
 #: ``work_mem`` of the transactions that sort, hash and join whole reads and the whole inventory, so
 #: that a million rows are handled in memory instead of spilling to disk (the server default is 4MB).
 WORK_MEM = "128MB"
-#: How ``apply_updates.sql`` finds the rows it updates: each planned change, in number order, looked
+#: How ``sync/apply_updates.sql`` finds the rows it updates: each planned change, in number order, looked
 #: up in the primary key (a nested loop of index scans). The planner would rather hash the changes
 #: and scan the whole number range for them (ten times the rows, when a tenth of them change), which
 #: at ten million cost a third more: the scan evicted from ``shared_buffers`` the index pages the
@@ -38,21 +42,21 @@ UPDATE_PLAN = (("enable_hashjoin", "off"), ("enable_mergejoin", "off"), ("enable
 def tune_transaction(conn: psycopg.Connection) -> None:
     """Inside the caller's transaction, until commit: ``WORK_MEM``, and no JIT compilation (which
     costs more than it saves on these scans, joins and aggregates)."""
-    conn.execute(sql("tune_transaction"), {"work_mem": WORK_MEM})
+    conn.execute(sql("sync/tune_transaction"), {"work_mem": WORK_MEM})
 
 
 def lock_inventory(conn: psycopg.Connection) -> None:
     """Inside the caller's transaction: wait for, then hold, the inventory write lock until commit, so
     concurrent runs (sync, daily, purge, backfills) never interleave their writes."""
-    conn.execute(sql("advisory_lock"), {"key": INVENTORY_LOCK})
+    conn.execute(sql("runs/advisory_lock"), {"key": INVENTORY_LOCK})
 
 
 def load_inventory(conn: psycopg.Connection, within: NumberRange | None = None) -> pd.DataFrame:
     """The inventory as an inventory frame (see ``transitions``): all of it, or the numbers of one
     range (see ``batches``)."""
     if within is None or within.everything:
-        return fetch_columns(conn, sql("load_inventory"), INVENTORY_COLUMNS)
-    return fetch_columns(conn, sql("load_inventory_in_range"), INVENTORY_COLUMNS, within.params())
+        return fetch_columns(conn, sql("sync/load_inventory"), INVENTORY_COLUMNS)
+    return fetch_columns(conn, sql("sync/load_inventory_in_range"), INVENTORY_COLUMNS, within.params())
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def _load_candidates(conn: psycopg.Connection, within: NumberRange | None, *, da
         setting(conn, "enable_hashagg", "off"),
         conn.cursor(binary=True) as cursor,
     ):
-        row = cursor.execute(sql("candidates_in_range"), {**within.params(), "daily": daily}).fetchone()
+        row = cursor.execute(sql("sync/candidates_in_range"), {**within.params(), "daily": daily}).fetchone()
     inventory_rows, registered_numbers, missing, *columns = row
     import pandas as pd
 
@@ -151,18 +155,18 @@ class ChangeWriter:
         updates, new = changes[~changes["is_new"]], changes[changes["is_new"]]
         conn = self.conn
         if len(updates):
-            conn.execute(sql("create_change_table"))
+            conn.execute(sql("sync/create_change_table"))
             copy_in(conn, "inventory_change", updates[list(CHANGE_COLUMNS)])
             params = {**self.run.params(), **within.params()}
             with contextlib.ExitStack() as stack:
                 for name, value in UPDATE_PLAN:
                     stack.enter_context(setting(conn, name, value))
-                self.written += conn.execute(sql("apply_updates"), params).rowcount
-            conn.execute(sql("drop_change_table"))
+                self.written += conn.execute(sql("sync/apply_updates"), params).rowcount
+            conn.execute(sql("sync/drop_change_table"))
         if len(new):
             if not self.new:
-                conn.execute(sql("create_change_table"))
-                conn.execute(sql("park_new_changes"))
+                conn.execute(sql("sync/create_change_table"))
+                conn.execute(sql("sync/park_new_changes"))
             copy_in(conn, "inventory_new_change", new[list(CHANGE_COLUMNS)])
             self.new += len(new)
 
@@ -170,10 +174,10 @@ class ChangeWriter:
         """Insert the new numbers of every batch; return the rows written in all."""
         if self.new:
             conn = self.conn
-            conn.execute(sql("unpark_new_changes"))
-            conn.execute(sql("analyze_change_table"))
+            conn.execute(sql("sync/unpark_new_changes"))
+            conn.execute(sql("sync/analyze_change_table"))
             self.written += _insert_new(conn, self.run, self.new)
-            conn.execute(sql("drop_change_table"))
+            conn.execute(sql("sync/drop_change_table"))
             self.new = 0
         return self.written
 
@@ -192,12 +196,12 @@ def _insert_new(conn: psycopg.Connection, run: RunInfo, count: int) -> int:
             return last.rowcount
     except psycopg.errors.UniqueViolation:
         # Someone inserted one of these numbers while we did: the savepoint undid our part.
-        return conn.execute(sql("apply_inserts_on_conflict"), run.params()).rowcount
+        return conn.execute(sql("sync/apply_inserts_on_conflict"), run.params()).rowcount
 
 
 def load_numbers(conn: psycopg.Connection, numbers: Sequence[str]) -> pd.DataFrame:
     """The inventory rows of ``numbers`` as an inventory frame; numbers not in the inventory are missing."""
-    found = conn.execute(sql("load_numbers"), {"numbers": list(numbers)}).fetchall()
+    found = conn.execute(sql("sync/load_numbers"), {"numbers": list(numbers)}).fetchall()
     import pandas as pd
 
     return pd.DataFrame(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from include.number_inventory.store.sql_files import SQL_DIR, sql
+from number_inventory.store.sql_files import SQL_DIR, sql
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # pg_advisory_xact_lock key of migrations (the inventory's own is ``inventory.INVENTORY_LOCK``).
@@ -19,7 +19,7 @@ def pending_migrations(conn: psycopg.Connection) -> list[str]:
 
 
 def _pending(conn: psycopg.Connection) -> list[Path]:
-    from include.number_inventory import schema
+    from number_inventory import schema
 
     done = schema.applied(conn)
     return [path for path in sorted(MIGRATIONS_DIR.glob("*.sql")) if path.stem not in done]
@@ -35,7 +35,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     ``schema.SchemaError``, saying what to grant or fix, when the role may not apply a migration or
     the table cannot be adopted; nothing is changed then.
     """
-    from include.number_inventory import schema
+    from number_inventory import schema
 
     if not _pending(conn):
         return []
@@ -43,7 +43,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     step = "the record of migrations"
     try:
         with conn.transaction():
-            conn.execute(sql("advisory_lock"), {"key": MIGRATION_LOCK})
+            conn.execute(sql("runs/advisory_lock"), {"key": MIGRATION_LOCK})
             pending = _pending(conn)  # again: another run may have applied them while this one waited
             if not pending:
                 return []
@@ -51,14 +51,14 @@ def migrate(conn: psycopg.Connection) -> list[str]:
             if not schema.exists(conn, schema.SCHEMA_TABLE) or not schema.exists(conn, schema.INVENTORY):
                 schema.check_may_create(conn)
             if not schema.exists(conn, schema.SCHEMA_TABLE):
-                conn.execute(sql("create_schema_table"))
+                conn.execute(sql("schema/create_schema_table"))
             if adopt:
                 step = f"adopting the existing table {schema.INVENTORY}"
                 schema.adopt_inventory(conn)
             for path in pending:
                 step = path.stem
                 conn.execute(path.read_text())
-                conn.execute(sql("record_migration"), {"version": path.stem})
+                conn.execute(sql("schema/record_migration"), {"version": path.stem})
                 applied_now.append(path.stem)
     except psycopg.Error as exc:
         # Rolled back: nothing of the migrations stays.

@@ -12,23 +12,23 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from include.number_inventory import contacts as contacts_module
-from include.number_inventory import numbers as nums
-from include.number_inventory.settings import MassRemovalGuard
-from include.number_inventory.store.inventory import tune_transaction
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory import contacts as contacts_module
+from number_inventory import numbers as nums
+from number_inventory.settings import MassRemovalGuard
+from number_inventory.store.inventory import tune_transaction
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 log = logging.getLogger(__name__)
 
-#: The statements that keep a complete read, in order (see ``promote_read_connection.sql``).
+#: The statements that keep a complete read, in order (see ``reads/promote_read_connection.sql``).
 PROMOTE_READ = (
-    "promote_read_connection",
-    "promote_read_departures",
-    "promote_read_gone",
-    "promote_read_held",
-    "promote_read_changed",
-    "promote_read_new",
+    "reads/promote_read_connection",
+    "reads/promote_read_departures",
+    "reads/promote_read_gone",
+    "reads/promote_read_held",
+    "reads/promote_read_changed",
+    "reads/promote_read_new",
 )
 
 
@@ -93,7 +93,7 @@ class StagedRead:
     def repeats(self, numbers: Sequence[str]) -> list[bool] | None:
         """Which of ``numbers``, staged in this order, the read has staged before (``None``: none
         has), and remember them. Held as hashes: a collision can only call a number's first binding
-        a repeat, which sends that number the exact way round (``collect_read.sql``), never the
+        a repeat, which sends that number the exact way round (``reads/collect_read.sql``), never the
         other way."""
         keys = list(map(hash, numbers))
         fresh = set(keys)
@@ -123,7 +123,7 @@ def _sample(text: str) -> str:
 
 def stage_statement(name: str, read_id: int) -> pgsql.Composed:
     """The statement ``include/sql/<name>.sql`` over the stage of read ``read_id``: ``{stage}`` and
-    ``{repeats}``, temporary tables of the session that reads (``create_read_stage.sql``), so ``conn``
+    ``{repeats}``, temporary tables of the session that reads (``reads/create_read_stage.sql``), so ``conn``
     must be the reader's."""
     stage = f"audiocodes_stage_{read_id}"
     return pgsql.SQL(sql(name)).format(
@@ -138,10 +138,10 @@ def begin_read(conn: psycopg.Connection, connection_id: str, run: RunInfo) -> in
     with conn.transaction():
         abandon_reads(conn, connection_id, "abandoned: a later read of this connection started")
         read_id = conn.execute(
-            sql("begin_read"), {"connection_id": connection_id, **run.params()}
+            sql("reads/begin_read"), {"connection_id": connection_id, **run.params()}
         ).fetchone()[0]
-        conn.execute(stage_statement("create_read_stage", read_id))
-        conn.execute(stage_statement("create_read_stage_repeats", read_id))
+        conn.execute(stage_statement("reads/create_read_stage", read_id))
+        conn.execute(stage_statement("reads/create_read_stage_repeats", read_id))
     return read_id
 
 
@@ -151,9 +151,9 @@ def abandon_reads(conn: psycopg.Connection, connection_id: str, error: str) -> N
     to keep them (and drop them then, or lose them with the session); one in this session is dropped
     here. A read being kept at that moment holds its row: this waits for it, and then leaves it
     complete."""
-    abandoned = conn.execute(sql("abandon_reads"), {"connection_id": connection_id, "error": error})
+    abandoned = conn.execute(sql("reads/abandon_reads"), {"connection_id": connection_id, "error": error})
     for (read_id,) in abandoned.fetchall():
-        conn.execute(stage_statement("drop_staged_read", read_id))
+        conn.execute(stage_statement("reads/drop_staged_read", read_id))
 
 
 def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[tuple[str, str]]) -> int:
@@ -182,10 +182,10 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
         return len(numbers)
     repeats = read.repeats([number for number in numbers if number is not None])
     firsts = rows if repeats is None else list(itertools.compress(rows, [not r for r in repeats]))
-    with conn.cursor().copy(stage_statement("copy_binding_stage", read.read_id)) as copy:
+    with conn.cursor().copy(stage_statement("reads/copy_binding_stage", read.read_id)) as copy:
         copy.write("".join(firsts))
     if repeats is not None:
-        with conn.cursor().copy(stage_statement("copy_binding_stage_repeats", read.read_id)) as copy:
+        with conn.cursor().copy(stage_statement("reads/copy_binding_stage_repeats", read.read_id)) as copy:
             copy.write("".join(itertools.compress(rows, repeats)))
     read.staged += len(rows)
     return len(numbers) - len(rows)
@@ -193,7 +193,7 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
 
 def reset_read(conn: psycopg.Connection, read: StagedRead) -> None:
     """Drop what a read staged so far (the device's total changed; the read starts over)."""
-    conn.execute(stage_statement("empty_read_stage", read.read_id))
+    conn.execute(stage_statement("reads/empty_read_stage", read.read_id))
     read.clear()
 
 
@@ -225,7 +225,7 @@ def finish_read(
     ``total``, and it must not drop a suspicious share of the connection's numbers. Marking it
     complete is a compare-and-set on its state in the transaction that keeps it. Otherwise raises
     :class:`ReadRejected` after recording the failure; any other error is recorded as the read's
-    failure too, then raised. ``absent_reads``: see ``promote_read_connection.sql``; ``read_at``: when
+    failure too, then raised. ``absent_reads``: see ``reads/promote_read_connection.sql``; ``read_at``: when
     the read completed by the project's clock (default: the database's ``now()``), from which its age
     is counted.
 
@@ -235,9 +235,9 @@ def finish_read(
     read_id = read.read_id
     try:
         with conn.transaction():
-            owned = conn.execute(sql("claim_read"), {"read_id": read_id}).fetchone()
+            owned = conn.execute(sql("reads/claim_read"), {"read_id": read_id}).fetchone()
             if owned is None:
-                state, error = conn.execute(sql("read_state"), {"read_id": read_id}).fetchone()
+                state, error = conn.execute(sql("reads/read_state"), {"read_id": read_id}).fetchone()
                 raise _NotKept(f"the read is no longer running ({state}: {error}); it is never kept", {})
             summary = _check_read(conn, read, connection_id, total, pages, guard, allow_mass_removal)
             for name in PROMOTE_READ:
@@ -276,10 +276,12 @@ def _check_read(
     """Inside ``finish_read``'s transaction: the read's figures, or :class:`_NotKept` saying why
     the read is not complete or not plausible."""
     tune_transaction(conn)
-    conn.execute(sql("create_read_registration"))
-    cursor = conn.execute(stage_statement("collect_read", read.read_id), {"connection_id": connection_id})
+    conn.execute(sql("reads/create_read_registration"))
+    cursor = conn.execute(
+        stage_statement("reads/collect_read", read.read_id), {"connection_id": connection_id}
+    )
     figures = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
-    conn.execute(sql("analyze_read_registration"))
+    conn.execute(sql("reads/analyze_read_registration"))
     in_stage = figures.pop("staged")
     summary = {
         "connection_id": connection_id,
@@ -320,8 +322,8 @@ def fail_read(
     A read already ended (abandoned by a later read, say) keeps the reason it has."""
     values = {k: (figures or {}).get(k) for k in _FIGURES}
     with conn.transaction():
-        conn.execute(sql("fail_read"), {"error": error, "read_id": read_id, **values})
-        conn.execute(stage_statement("drop_staged_read", read_id))
+        conn.execute(sql("reads/fail_read"), {"error": error, "read_id": read_id, **values})
+        conn.execute(stage_statement("reads/drop_staged_read", read_id))
 
 
 _FIGURES = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped_aors", "removed")
@@ -329,17 +331,25 @@ _FIGURES = ("total", "pages", "bindings", "active_bindings", "numbers", "skipped
 
 def _record_figures(conn: psycopg.Connection, read_id: int, figures: dict[str, Any]) -> None:
     """Inside the caller's transaction: store a kept read's figures and drop its staged rows."""
-    conn.execute(sql("record_read_figures"), {"read_id": read_id, **{k: figures.get(k) for k in _FIGURES}})
-    conn.execute(stage_statement("drop_staged_read", read_id))
+    conn.execute(
+        sql("reads/record_read_figures"), {"read_id": read_id, **{k: figures.get(k) for k in _FIGURES}}
+    )
+    conn.execute(stage_statement("reads/drop_staged_read", read_id))
 
 
 def reads_of_run(conn: psycopg.Connection, run_id: str) -> list[dict[str, Any]]:
     """The latest read of each connection made by one DAG run."""
-    cursor = conn.execute(sql("reads_of_run"), {"run_id": run_id})
+    cursor = conn.execute(sql("reads/reads_of_run"), {"run_id": run_id})
     names = [c.name for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
+def latest_read_at(conn: psycopg.Connection, connection_ids: Sequence[str]) -> dt.datetime | None:
+    """When the latest kept read of ``connection_ids`` completed (by the project's clock), or ``None``
+    when none of them has a kept read."""
+    return conn.execute(sql("reads/latest_read_at"), {"configured": list(connection_ids)}).fetchone()[0]
+
+
 def kept_connections(conn: psycopg.Connection) -> set[str]:
     """Connections that have a kept complete read."""
-    return {row[0] for row in conn.execute(sql("kept_connections"))}
+    return {row[0] for row in conn.execute(sql("reads/kept_connections"))}

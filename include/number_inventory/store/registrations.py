@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from include.number_inventory.batches import NumberRange
-from include.number_inventory.columns import INVENTORY_COLUMNS
-from include.number_inventory.store.copy_format import fetch_columns
-from include.number_inventory.store.reads import abandon_reads
-from include.number_inventory.store.runs import RunInfo
-from include.number_inventory.store.sql_files import sql
+from number_inventory.batches import NumberRange
+from number_inventory.columns import INVENTORY_COLUMNS
+from number_inventory.store.copy_format import fetch_columns
+from number_inventory.store.reads import abandon_reads
+from number_inventory.store.runs import RunInfo
+from number_inventory.store.sql_files import sql
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: reads and schema checks do without it
     import pandas as pd
@@ -35,17 +35,17 @@ def registered_numbers(
     if within is not None and not within.everything:
         if connection_ids is not None:
             raise ValueError("registered_numbers: a range is read from every kept read")
-        frame = fetch_columns(conn, sql("registered_numbers_in_range"), ["number"], within.params())
+        frame = fetch_columns(conn, sql("sync/registered_numbers_in_range"), ["number"], within.params())
         return pd.Series(frame["number"].unique(), name="number", dtype="string")
     ids = None if connection_ids is None else list(connection_ids)
-    frame = fetch_columns(conn, sql("registered_numbers"), ["number"], {"connection_ids": ids})
+    frame = fetch_columns(conn, sql("sync/registered_numbers"), ["number"], {"connection_ids": ids})
     return pd.Series(frame["number"].unique(), name="number", dtype="string")
 
 
 def unconfigured_connections(conn: psycopg.Connection, connection_ids: Iterable[str]) -> dict[str, int]:
     """Connections with a kept read that are not among ``connection_ids``, with how many numbers
     each kept read still registers."""
-    rows = conn.execute(sql("unconfigured_connections"), {"configured": list(connection_ids)})
+    rows = conn.execute(sql("daily/unconfigured_connections"), {"configured": list(connection_ids)})
     return dict(rows.fetchall())
 
 
@@ -57,7 +57,21 @@ def stale_connections(
     ``now()``), or that has none (``read_at`` and ``age`` are ``None``), with how many Used numbers
     its kept read still registers."""
     rows = conn.execute(
-        sql("stale_connections"), {"configured": list(connection_ids), "now": now, "max_age": max_age}
+        sql("daily/stale_connections"), {"configured": list(connection_ids), "now": now, "max_age": max_age}
+    )
+    return [tuple(r) for r in rows]
+
+
+def last_seen_on(
+    conn: psycopg.Connection, numbers: Sequence[str], connection_ids: Sequence[str]
+) -> list[tuple[str, str]]:
+    """``(number, connection)`` for each of ``numbers`` (cooling, due for release) last seen on one
+    of ``connection_ids``: the connections whose kept read still holds it, else those it left in the
+    run of its latest departure (``daily/last_seen_on_stale.sql``)."""
+    if not numbers or not connection_ids:
+        return []
+    rows = conn.execute(
+        sql("daily/last_seen_on_stale"), {"numbers": list(numbers), "stale": list(connection_ids)}
     )
     return [tuple(r) for r in rows]
 
@@ -73,16 +87,16 @@ def purge_connection(conn: psycopg.Connection, connection_id: str, run: RunInfo 
     registrations (a promotion of the same connection under way is waited for, then purged too).
     """
     abandon_reads(conn, connection_id, "abandoned: the connection was purged")
-    conn.execute(sql("lock_connection"), {"connection_id": connection_id})
-    conn.execute(sql("create_purged_table"))
-    count = conn.execute(sql("stage_purged_numbers"), {"connection_id": connection_id}).rowcount
-    conn.execute(sql("analyze_purged_table"))
+    conn.execute(sql("purge/lock_connection"), {"connection_id": connection_id})
+    conn.execute(sql("purge/create_purged_table"))
+    count = conn.execute(sql("purge/stage_purged_numbers"), {"connection_id": connection_id}).rowcount
+    conn.execute(sql("purge/analyze_purged_table"))
     # "Last seen on" (the view's cooling queue): its numbers left the connection with this purge.
     conn.execute(
-        sql("record_purge_departures"), {"connection_id": connection_id, "run_id": run and run.run_id}
+        sql("purge/record_purge_departures"), {"connection_id": connection_id, "run_id": run and run.run_id}
     )
-    conn.execute(sql("delete_registrations"), {"connection_id": connection_id})
-    conn.execute(sql("delete_connection"), {"connection_id": connection_id})
+    conn.execute(sql("purge/delete_registrations"), {"connection_id": connection_id})
+    conn.execute(sql("purge/delete_connection"), {"connection_id": connection_id})
     return count
 
 
@@ -90,16 +104,20 @@ def purged_numbers(conn: psycopg.Connection, within: NumberRange) -> pd.DataFram
     """Inside the purge's transaction, after :func:`purge_connection`: the purged numbers of one
     range (see ``batches``), a frame of ``number`` and ``elsewhere`` (a boolean: the kept read of
     another connection, configured or not, still registers it)."""
-    frame = fetch_columns(conn, sql("purged_numbers_in_range"), ["number", "elsewhere"], within.params())
+    frame = fetch_columns(
+        conn, sql("purge/purged_numbers_in_range"), ["number", "elsewhere"], within.params()
+    )
     return frame.assign(elsewhere=(frame["elsewhere"] == "t").astype(bool))
 
 
 def load_purged_inventory(conn: psycopg.Connection, within: NumberRange) -> pd.DataFrame:
     """Inside the purge's transaction, after :func:`purge_connection`: the inventory rows of the
     purged numbers of one range, as an inventory frame (see ``transitions``)."""
-    return fetch_columns(conn, sql("load_purged_inventory_in_range"), INVENTORY_COLUMNS, within.params())
+    return fetch_columns(
+        conn, sql("purge/load_purged_inventory_in_range"), INVENTORY_COLUMNS, within.params()
+    )
 
 
 def registering_connections(conn: psycopg.Connection, numbers: Sequence[str]) -> list[tuple[str, str]]:
     """``(number, connection_id)`` for each kept read that registers one of ``numbers``."""
-    return [tuple(r) for r in conn.execute(sql("registering_connections"), {"numbers": list(numbers)})]
+    return [tuple(r) for r in conn.execute(sql("sync/registering_connections"), {"numbers": list(numbers)})]

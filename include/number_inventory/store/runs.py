@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from include.number_inventory.store.sql_files import sql
+from number_inventory.store.sql_files import sql
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,9 @@ class RunInfo:
 
 def latest_run_day(conn: psycopg.Connection, kind: str) -> dt.date | None:
     """The latest run day a run of ``kind`` has processed."""
-    return conn.execute(sql("latest_run_day"), {"kind": kind}).fetchone()[0]
+    return conn.execute(sql("runs/latest_run_day"), {"kind": kind}).fetchone()[0]
 
 
 def record_run(conn: psycopg.Connection, kind: str, run: RunInfo, summary: dict[str, Any]) -> None:
     """Inside the caller's transaction: note that ``run`` processed its run day."""
-    conn.execute(sql("record_run"), {"kind": kind, **run.params(), "summary": json.dumps(summary)})
+    conn.execute(sql("runs/record_run"), {"kind": kind, **run.params(), "summary": json.dumps(summary)})

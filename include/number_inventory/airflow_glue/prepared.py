@@ -1,0 +1,55 @@
+"""What ``prepare`` fixes for the later tasks of a run, and how it travels between them through XCom."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from number_inventory.settings import DEFAULT_READ_AGE_HOURS, DEFAULT_TIMEZONE, MassRemovalGuard
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The run day and the validated settings of one run, fixed once by ``prepare``.
+
+    ``skip`` says why this run reads nothing and changes nothing (a sync that is not for now, or a
+    backfill), ``None`` when it acts. Only JSON-able values go to XCom: :meth:`to_xcom` and
+    :meth:`from_xcom` are the one place that turns this value into them and back.
+    """
+
+    run_day: dt.date
+    connections: tuple[str, ...]
+    cooling_days: int
+    guard: MassRemovalGuard
+    absent_reads: int
+    skip: str | None = None
+    #: Variable ``number_inventory_timezone``: the zone of the project's clock (``clock.now``).
+    timezone: str = DEFAULT_TIMEZONE
+    #: Variable ``audiocodes_max_read_age_hours``: when the daily audit finds a kept read stale.
+    max_read_age_hours: int = DEFAULT_READ_AGE_HOURS
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {
+            "run_day": self.run_day.isoformat(),
+            "connections": list(self.connections),
+            "cooling_days": self.cooling_days,
+            "guard": dataclasses.asdict(self.guard),
+            "absent_reads": self.absent_reads,
+            "skip": self.skip,
+            "timezone": self.timezone,
+            "max_read_age_hours": self.max_read_age_hours,
+        }
+
+    @classmethod
+    def from_xcom(cls, value: dict[str, Any]) -> Prepared:
+        return cls(
+            run_day=dt.date.fromisoformat(value["run_day"]),
+            connections=tuple(value["connections"]),
+            cooling_days=value["cooling_days"],
+            guard=MassRemovalGuard(**value["guard"]),
+            absent_reads=value["absent_reads"],
+            skip=value["skip"],
+            timezone=value.get("timezone", DEFAULT_TIMEZONE),
+            max_read_age_hours=value.get("max_read_age_hours", DEFAULT_READ_AGE_HOURS),
+        )

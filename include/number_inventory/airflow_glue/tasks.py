@@ -1,0 +1,338 @@
+"""The task bodies of the DAGs: read the settings a task needs, open its connections, call the
+pipeline, log its summary. The DAG files only wire these together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from airflow.sdk import get_current_context
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
+
+from number_inventory import clock, settings
+from number_inventory.airflow_glue import alerts, run_notes
+from number_inventory.airflow_glue.connections import (
+    MissingConnection,
+    database_problem,
+    device_hook,
+    inventory_db,
+    require_connections,
+)
+from number_inventory.airflow_glue.prepared import Prepared
+from number_inventory.airflow_glue.run_day import decide_run, run_day
+from number_inventory.airflow_glue.variables import read_settings
+from number_inventory.settings import SettingError
+
+if TYPE_CHECKING:
+    from number_inventory.store import RunInfo
+
+log = logging.getLogger(__name__)
+
+Task = TypeVar("Task", bound=Callable[..., Any])
+
+
+def fails_at_once(task: Task) -> Task:
+    """Decorate a task body: a fault that a retry cannot fix (a bad setting, a connection that is not
+    defined in Airflow, an inventory database that does not exist or refuses the login, a schema the
+    role may not change or a table it cannot adopt) fails the task at once, naming it, instead of
+    after retries that each wait ``retry_delay``."""
+
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        from number_inventory.schema import SchemaError
+
+        try:
+            return task(*args, **kwargs)
+        except (SettingError, SchemaError, MissingConnection) as exc:
+            raise AirflowFailException(str(exc)) from None
+        except AirflowNotFoundException as exc:
+            raise AirflowFailException(f"{exc}: define it in Airflow") from None
+        except psycopg.OperationalError as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                raise  # the server may be restarting, the network may come back: retried
+            raise AirflowFailException(problem) from None
+
+    return run  # type: ignore[return-value]
+
+
+def run_info(context: Any, day: dt.date) -> RunInfo:
+    """The running DAG run, for the history."""
+    from number_inventory.store import RunInfo
+
+    return RunInfo(context["dag"].dag_id, context["run_id"], day)
+
+
+@fails_at_once
+def prepare(kind: str) -> dict[str, Any]:
+    """Validate settings, bring the schema up to date and fix the run day, for later tasks; for the
+    sync, also whether it reads the devices (see :class:`Prepared`)."""
+    from number_inventory import pipeline
+
+    context = get_current_context()
+    values = read_settings()
+    timezone = values["timezone"]
+    if kind == "sync":
+        require_connections(values["connections"])
+    day = run_day(context, timezone)
+    skip = decide_run(context, kind, day, timezone)
+    if skip:
+        skip = f"run day {day}: {skip}"
+    with inventory_db(migrate=True) as conn:
+        if kind == "sync" and not skip:
+            # The devices can only be read as they are now: a sync for an older day reads nothing.
+            backfill = pipeline.backfill(conn, kind, day)
+            if backfill:
+                skip = f"{backfill}: {pipeline.SYNC_BACKFILL}"
+    prepared = Prepared(run_day=day, skip=skip, **values)
+    log.info(
+        "Run day %s; connections %s; cooling %s day(s)",
+        day,
+        list(prepared.connections),
+        prepared.cooling_days,
+    )
+    if skip:
+        log.warning("This run reads nothing and changes nothing: %s", skip)
+        run_notes.leave(context, f"Read nothing and changed nothing: {skip}")
+    return prepared.to_xcom()
+
+
+@fails_at_once
+def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
+    """Read one connection and keep the read when it is complete; fail the task, naming the
+    connection and the reason, when it is not."""
+    from number_inventory import pipeline
+    from number_inventory.device_client import DeviceReadError
+    from number_inventory.store import ReadRejected
+
+    prepared = Prepared.from_xcom(xcom)
+    context = get_current_context()
+    context["connection_label"] = connection_id  # shown as the mapped task's name in the UI
+    allow = settings.flag("allow_mass_removal", context["params"].get("allow_mass_removal"))
+    try:
+        hook = device_hook(connection_id)
+        with inventory_db() as conn:
+            summary = pipeline.read_connection(
+                conn,
+                hook.read,
+                connection_id,
+                run_info(context, prepared.run_day),
+                guard=prepared.guard,
+                allow_mass_removal=allow,
+                absent_reads=prepared.absent_reads,
+                now=functools.partial(clock.now, prepared.timezone),
+            )
+    except (DeviceReadError, ReadRejected, SettingError) as exc:
+        raise AirflowFailException(f"connection {connection_id!r}: {exc}") from None
+    log.info(
+        "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
+        "skipped, %s pages",
+        connection_id,
+        summary["bindings"],
+        summary["active_bindings"],
+        summary["numbers"],
+        summary["skipped_aors"],
+        summary["pages"],
+    )
+    return {k: summary[k] for k in ("connection_id", "read_id", "bindings", "numbers", "skipped_aors")}
+
+
+def log_summary(title: str, summary: dict[str, Any]) -> None:
+    """Write a summary to the task log, one line per figure."""
+    log.info(
+        "%s\n%s", title, "\n".join(f"  {k:<28} {json.dumps(v, default=str)}" for k, v in summary.items())
+    )
+
+
+def connections_to_read(xcom: dict[str, Any]) -> list[str]:
+    """The connections this sync run reads: all configured ones; none when it is not for now."""
+    prepared = Prepared.from_xcom(xcom)
+    return [] if prepared.skip else list(prepared.connections)
+
+
+def skip_unless_acting(prepared: Prepared) -> None:
+    """Skip a task of a run that reads nothing and changes nothing, saying why."""
+    if prepared.skip:
+        raise AirflowSkipException(prepared.skip)
+
+
+@fails_at_once
+def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
+    """The sync's reconcile step, with its summary in the task log."""
+    from number_inventory import pipeline
+
+    prepared = Prepared.from_xcom(xcom)
+    skip_unless_acting(prepared)
+    context = get_current_context()
+    with inventory_db() as conn:
+        summary = pipeline.sync(
+            conn,
+            run_info(context, prepared.run_day),
+            prepared.connections,
+            prepared.cooling_days,
+            timezone=prepared.timezone,
+        )
+    if "skipped" in summary:
+        raise AirflowSkipException(summary["skipped"])
+    log_summary("Sync summary", summary)
+    return summary
+
+
+@fails_at_once
+def check_reads(xcom: dict[str, Any]) -> None:
+    """Fail, naming each configured connection without a complete read in this run."""
+    from number_inventory import pipeline
+
+    prepared = Prepared.from_xcom(xcom)
+    skip_unless_acting(prepared)
+    context = get_current_context()
+    with inventory_db() as conn:
+        problems = pipeline.check_reads(conn, context["run_id"], prepared.connections)
+    if problems:
+        # Each failed read task alerted, naming its connection and why: this failure, which fails the
+        # run, repeats them. It alerts only when some problem has no failed read task to report it.
+        try:
+            failed_reads = context["ti"].get_ti_count(
+                dag_id=context["dag"].dag_id,
+                task_ids=["read_connection"],
+                run_ids=[context["run_id"]],
+                states=["failed"],
+            )
+        except Exception:  # better a repeated alert than none
+            log.exception("Could not count the failed read tasks of this run; check_reads alerts too")
+            failed_reads = 0
+        if failed_reads >= len(problems):
+            context[alerts.ALERTED_KEY] = (
+                f"the {failed_reads} failed read_connection task(s) of this run alerted for each connection"
+            )
+        raise AirflowFailException(
+            "Some connections were not read; their numbers keep their previous read:\n  "
+            + "\n  ".join(problems)
+        )
+    log.info("All %s connection(s) read completely", len(prepared.connections))
+
+
+@fails_at_once
+def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
+    """The daily step, with its summary in the task log. Fails after its transaction has committed
+    (releases, repairs and findings recorded) when a configured connection's read is stale, naming
+    each and its age, so that the on-call engineer is alerted; a dry run only reports it."""
+    from number_inventory import pipeline
+
+    prepared = Prepared.from_xcom(xcom)
+    context = get_current_context()
+    dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
+    despite = settings.flag(
+        pipeline.RELEASE_DESPITE_STALE, context["params"].get(pipeline.RELEASE_DESPITE_STALE)
+    )
+    hours = prepared.max_read_age_hours
+    with inventory_db() as conn:
+        summary = pipeline.daily(
+            conn,
+            run_info(context, prepared.run_day),
+            prepared.connections,
+            prepared.cooling_days,
+            dry_run=dry_run,
+            now=clock.now(prepared.timezone),
+            max_read_age=dt.timedelta(hours=hours),
+            timezone=prepared.timezone,
+            release_despite_stale=despite,
+            actor=triggering_user(context) if despite else None,
+        )
+    log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
+    stale = summary["stale_reads"]
+    if stale and not dry_run:
+        withheld = summary.get(pipeline.RELEASE_WITHHELD_STALE, [])
+        raise AirflowFailException(
+            f"stale_read: {len(stale)} configured connection(s) not read completely for more than {hours} "
+            "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join([*stale, *withheld])
+        )
+    return summary
+
+
+@fails_at_once
+def purge(xcom: dict[str, Any]) -> dict[str, Any]:
+    """The purge step: checks the form, then decommissions the connection."""
+    from number_inventory import pipeline
+
+    prepared = Prepared.from_xcom(xcom)
+    context = get_current_context()
+    connection_id = str(context["params"].get("connection_id") or "").strip()
+    confirm = str(context["params"].get("confirm") or "").strip()
+    if not connection_id:
+        raise AirflowFailException("Parameter 'connection_id' is required: the connection to decommission")
+    if confirm != connection_id:
+        raise AirflowFailException(
+            f"Parameter 'confirm' must repeat the connection id {connection_id!r}; nothing was changed"
+        )
+    try:
+        with inventory_db() as conn:
+            summary = pipeline.purge(
+                conn,
+                run_info(context, prepared.run_day),
+                connection_id,
+                prepared.connections,
+                prepared.cooling_days,
+            )
+    except SettingError as exc:
+        raise AirflowFailException(str(exc)) from None
+    log_summary(f"Purged connection {connection_id}", summary)
+    if connection_id in prepared.connections:
+        log.warning("Now remove %r from the Variable %s", connection_id, settings.CONNECTIONS_VARIABLE)
+    return summary
+
+
+def triggering_user(context: Any) -> str:
+    """Who triggered the running DAG run (``dag_test`` for ``dag.test()``), or ``unknown`` when Airflow
+    does not say (a run created without a user)."""
+    return getattr(context["dag_run"], "triggering_user_name", None) or "unknown"
+
+
+@fails_at_once
+def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
+    """The manual action step: checks the form, then applies the action to every number or to none,
+    recording who triggered the run and why."""
+    import dataclasses
+
+    from number_inventory import actions, pipeline
+
+    prepared = Prepared.from_xcom(xcom)
+    context = get_current_context()
+    params = context["params"]
+    dry_run = settings.flag("dry_run", params.get("dry_run"))
+    try:
+        request = actions.parse_request(
+            params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
+        )
+        run = dataclasses.replace(
+            run_info(context, prepared.run_day), actor=triggering_user(context), note=request.note
+        )
+        log.info(
+            "%s of %s number(s) for %s (%s)%s",
+            request.action,
+            len(request.numbers),
+            run.actor,
+            request.note,
+            ", dry run: nothing is written" if dry_run else "",
+        )
+        with inventory_db() as conn:
+            summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
+    except actions.ActionError as exc:
+        raise AirflowFailException(str(exc)) from None
+    changes = summary.pop("changes")
+    unchanged = summary.pop("unchanged_numbers")
+    verb = "Would change" if dry_run else "Changed"
+    log.info("%s %s number(s):\n  %s", verb, len(changes), "\n  ".join(changes) or "none")
+    if unchanged:
+        log.info("Already where %s leads, left alone: %s", request.action, ", ".join(unchanged))
+    log_summary(
+        f"Manual action {request.action}" + (" (dry run: nothing written)" if dry_run else ""), summary
+    )
+    return summary
