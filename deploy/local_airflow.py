@@ -178,7 +178,7 @@ def prepare(stack: LocalStack, timeout: float = 240) -> None:
 
 def load_demo_numbers(dsn: str) -> None:
     """The demo's operator range, 4930100-4930119, Available (as ``make demo`` loads it)."""
-    from include.number_inventory import store
+    from number_inventory import store
 
     with local_db.connect(dsn) as conn:
         store.migrate(conn)

@@ -1,4 +1,4 @@
-"""Copies the note a run's tasks leave (``include.airflow_glue.run_notes``) into the DAG run's note
+"""Copies the note a run's tasks leave (``number_inventory.airflow_glue.run_notes``) into the DAG run's note
 when the run ends, so a skipped sync backfill run says why where users look (the run's *Dag Run Note*).
 
 An Airflow listener: it runs where a run's end is decided (the scheduler; ``dag.test()``'s own
@@ -16,13 +16,13 @@ from airflow.plugins_manager import AirflowPlugin
 class RunNoteListener:
     @hookimpl
     def on_dag_run_success(self, dag_run: Any, msg: str) -> None:
-        from include.airflow_glue import run_notes
+        from number_inventory.airflow_glue import run_notes
 
         run_notes.copy_to_note(dag_run)
 
     @hookimpl
     def on_dag_run_failed(self, dag_run: Any, msg: str) -> None:
-        from include.airflow_glue import run_notes
+        from number_inventory.airflow_glue import run_notes
 
         run_notes.copy_to_note(dag_run)
 

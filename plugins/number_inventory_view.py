@@ -84,7 +84,7 @@ async def airflow_user(request: Request) -> Any:
 def _today(timezone: str) -> dt.date:
     """Today on the project's clock, as the DAGs and the connections' ages see it (the wall clock, or
     ``NUMBER_INVENTORY_TODAY`` in a test or simulation)."""
-    from include.number_inventory import clock
+    from number_inventory import clock
 
     return clock.today(timezone)
 

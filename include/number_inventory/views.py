@@ -385,7 +385,7 @@ def latest_audit(
     run = daily[0]
     by_connection = _rows(
         conn,
-        sql("ui_queries/audit_connection_findings"),
+        sql("view/audit_connection_findings"),
         {"run_day": run["run_day"], "run_id": run["run_id"], "limit": CONNECTION_FINDINGS},
     )
     where, params = _id_after(after, newest_first=False)

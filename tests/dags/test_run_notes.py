@@ -1,4 +1,4 @@
-"""A run that reads nothing says why in its DAG run's note (``include.airflow_glue.run_notes`` and the
+"""A run that reads nothing says why in its DAG run's note (``number_inventory.airflow_glue.run_notes`` and the
 listener in ``plugins/number_inventory_run_notes.py``), not only in ``prepare``'s log (issue 23, item 5)."""
 
 from __future__ import annotations
