@@ -201,7 +201,6 @@ def explain_failure(conn, dag_id: str, run_id: str) -> None:
             f"failed at check_reads naming it (DEMO_LOG_LEVEL=INFO make demo shows the tasks' logs)."
         )
         return
-        return
     stale = conn.execute(
         "SELECT connection_id, message FROM audit_connection_finding WHERE run_id = %s AND \"check\" = 'stale_read' "
         "ORDER BY id",
@@ -210,7 +209,8 @@ def explain_failure(conn, dag_id: str, run_id: str) -> None:
     if stale:
         names = ", ".join(connection_id for connection_id, _ in stale)
         print(
-            f"      Why: the daily run released and audited as every day, then failed on a stale read: {names} "
+            f"      Why: the daily run audited and released what was due (holding back numbers last seen on a "
+            f"stale connection), then failed on a stale read: {names} "
             f"was last read completely by yesterday's sync, 24 hours ago on the demo's clock (its days are 24 "
             "hours apart; with a deployment's hourly sync it would be an hour), which is past "
             "audiocodes_max_read_age_hours (24); it fails so that on-call hears of a device not read for a day."
