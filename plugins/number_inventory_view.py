@@ -82,9 +82,11 @@ async def airflow_user(request: Request) -> Any:
 
 
 def _today(timezone: str) -> dt.date:
-    from zoneinfo import ZoneInfo
+    """Today on the project's clock, as the DAGs and the connections' ages see it (the wall clock, or
+    ``NUMBER_INVENTORY_TODAY`` in a test or simulation)."""
+    from number_inventory import clock
 
-    return dt.datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 def _read(work: Callable[..., Any]) -> Any:

@@ -41,6 +41,8 @@ COOLING_SORTS = {
 }
 #: A number as the inventory keeps it (the check of migration 0001).
 NUMBER_KEY = re.compile(r"\+?[0-9]{1,32}")
+#: At most this many findings about whole connections are shown with the latest audit.
+CONNECTION_FINDINGS = 100
 #: The release date part of a cooling-queue key for a cooling number without a release date.
 UNDATED = "undated"
 
@@ -429,13 +431,20 @@ def recent_changes(
 def latest_audit(
     conn: psycopg.Connection, *, limit: int, offset: int = 0, after: int | None = None
 ) -> dict[str, Any]:
-    """The latest daily run (its summary counts every finding by check) and one page of its findings,
-    from the first or after the finding ``after`` (an id: the ``next`` of the page before)."""
+    """The daily run of the latest run day (its summary counts every finding by check), what it found
+    about whole connections (``connection_findings``: stale reads, unconfigured connections, releases
+    withheld; at most :data:`CONNECTION_FINDINGS`) and one page of its findings about numbers, from the
+    first or after the finding ``after`` (an id: the ``next`` of the page before)."""
     check_page(limit, offset, after)
     daily = _rows(conn, sql("view/last_daily_run"))
     if not daily:
-        return {"run": None, **_page([], limit, offset, _row_id, after)}
+        return {"run": None, "connection_findings": [], **_page([], limit, offset, _row_id, after)}
     run = daily[0]
+    by_connection = _rows(
+        conn,
+        sql("view/audit_connection_findings"),
+        {"run_day": run["run_day"], "run_id": run["run_id"], "limit": CONNECTION_FINDINGS},
+    )
     where, params = _id_after(after, newest_first=False)
     query = pgsql.SQL(sql("view/audit_findings")).format(where=where)
     rows = _rows(
@@ -443,7 +452,7 @@ def latest_audit(
         query,
         {**params, "run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
     )
-    return {"run": run, **_page(rows, limit, offset, _row_id, after)}
+    return {"run": run, "connection_findings": by_connection, **_page(rows, limit, offset, _row_id, after)}
 
 
 def connections(

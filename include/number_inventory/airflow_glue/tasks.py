@@ -15,7 +15,7 @@ from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from number_inventory import clock, settings
-from number_inventory.airflow_glue import alerts, assets
+from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
     MissingConnection,
     database_problem,
@@ -101,8 +101,10 @@ def prepare(kind: str) -> dict[str, Any]:
     )
     if skip:
         log.warning("This run reads nothing and changes nothing: %s", skip)
+        run_notes.leave(context, f"Read nothing and changed nothing: {skip}")
     if report_only:
         log.warning("This run changes nothing in the inventory and records no finding: %s", report_only)
+        run_notes.leave(context, f"Report only: {report_only}")
     return prepared.to_xcom()
 
 
