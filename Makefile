@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # include/ holds the package `number_inventory`; the root holds devtools/, scripts/, bench/ and tests/.
 export PYTHONPATH := $(CURDIR)/include:$(CURDIR)
 
-.PHONY: venv chromium demo test lint format lock clean bench bench-small bench-10m docs docs-build
+.PHONY: venv chromium demo airflow test lint format lock clean bench bench-small bench-10m docs docs-build
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -21,6 +21,13 @@ venv: $(VENV)/.installed  ## only create .venv with the pinned dev requirements 
 
 demo: $(VENV)/.installed  ## run the sync and daily DAGs through a few simulated days
 	$(PY) -m scripts.demo
+
+# A local Airflow 3 on PostgreSQL (LocalExecutor) with the bundled devices, the connections and Variables
+# stored, the DAGs unpaused and the demo's inventory: the UI on :$(AIRFLOW_PORT), Ctrl-C stops, state in
+# .airflow/ (a second run resumes; AIRFLOW_ARGS=--reset starts afresh).
+AIRFLOW_PORT ?= 8080
+airflow: $(VENV)/.installed  ## a local Airflow UI with everything configured (see docs: Local Airflow)
+	$(PY) -m deploy.local_airflow --port $(AIRFLOW_PORT) $(AIRFLOW_ARGS)
 
 # The browser test drives Debian's Chromium; test tools never download a browser of their own.
 chromium:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from number_inventory.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import assets, dag_defaults, tasks
 
 
 @dag(
@@ -49,7 +49,7 @@ def audiocodes_connection_purge():
         """Validate the Variables and the form, bring the schema up to date and fix the run day."""
         return tasks.prepare("purge")
 
-    @task
+    @task(outlets=[assets.INVENTORY])
     def purge(prepared: dict) -> dict:
         """Drop the connection's kept read and cool its numbers that no other connection registers."""
         return tasks.purge(prepared)

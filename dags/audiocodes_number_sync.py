@@ -28,7 +28,7 @@ import os
 
 from airflow.sdk import Param, dag, task
 
-from number_inventory.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import assets, dag_defaults, tasks
 
 
 @dag(
@@ -62,7 +62,7 @@ def audiocodes_number_sync():
         """Read all pages of one connection's registered users and keep the read if it is complete."""
         return tasks.read_connection(connection_id, prepared)
 
-    @task(trigger_rule="all_done_min_one_success")
+    @task(trigger_rule="all_done_min_one_success", outlets=[assets.INVENTORY])
     def reconcile(prepared: dict) -> dict:
         """Apply the transition table to the inventory from the kept reads, in one transaction."""
         return tasks.reconcile(prepared)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 
 from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
-from number_inventory.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import assets, dag_defaults, tasks
 
 
 @dag(
@@ -84,7 +84,7 @@ def number_inventory_action():
         return tasks.prepare("action")
 
     # All or nothing, and a refusal is final: retrying would only refuse again.
-    @task(retries=0)
+    @task(retries=0, outlets=[assets.INVENTORY])
     def act(prepared: dict) -> dict:
         """Check every number, then apply the action to all of them in one transaction, or to none."""
         return tasks.manual_action(prepared)

@@ -21,10 +21,21 @@ Runs once a day, for its run day R:
    finding per connection, with the count) until it is read again; trigger with
    **release_despite_stale** to release them anyway (the history names who did).
 
-Both happen in one transaction. A run for a day earlier than the latest daily run (a backfill)
-releases what was due by then but never recounts Tags into the past or repairs: its audit only
-reports. A run for a day after today fails before any write. Trigger with **dry_run** to see what
-would change without writing anything.
+Both happen in one transaction.
+
+4. **report** (beside them): the run day's report in the table `number_inventory_daily_report`,
+   computed from the history as of the end of that day: counts by status, usage and vendor, the
+   numbers that went to cooling, came back, were released or were changed by hand that day, and the
+   cooling backlog by release date. A run that acts rewrites the day before's too (complete by then).
+
+**A past day is a report.** A run for a day before today (the project's clock, with one day of
+slack) only writes that day's report: `release_and_audit` is skipped ("report only"), nothing in the
+inventory changes, no finding is recorded, and staleness measured now fails nothing. Whether a run
+acts depends on its run day and the clock alone, so a backfill gives the same rows whatever order
+its runs take (`airflow backfill create --dag-id number_inventory_daily --from-date ... --to-date ...`).
+A run for a day after today fails before any write. Trigger with **dry_run** to see what would change
+without writing anything. Lineage: `release_and_audit` writes the Asset `number_inventory`,
+`report` the Asset `number_inventory_daily_report`.
 """
 
 from __future__ import annotations
@@ -33,7 +44,7 @@ import os
 
 from airflow.sdk import Param, dag, task
 
-from number_inventory.airflow_glue import dag_defaults, tasks
+from number_inventory.airflow_glue import assets, dag_defaults, tasks
 
 
 @dag(
@@ -66,12 +77,19 @@ def number_inventory_daily():
         """Validate the Variables, bring the schema up to date and fix the run day."""
         return tasks.prepare("daily")
 
-    @task
+    @task(outlets=[assets.INVENTORY])
     def release_and_audit(prepared: dict) -> dict:
         """Release due cooling numbers, recount Tags, audit and repair, in one transaction."""
         return tasks.release_and_audit(prepared)
 
-    release_and_audit(prepare())
+    @task(outlets=[assets.DAILY_REPORT])
+    def report(prepared: dict) -> dict:
+        """Write the run day's report as of the day's end, from the history (a past day: only this)."""
+        return tasks.daily_report(prepared)
+
+    prepared = prepare()
+    release_and_audit(prepared)
+    report(prepared)
 
 
 number_inventory_daily()

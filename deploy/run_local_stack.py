@@ -36,7 +36,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +57,38 @@ ADMIN_USER = "admin"
 
 @dataclass(frozen=True)
 class Device:
-    """One bundled device: the Airflow connection id it is configured as and the numbers it registers
-    (``--numbers`` of the device server: a range ``A-B`` or a comma list)."""
+    """One bundled device: the Airflow connection id it is configured as, the numbers it registers
+    (``--numbers`` of the device server: a range ``A-B`` or a comma list) and the device API its
+    connection names (the ``api`` extra: ``json``, or ``mediant-cli`` for a Mediant SBC's CLI script;
+    the device server serves both)."""
 
     connection_id: str
     numbers: str
     password: str = ""
+    api: str = "json"
 
     def secret(self) -> str:
         return self.password or f"{self.connection_id}-{secrets.token_hex(4)}"
 
 
 DEFAULT_DEVICES = (Device("audiocodes_a", "1000-1059"), Device("audiocodes_b", "1050-1099"))
+
+
+#: What a stack's secrets are: the admin's password, the Fernet key that encrypts the stored
+#: connections' passwords, the API server's secret key and the JWT signing secret.
+SECRET_NAMES = ("admin_password", "fernet_key", "api_secret_key", "jwt_secret")
+
+
+def new_secrets() -> dict[str, str]:
+    """Fresh secrets for a stack (:data:`SECRET_NAMES`)."""
+    from cryptography.fernet import Fernet
+
+    return {
+        "admin_password": secrets.token_urlsafe(12),
+        "fernet_key": Fernet.generate_key().decode(),
+        "api_secret_key": secrets.token_urlsafe(32),
+        "jwt_secret": secrets.token_urlsafe(32),
+    }
 
 
 def free_port() -> int:
@@ -192,6 +212,15 @@ class LocalStack:
     (``[scheduler] use_job_schedule``), so that only the runs a caller triggers run.
     ``executor="LocalExecutor"`` runs the tasks in the scheduler's own worker processes (``parallelism``
     of them) instead: no Redis, no Celery worker.
+
+    By default everything is fresh and goes at :meth:`stop`: databases of a new name (dropped), new
+    secrets, connections and variables in the environment (``AIRFLOW_CONN_*``, ``AIRFLOW_VAR_*``). A
+    stack that lasts (``make airflow``, ``deploy.local_airflow``) names its databases
+    (``database_names``: metadata, inventory) and keeps them (``keep_databases``), keeps the embedded
+    server's data in ``pgdata``, passes the same ``secrets`` every time (keys of :data:`SECRET_NAMES`),
+    its devices' ``device_ports``, and ``store_settings=True`` stores the connections and variables
+    in the metadata database through the REST API (upserted at each start), where *Admin ->
+    Connections* shows them with their *Test* button. ``config`` adds ``AIRFLOW__*`` settings.
     """
 
     def __init__(
@@ -208,6 +237,13 @@ class LocalStack:
         say: Callable[[str], None] | None = None,
         executor: str = "CeleryExecutor",
         parallelism: int = 32,
+        database_names: tuple[str, str] | None = None,
+        keep_databases: bool = False,
+        pgdata: Path | None = None,
+        secrets: dict[str, str] | None = None,
+        device_ports: dict[str, int] | None = None,
+        store_settings: bool = False,
+        config: dict[str, str] | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         self.log_dir = self.workdir / "logs"
@@ -225,9 +261,18 @@ class LocalStack:
         self.stack_id = uuid.uuid4().hex[:8]
         # a Celery queue of its own: no other stack's worker on the same Redis takes our tasks
         self.queue = f"number_inventory_{self.stack_id}"
-        self.admin_password = secrets.token_urlsafe(12)
+        self.secrets = new_secrets() | (secrets or {})
+        self.admin_password = self.secrets["admin_password"]
+        self.database_names = database_names or (
+            f"airflow_stack_{self.stack_id}",
+            f"number_inventory_stack_{self.stack_id}",
+        )
+        self.keep_databases = keep_databases
+        self.pgdata = pgdata or Path(tempfile.gettempdir()) / "number-inventory-pgdata"
+        self.store_settings = store_settings
+        self.config = config or {}
         self.processes: dict[str, Process] = {}
-        self.device_ports: dict[str, int] = {}
+        self.device_ports: dict[str, int] = dict(device_ports or {})
         self.server_dsn: str | None = None
         self.metadata_dsn: str | None = None
         self.inventory_dsn: str | None = None
@@ -265,6 +310,8 @@ class LocalStack:
             self._migrate(self.env, timeout=deadline - time.monotonic())
             self._start_airflow(self.env)
             self._wait_healthy(deadline)
+            if self.store_settings:
+                self.store_project_settings()
         except BaseException:
             self.stop()
             raise
@@ -292,18 +339,21 @@ class LocalStack:
         self._databases.clear()
 
     def _create_databases(self) -> None:
-        pgdata = Path(tempfile.gettempdir()) / "number-inventory-pgdata"
-        metadata = f"airflow_stack_{self.stack_id}"
-        inventory = f"number_inventory_stack_{self.stack_id}"
-        self.server_dsn, self.metadata_dsn = local_db.local_database(metadata, pgdata)
-        self._databases.append(metadata)
+        metadata, inventory = self.database_names
+        self.server_dsn, self.metadata_dsn = local_db.local_database(metadata, self.pgdata)
         self.inventory_dsn = local_db.with_database(self.server_dsn, inventory)
-        self._databases.append(inventory)
-        self.say(f"databases {metadata} (Airflow metadata) and {inventory} (inventory) created")
+        if not self.keep_databases:
+            self._databases += [metadata, inventory]
+        where = (
+            "127.0.0.1:5432"
+            if self.server_dsn == local_db.SYSTEM_DSN
+            else f"the embedded server ({self.pgdata})"
+        )
+        self.say(f"databases {metadata} (Airflow metadata) and {inventory} (inventory) on {where}")
 
     def _start_devices(self) -> None:
         for device in self.devices.values():
-            port = free_port()
+            port = self.device_ports.get(device.connection_id) or free_port()
             password = device.secret()
             env = {**os.environ, "DEVICE_PASSWORD": password, "PYTHONPATH": devtools.PYTHONPATH}
             argv = [sys.executable, "-m", "devtools.device_server"]
@@ -312,7 +362,7 @@ class LocalStack:
             process = Process(f"device-{device.connection_id}", argv, env, self.log_dir)
             self.processes[process.name] = process
             self.device_ports[device.connection_id] = port
-            self.devices[device.connection_id] = Device(device.connection_id, device.numbers, password)
+            self.devices[device.connection_id] = replace(device, password=password)
         for conn_id in self.device_ports:
             process = self.processes[f"device-{conn_id}"]
             wait_until(
@@ -323,29 +373,56 @@ class LocalStack:
             )
         self.say(f"devices {', '.join(f'{c} on :{p}' for c, p in self.device_ports.items())}")
 
-    def project_env(self) -> dict[str, str]:
-        """The project's connections and variables, as ``.env`` gives them to the containers."""
-        env = {
-            f"AIRFLOW_CONN_{settings.INVENTORY_CONN_ID.upper()}": local_db.airflow_connection(
-                self.inventory_dsn
-            ),
-            f"AIRFLOW_VAR_{settings.CONNECTIONS_VARIABLE.upper()}": json.dumps(list(self.devices)),
-        }
+    def connections(self) -> dict[str, dict[str, Any]]:
+        """The project's connections (Airflow's JSON form): the inventory database and each device."""
+        found = {settings.INVENTORY_CONN_ID: json.loads(local_db.airflow_connection(self.inventory_dsn))}
         for conn_id, device in self.devices.items():
-            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
-                {
-                    "conn_type": "audiocodes",  # the project's connection type, as in .env.example
-                    "host": "127.0.0.1",
-                    "port": self.device_ports[conn_id],
-                    "schema": "http",
-                    "login": "admin",
-                    "password": device.password,
-                    # small pages so that every read takes several; quick retries
-                    "extra": {"api": "json", "page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 10},
-                }
-            )
-        env.update(self.variables)
+            found[conn_id] = {
+                "conn_type": "audiocodes",  # the project's connection type, as in .env.example
+                "host": "127.0.0.1",
+                "port": self.device_ports[conn_id],
+                "schema": "http",
+                "login": "admin",
+                "password": device.password,
+                # small pages so that every read takes several; quick retries
+                "extra": {"api": device.api, "page_size": 30, "backoff_seconds": 0.05, "timeout_seconds": 10},
+            }
+        return found
+
+    def project_variables(self) -> dict[str, str]:
+        """The project's variables: the connections to read, and what the caller sets
+        (``variables``, as ``AIRFLOW_VAR_<NAME>`` environment variables)."""
+        found = {settings.CONNECTIONS_VARIABLE: json.dumps(list(self.devices))}
+        for key, value in self.variables.items():
+            found[key.removeprefix("AIRFLOW_VAR_").lower()] = value
+        return found
+
+    def project_env(self) -> dict[str, str]:
+        """The project's connections and variables, as ``.env`` gives them to the containers (none when
+        they are stored in the metadata database instead)."""
+        if self.store_settings:
+            return {}
+        env = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(c) for conn_id, c in self.connections().items()}
+        env.update({f"AIRFLOW_VAR_{key.upper()}": value for key, value in self.project_variables().items()})
         return env
+
+    def store_project_settings(self) -> None:
+        """Store the project's connections and variables in the metadata database through the REST
+        API, replacing what is there (a device's port may have changed since the last start)."""
+        for conn_id, connection in self.connections().items():
+            body = {"connection_id": conn_id, **connection}
+            if isinstance(body.get("extra"), dict):
+                body["extra"] = json.dumps(body["extra"])
+            self._upsert(f"/connections/{conn_id}", "/connections", body)
+        for key, value in self.project_variables().items():
+            self._upsert(f"/variables/{key}", "/variables", {"key": key, "value": value})
+        self.say(f"connections {', '.join(self.connections())} and variables stored in the metadata database")
+
+    def _upsert(self, path: str, collection: str, body: dict[str, Any]) -> None:
+        if self.client.get(path).status_code == 404:
+            self.api("POST", collection, json=body)
+        else:
+            self.api("PATCH", path, json=body)
 
     def airflow_env(self) -> dict[str, str]:
         """The environment of every Airflow process (they all share one): what docker-compose.yaml
@@ -354,8 +431,6 @@ class LocalStack:
         home.mkdir(parents=True, exist_ok=True)
         passwords = self.workdir / "simple_auth_manager_passwords.json"
         passwords.write_text(json.dumps({ADMIN_USER: self.admin_password}))
-        from cryptography.fernet import Fernet
-
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         env.update(
             AIRFLOW_HOME=str(home),
@@ -366,7 +441,7 @@ class LocalStack:
             AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
             AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
-            AIRFLOW__CORE__FERNET_KEY=Fernet.generate_key().decode(),
+            AIRFLOW__CORE__FERNET_KEY=self.secrets["fernet_key"],
             AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{self.api_url}/execution/",
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{ADMIN_USER}:admin",
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
@@ -379,8 +454,8 @@ class LocalStack:
             AIRFLOW__API__BASE_URL=self.api_url,
             AIRFLOW__API__PORT=str(self.api_port),
             AIRFLOW__API__WORKERS="1",
-            AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(32),
-            AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+            AIRFLOW__API__SECRET_KEY=self.secrets["api_secret_key"],
+            AIRFLOW__API_AUTH__JWT_SECRET=self.secrets["jwt_secret"],
             AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
             AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
             AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK="True",
@@ -395,6 +470,7 @@ class LocalStack:
             AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC="2",
         )
         env.update(self.project_env())
+        env.update(self.config)
         return env
 
     def _migrate(self, env: dict[str, str], timeout: float) -> None:

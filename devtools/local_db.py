@@ -27,6 +27,7 @@ PROJECT_TABLES = (
     "audit_connection_finding",
     "audiocodes_departure",
     "number_inventory_count",
+    "number_inventory_daily_report",
 )
 
 SYSTEM_DSN = os.environ.get("NUMBER_INVENTORY_TEST_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")

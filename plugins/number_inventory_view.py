@@ -82,9 +82,11 @@ async def airflow_user(request: Request) -> Any:
 
 
 def _today(timezone: str) -> dt.date:
-    from zoneinfo import ZoneInfo
+    """Today on the project's clock, as the DAGs and the connections' ages see it (the wall clock, or
+    ``NUMBER_INVENTORY_TODAY`` in a test or simulation)."""
+    from number_inventory import clock
 
-    return dt.datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 def _read(work: Callable[..., Any]) -> Any:
@@ -209,6 +211,26 @@ def summary(user: User) -> Any:
     from number_inventory import views
 
     return _read(lambda conn, tz, _: views.summary(conn, _today(tz), tz))
+
+
+@app.get("/api/trend")
+def trend(
+    user: User,
+    from_: Annotated[dt.date | None, Query(alias="from", description="first day (YYYY-MM-DD)")] = None,
+    to: Annotated[dt.date | None, Query(description="last day (YYYY-MM-DD), default today")] = None,
+    days: Annotated[
+        int | None, Query(description="days ending at 'to' (default 30), instead of 'from'")
+    ] = None,
+) -> Any:
+    """The daily report's trend over a range of days (30 ending today by default): per day the total,
+    the counts by status and the day's events; ``missing`` lists days without a report."""
+    from number_inventory import views
+
+    def work(conn: Any, timezone: str, _: Any) -> Any:
+        first, last = views.trend_range(_today(timezone), from_, to, days)
+        return views.report_trend(conn, first, last)
+
+    return _read(work)
 
 
 @app.get("/api/numbers")

@@ -28,6 +28,7 @@ import devtools
 from devtools import local_db
 from devtools.device_server import KPI_PATH, DeviceServer
 from number_inventory import settings, store
+from number_inventory.device_apis.contract import Contract
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
@@ -159,7 +160,7 @@ def start_devices() -> dict[str, DeviceServer]:
         servers[conn_id] = server
         api = extra.get("api", "json")
         proof = ""
-        if settings.Contract.for_api(api).count_check == "required":
+        if Contract.from_extras(extra, conn_id).values().get("count_check") == "required":
             proof = f"; its own counter of registered users proves each listing complete ({KPI_PATH})"
         print(f"Device {conn_id} ({conn_type} connection, {api} API) on {server.url}{proof}")
     os.environ["AIRFLOW_VAR_AUDIOCODES_CONNECTIONS"] = json.dumps(list(DEVICES))
@@ -200,8 +201,23 @@ def explain_failure(conn, dag_id: str, run_id: str) -> None:
             f"the failed one kept its previous complete read, so none of its numbers cooled, and the run "
             f"failed at check_reads naming it (DEMO_LOG_LEVEL=INFO make demo shows the tasks' logs)."
         )
-    else:
-        print(f"      {dag_id} failed; DEMO_LOG_LEVEL=INFO make demo shows its tasks' logs and tracebacks.")
+        return
+    stale = conn.execute(
+        "SELECT connection_id, message FROM audit_connection_finding WHERE run_id = %s AND \"check\" = 'stale_read' "
+        "ORDER BY id",
+        (run_id,),
+    ).fetchall()
+    if stale:
+        names = ", ".join(connection_id for connection_id, _ in stale)
+        print(
+            f"      Why: the daily run audited and released what was due (holding back numbers last seen on a "
+            f"stale connection), then failed on a stale read: {names} "
+            f"was last read completely by yesterday's sync, 24 hours ago on the demo's clock (its days are 24 "
+            "hours apart; with a deployment's hourly sync it would be an hour), which is past "
+            "audiocodes_max_read_age_hours (24); it fails so that on-call hears of a device not read for a day."
+        )
+        return
+    print(f"      {dag_id} failed; DEMO_LOG_LEVEL=INFO make demo shows its tasks' logs and tracebacks.")
 
 
 def show_history(conn, numbers: list[str] | None = None) -> None:
@@ -281,7 +297,6 @@ def main(argv: list[str] | None = None) -> None:
         if state.state == "failed":
             explain_failure(conn, dag_id, state.run_id)
 
-    start = dt.datetime.now(dt.UTC).date()
     script = [
         (
             "phones register: 4930100-4930105 on sbc1, 4930104-4930107 on sbc2",
@@ -304,6 +319,9 @@ def main(argv: list[str] | None = None) -> None:
             lambda: sbc2.fail_page(0, 503, times=None),
         ),
     ]
+    # The simulated days end today, so that afterwards the Number Inventory view (on the wall clock)
+    # shows the demo's reads and daily runs as hours and days ago, never in the future.
+    start = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=len(script) - 1)
     for offset, (note, change) in enumerate(script):
         day = start + dt.timedelta(days=offset)
         change()

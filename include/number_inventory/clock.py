@@ -11,6 +11,10 @@ so re-runs and backfills give the same answer. The wall clock only bounds it:
   now reads: a manual run, or a scheduled run of the latest interval (Airflow's ``LatestOnlyOperator``
   rule, with *now* from this module). A backfill, a catchup run for a past interval or a run after a
   gap reads nothing, changes nothing and says so; it does not fail.
+- **A past day is a report.** A daily run whose run day is before today by more than :data:`SLACK`
+  only writes that day's report (``daily_report_only``): the inventory, the device reads and the
+  findings of a past day cannot be had now. The run day and the clock decide it, never the runs that
+  came before, so concurrent backfill runs decide alike in any order.
 
 ``NUMBER_INVENTORY_TODAY=YYYY-MM-DD`` in the environment moves today, for tests, the demo and
 day-by-day simulations: a test and simulation clock, logged as a warning whenever it is used; the time
@@ -112,4 +116,22 @@ def sync_skip_reason(
         f"not the latest scheduled interval (this run is the latest only after {left.isoformat()} "
         f"until {right.isoformat()}, and now is {now_.isoformat(timespec='seconds')}): the sync {what}; "
         "the latest scheduled run, or a manual one, reads the devices"
+    )
+
+
+#: What a daily run for a past day does instead of acting (its summary and its log say so).
+REPORT_ONLY = "report only"
+
+
+def daily_report_only(run_day: dt.date, today_: dt.date) -> str | None:
+    """Why a daily run for ``run_day`` only reports, or ``None`` when it acts: a run day before
+    ``today_`` by more than :data:`SLACK` (the future check's slack, for the time zones between the
+    scheduler and here) is the past. It depends on the run day and the clock alone, never on which
+    runs came before, so concurrent backfill runs decide alike whatever order they run in."""
+    if run_day >= today_ - SLACK:
+        return None
+    return (
+        f"{REPORT_ONLY}: run day {run_day} is before today ({today_}, with {SLACK.days} day of slack); a "
+        "past day's inventory, reads and findings cannot be had now, so this run writes that day's report "
+        "from the history and changes nothing else"
     )

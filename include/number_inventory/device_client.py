@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-
-import requests
+from typing import TYPE_CHECKING
 
 from number_inventory.device_apis import registry
 from number_inventory.device_apis.contract import Contract
@@ -26,6 +25,9 @@ from number_inventory.device_apis.transport import (
     Transport,
     redact,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "Binding",

@@ -10,6 +10,8 @@ that may write the history itself (migration ``0017``), so a role that may not c
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 
 from number_inventory.store.sql_files import sql
@@ -37,3 +39,9 @@ def replay(conn: psycopg.Connection) -> list[tuple]:
 def inventory(conn: psycopg.Connection) -> list[tuple]:
     """The ``REPLAYED`` columns of the inventory, in number order (to compare with :func:`replay`)."""
     return conn.execute(sql("history/history_inventory")).fetchall()
+
+
+def replay_as_of(conn: psycopg.Connection, moment: dt.datetime) -> list[tuple]:
+    """:func:`replay` up to ``moment``: the inventory as the history says it was just before then (each
+    number's latest change with ``changed_at`` before ``moment``); what the daily report counts."""
+    return conn.execute(sql("history/history_replay_before"), {"moment": moment}).fetchall()

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from number_inventory import store
+from number_inventory import report, store
 from number_inventory.device_client import Binding, DeviceReadError, ReadResult
 from number_inventory.settings import (
     DEFAULT_READ_AGE_HOURS,
@@ -347,17 +347,19 @@ def daily(
     cools from the day of the latest kept read in ``timezone`` when that is after
     the run day, as the sync does (``_cooling_from``).
 
-    For a day earlier than the latest daily run (a backfill) it releases what was due by then but
-    neither recounts Tags into the past nor repairs: its audit only reports. ``dry_run`` writes
-    nothing at all and reports what would change. Like the sync it works by number range, about
-    ``batch_rows`` rows at a time, in one transaction.
+    A daily run for a past day never gets here: it only writes its day's report (:func:`daily_report`;
+    the caller decides that from the run day and the clock alone). For a day earlier than the latest
+    daily run (the day before, within the clock's slack) it does what any run does but never counts
+    Tags back into the past. ``dry_run`` writes nothing at all and reports what would change. Like the
+    sync it works by number range, about ``batch_rows`` rows at a time, in one transaction.
     """
     from number_inventory import transitions
 
     with conn.transaction():
         store.lock_inventory(conn)
         store.tune_transaction(conn)
-        is_backfill = backfill(conn, "daily", run.run_day) is not None
+        # Tags count down to the latest run day: a run for an earlier day leaves them as they are.
+        recount = backfill(conn, "daily", run.run_day) is None
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         stale = _stale(conn, connection_ids, now, max_read_age)
@@ -382,7 +384,7 @@ def daily(
             # for the whole range (transitions.daily_candidates).
             candidates = store.load_daily_candidates(conn, numbers)
             part = candidates.inventory
-            released = transitions.plan_release(part, run.run_day, recount=not is_backfill)
+            released = transitions.plan_release(part, run.run_day, recount=recount)
             held, by_connection = _withhold_stale(conn, released, stale_ids)
             if release_despite_stale:
                 despite += int(held.sum())
@@ -397,9 +399,6 @@ def daily(
                 cooling_days,
                 can_cool=not unread,
             )
-            if is_backfill:
-                repairs = repairs.iloc[:0]
-                findings = findings.assign(repaired=False)
             inventory += candidates.inventory_rows
             released_count += int((released["reason"] == "released").sum())
             recounted += int((released["reason"] == "tag_recount").sum())
@@ -427,7 +426,7 @@ def daily(
             checks[RELEASE_WITHHELD_STALE] = len(withheld)
         summary = {
             "run_day": run.run_day.isoformat(),
-            "backfill": is_backfill,
+            "report_only": False,
             "dry_run": dry_run,
             "inventory": inventory,
             "released": released_count,
@@ -454,6 +453,33 @@ def daily(
         store.record_connection_findings(conn, STALE_READ, [f[:3] for f in stale], run)
         store.record_connection_findings(conn, RELEASE_WITHHELD_STALE, withheld, run)
         store.record_run(conn, "daily", run, summary)
+    return summary
+
+
+def daily_report(
+    conn: psycopg.Connection,
+    run: RunInfo,
+    timezone: str,
+    *,
+    report_only: str | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Write the daily report of ``run``'s day as of the day's end, from the history (``report``);
+    a run that acts (``report_only`` is ``None``) rewrites the day before's too, which is complete by
+    now. A report-only run (a past day: ``report_only`` says why) does only this. Reads the history,
+    writes only the report table: it takes no inventory lock and waits for no other run. ``dry_run``
+    works the reports out and writes nothing."""
+    days = [run.run_day] if report_only else [run.run_day - dt.timedelta(days=1), run.run_day]
+    reports = [report.write(conn, day, timezone, run, dry_run=dry_run) for day in days]
+    summary: dict[str, Any] = {
+        "run_day": run.run_day.isoformat(),
+        "report_only": report_only or False,
+        "dry_run": dry_run,
+        "days": [day.isoformat() for day in days],
+        **report.brief(reports[-1]),
+    }
+    if report_only:
+        log.info("%s", report_only)
     return summary
 
 

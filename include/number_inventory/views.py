@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 
 from number_inventory import contacts, settings
 from number_inventory import numbers as nums
+from number_inventory.scrub import scrub
 from number_inventory.store import sql
 from number_inventory.transitions import AUDIOCODES, AVAILABLE, COOLING, STATUSES, USED
 
@@ -40,6 +41,8 @@ COOLING_SORTS = {
 }
 #: A number as the inventory keeps it (the check of migration 0001).
 NUMBER_KEY = re.compile(r"\+?[0-9]{1,32}")
+#: At most this many findings about whole connections are shown with the latest audit.
+CONNECTION_FINDINGS = 100
 #: The release date part of a cooling-queue key for a cooling number without a release date.
 UNDATED = "undated"
 
@@ -216,6 +219,62 @@ def status_trend(
     return trend[::-1]
 
 
+#: The longest range the report trend answers: ten years of days.
+MAX_TREND_DAYS = 3660
+
+
+def trend_range(
+    today: dt.date, first: dt.date | None, last: dt.date | None, days: int | None
+) -> tuple[dt.date, dt.date]:
+    """The days the report trend shows: ``first`` to ``last`` (``last`` defaults to today, ``first``
+    to ``days`` days before ``last``, :data:`CHART_DAYS` unless given). Raises :class:`BadQuery` for
+    an empty or too long range."""
+    last = last or today
+    if first is None:
+        count = CHART_DAYS if days is None else days
+        if not 1 <= count <= MAX_TREND_DAYS:
+            raise BadQuery(f"days must be between 1 and {MAX_TREND_DAYS}, got {count}")
+        first = last - dt.timedelta(days=count - 1)
+    elif days is not None:
+        raise BadQuery("give either from or days, not both")
+    if first > last:
+        raise BadQuery(f"from ({first}) must not be after to ({last})")
+    if (last - first).days + 1 > MAX_TREND_DAYS:
+        raise BadQuery(f"the range may hold at most {MAX_TREND_DAYS} days, got {(last - first).days + 1}")
+    return first, last
+
+
+def report_trend(conn: psycopg.Connection, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The daily report (``number_inventory_daily_report``, written by every daily run, current or
+    backfilled) for each day from ``first`` to ``last``: the total, the counts by status and the
+    day's events (to cooling, back online, released, by action, by hand), ``provisional`` when it was
+    computed before the day ended; ``missing`` lists the days without a report (backfill
+    ``number_inventory_daily`` for them)."""
+    reports: dict[dt.date, dict[str, Any]] = {}
+    for row in _rows(conn, sql("view/report_trend"), {"first": first, "last": last}):
+        day = reports.setdefault(
+            row["day"],
+            {
+                "day": row["day"],
+                "total": 0,
+                "status": dict.fromkeys(STATUSES, 0),
+                "event": {},
+                "provisional": row["computed_at"] < row["as_of"],
+            },
+        )
+        if row["measure"] == "total":
+            day["total"] = row["numbers"]
+        else:
+            day[row["measure"]][row["key"]] = row["numbers"]
+    every = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return {
+        "from": first,
+        "to": last,
+        "days": [reports[d] for d in every if d in reports],
+        "missing": [d for d in every if d not in reports],
+    }
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 
@@ -372,13 +431,20 @@ def recent_changes(
 def latest_audit(
     conn: psycopg.Connection, *, limit: int, offset: int = 0, after: int | None = None
 ) -> dict[str, Any]:
-    """The latest daily run (its summary counts every finding by check) and one page of its findings,
-    from the first or after the finding ``after`` (an id: the ``next`` of the page before)."""
+    """The daily run of the latest run day (its summary counts every finding by check), what it found
+    about whole connections (``connection_findings``: stale reads, unconfigured connections, releases
+    withheld; at most :data:`CONNECTION_FINDINGS`) and one page of its findings about numbers, from the
+    first or after the finding ``after`` (an id: the ``next`` of the page before)."""
     check_page(limit, offset, after)
     daily = _rows(conn, sql("view/last_daily_run"))
     if not daily:
-        return {"run": None, **_page([], limit, offset, _row_id, after)}
+        return {"run": None, "connection_findings": [], **_page([], limit, offset, _row_id, after)}
     run = daily[0]
+    by_connection = _rows(
+        conn,
+        sql("view/audit_connection_findings"),
+        {"run_day": run["run_day"], "run_id": run["run_id"], "limit": CONNECTION_FINDINGS},
+    )
     where, params = _id_after(after, newest_first=False)
     query = pgsql.SQL(sql("view/audit_findings")).format(where=where)
     rows = _rows(
@@ -386,7 +452,7 @@ def latest_audit(
         query,
         {**params, "run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
     )
-    return {"run": run, **_page(rows, limit, offset, _row_id, after)}
+    return {"run": run, "connection_findings": by_connection, **_page(rows, limit, offset, _row_id, after)}
 
 
 def connections(
@@ -403,6 +469,9 @@ def connections(
     older than ``max_read_age`` or missing."""
     rows = _rows(conn, sql("view/connections"), {"configured": list(configured), "limit": limit, "now": now})
     for row in rows:
+        # Errors stored before the scrubber existed may hold an echoed Authorization header.
+        for key in ("latest_error", "failed_error"):
+            row[key] = None if row[key] is None else scrub(row[key])
         row["state"] = {
             None: "never read",
             "complete": "ok",

@@ -114,3 +114,20 @@ def test_parsing_reads_no_variable_database_or_heavy_import(airflow_home):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert "parsed" in result.stdout
+
+
+def test_the_tasks_that_write_declare_what_they_write_as_assets(dagbag):
+    """Lineage (issue 23): Airflow's Assets view lists the runs that wrote the inventory or the report."""
+    from number_inventory.airflow_glue import assets
+
+    writers = {
+        ("audiocodes_number_sync", "reconcile"): [assets.INVENTORY],
+        ("number_inventory_daily", "release_and_audit"): [assets.INVENTORY],
+        ("number_inventory_daily", "report"): [assets.DAILY_REPORT],
+        ("audiocodes_connection_purge", "purge"): [assets.INVENTORY],
+        ("number_inventory_action", "act"): [assets.INVENTORY],
+    }
+    for dag_id in sorted(EXPECTED):
+        for task in dagbag.get_dag(dag_id).tasks:
+            assert list(task.outlets) == writers.get((dag_id, task.task_id), []), (dag_id, task.task_id)
+    assert assets.INVENTORY.uri == "number-inventory://number_inventory_db/number_inventory"

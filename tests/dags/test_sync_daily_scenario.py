@@ -106,7 +106,7 @@ def test_cooling_back_online_release_and_backlog(db, fleet, run_dag, monkeypatch
         assert tuple(after) == inventory[number], number
 
 
-def test_reruns_and_backfills_change_nothing(db, fleet, run_dag):
+def test_reruns_and_backfills_change_nothing(db, fleet, run_dag, monkeypatch):
     a, _ = fleet
     assert run_dag(SYNC, D(2026, 11, 10))[0] == "success"
     a.unregister("1000")
@@ -124,10 +124,15 @@ def test_reruns_and_backfills_change_nothing(db, fleet, run_dag):
     state, tasks = run_dag(SYNC, D(2026, 11, 1))
     assert state == "success" and tasks["reconcile"] == ["skipped"]
     assert a.requests_served == served
-    # A daily backfill neither recounts tags into the past nor repairs.
+    # A daily run for a past day (issue 23: by the clock, today 2026-11-11) only writes that day's
+    # report: it neither recounts tags into the past nor repairs, nor records a finding.
     a.unregister("1001")  # drift the audit would repair on a current day
-    assert run_dag(DAILY, D(2026, 11, 3))[0] == "success"
+    monkeypatch.setenv("NUMBER_INVENTORY_TODAY", "2026-11-11T02:00")
+    found = db.execute("SELECT count(*) FROM audit_finding").fetchone()[0]
+    state, tasks = run_dag(DAILY, D(2026, 11, 3))
+    assert state == "success" and tasks["release_and_audit"] == ["skipped"]
     assert rows(db) == before and history_count(db) == written
+    assert db.execute("SELECT count(*) FROM audit_finding").fetchone()[0] == found
     assert row(db, "1000") == cooling(D(2026, 11, 12), D(2026, 11, 11))
 
 

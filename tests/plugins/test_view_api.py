@@ -25,6 +25,7 @@ ENDPOINTS = [
     "/api/changes",
     "/api/audit",
     "/api/connections",
+    "/api/trend",
 ]
 
 
@@ -230,6 +231,9 @@ def test_connections_are_stale_by_the_projects_clock_and_the_variable(api, monke
         ("/api/numbers", {"after": "1000", "offset": 50}, "either offset or after"),
         ("/api/cooling", {"after": "tomorrow_1000"}, "after must be '<release date>_<number>'"),
         ("/api/changes", {"after": "x"}, "valid integer"),
+        ("/api/trend", {"days": 0}, "days must be between 1 and 3660"),
+        ("/api/trend", {"from": "2026-02-01", "to": "2026-01-01"}, "must not be after"),
+        ("/api/trend", {"from": "yesterday"}, "valid date"),
     ],
 )
 def test_bad_parameters_say_what_is_allowed(api, path, params, message):
@@ -313,3 +317,23 @@ def test_the_plugin_links_the_page_from_the_navigation(api, client, token):
     assert (view["href"], view["url_route"], view["destination"]) == (f"{PREFIX}/", "number-inventory", "nav")
     icon = client.get(view["icon"])
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_trend_comes_from_the_daily_report(api, scenario, today):
+    from number_inventory import report
+
+    report.write(scenario, today, "UTC")
+    try:
+        default = api("/api/trend").json()
+        picked = api("/api/trend", params={"from": today.isoformat(), "to": today.isoformat()}).json()
+    finally:
+        scenario.execute("TRUNCATE number_inventory_daily_report")
+    assert (default["from"], default["to"]) == (
+        (today - dt.timedelta(days=29)).isoformat(),
+        today.isoformat(),
+    )
+    assert len(default["days"]) == 1 and len(default["missing"]) == 29
+    [day] = picked["days"]
+    summary = api("/api/summary").json()
+    assert day["day"] == today.isoformat() and day["total"] == summary["total"]
+    assert day["status"] == summary["by_status"]

@@ -195,6 +195,29 @@ def test_searching_a_number_shows_its_row_and_its_whole_history(page, inventory,
     assert not problems
 
 
+def test_the_trend_shows_the_daily_report_over_the_range_picked(page, inventory, today, problems):
+    import datetime as dt
+
+    from number_inventory import report
+
+    for n in (0, 1, 5):
+        report.write(inventory, today - dt.timedelta(days=n), "UTC")
+    try:
+        page.locator("#trend-from").fill((today - dt.timedelta(days=10)).isoformat())
+        page.locator("#trend-to").fill(today.isoformat())
+        page.locator("#trend-range button[type=submit]").click()
+        expect(page.locator("#trend-note")).to_contain_text("8 day(s) without a report")
+        assert page.locator("#trend-chart svg polyline").count() == 3
+        page.locator('#trend-range button[data-days="90"]').click()
+        expect(page.locator("#trend-note")).to_contain_text("87 day(s) without a report")
+        expect(page.locator("#trend-from")).to_have_value((today - dt.timedelta(days=89)).isoformat())
+    finally:
+        inventory.execute("TRUNCATE number_inventory_daily_report")
+        page.reload()  # as the other tests (and the screenshot) found it: no report, the counts' trend
+        expect(page.locator("body")).to_have_attribute("data-loaded", "true")
+    assert not problems
+
+
 def test_screenshot(page, inventory, problems):
     """The whole page as it first shows, with one number looked up."""
     page.reload()

@@ -8,7 +8,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from number_inventory import pipeline, views
+from number_inventory import pipeline, store, views
 from number_inventory.store import RunInfo
 from tests.plugins.conftest import CONNECTIONS, fresh
 
@@ -438,4 +438,82 @@ def test_a_numbers_page_shows_the_contacts_of_each_registration(pg, today):
         (uris[0], False),
         (uris[1], False),
     ]
+    conn.close()
+
+
+def test_the_report_trend_reads_the_daily_report_over_any_range(pg, today):
+    from number_inventory import report
+
+    conn = fresh(pg[1])
+    try:
+        conn.execute(
+            "INSERT INTO number_inventory (number, status) SELECT g::text, 'Available' "
+            "FROM generate_series(1000, 1009) AS g"
+        )
+        conn.execute("UPDATE number_inventory SET status = 'Reserved' WHERE number IN ('1000', '1001')")
+        for n in (0, 2, 40):  # today, two days ago, forty days ago: days 1 and 3-39 have no report
+            report.write(conn, today - dt.timedelta(days=n), "UTC")
+        with views.reading(conn):
+            default = views.report_trend(conn, *views.trend_range(today, None, None, None))
+            longer = views.report_trend(
+                conn, *views.trend_range(today, today - dt.timedelta(days=45), None, None)
+            )
+        assert (default["from"], default["to"]) == (days(today, -29), today)
+        assert [d["day"] for d in default["days"]] == [days(today, -2), today]
+        assert len(default["missing"]) == 28 and days(today, -1) in default["missing"]
+        now = default["days"][-1]
+        assert now["total"] == 10 and now["status"]["Available"] == 8 and now["status"]["Reserved"] == 2
+        assert now["event"]["by_hand"] == 10 and now["provisional"]  # today has not ended
+        # Everything was written today: the earlier days' reports (as of their ends) hold nothing.
+        assert default["days"][0]["total"] == 0 and not default["days"][0]["provisional"]
+        assert [d["day"] for d in longer["days"]] == [days(today, -40), days(today, -2), today]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "count", "message"),
+    [
+        (None, None, 0, "days must be between 1 and 3660"),
+        (dt.date(2026, 1, 2), dt.date(2026, 1, 1), None, "must not be after"),
+        (dt.date(2000, 1, 1), dt.date(2026, 1, 1), None, "at most 3660 days"),
+        (dt.date(2026, 1, 1), None, 5, "either from or days"),
+    ],
+)
+def test_a_bad_trend_range_says_what_is_allowed(today, first, last, count, message):
+    with pytest.raises(views.BadQuery, match=message):
+        views.trend_range(today, first, last, count)
+
+
+def test_the_last_daily_run_is_the_latest_run_day_and_lists_what_it_found_about_connections(pg, today):
+    """A backfill run for an old day, recorded after today's run, is not the one shown; the latest
+    audit lists the findings about whole connections that its summary counts (issue 23, item 4)."""
+    conn = fresh(pg[1])
+    daily = "number_inventory_daily"
+    today_run = RunInfo(daily, f"scheduled__{today}", today)
+    backfill = RunInfo(daily, f"backfill__{days(today, -30)}", days(today, -30))
+    stale = ("audiocodes_b", 3, "connection audiocodes_b was last read completely 30.0 hours ago")
+    gone = ("audiocodes_old", 2, "connection audiocodes_old is no longer configured")
+    with conn.transaction():
+        store.record_connection_findings(conn, "stale_read", [stale], today_run)
+        store.record_connection_findings(conn, "unconfigured_connection", [gone], today_run)
+        store.record_run(
+            conn, "daily", today_run, {"findings": {"stale_read": 1, "unconfigured_connection": 1}}
+        )
+    with conn.transaction():  # the backfill finishes after today's run: a higher id
+        store.record_connection_findings(conn, "stale_read", [stale], backfill)
+        store.record_run(conn, "daily", backfill, {"findings": {"stale_read": 1}, "backfill": True})
+
+    with views.reading(conn):
+        summary = views.summary(conn, today, "UTC")
+        audit = views.latest_audit(conn, limit=50)
+    assert summary["last_daily_run"]["run_id"] == today_run.run_id
+    assert audit["run"]["run_id"] == today_run.run_id
+    assert [
+        (f["check"], f["connection_id"], f["numbers"], f["message"]) for f in audit["connection_findings"]
+    ] == [
+        ("stale_read", *stale),
+        ("unconfigured_connection", *gone),
+    ]
+    assert audit["items"] == []  # no finding about a number: the page says so beside these
     conn.close()

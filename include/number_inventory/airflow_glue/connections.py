@@ -31,6 +31,9 @@ def require_connections(connection_ids: list[str]) -> None:
         try:
             Connection.get(connection_id)
         except AirflowNotFoundException:
+            problem = unreadable(connection_id)
+            if problem:
+                raise AirflowFailException(problem) from None
             missing.append(connection_id)
     if missing:
         names = ", ".join(repr(c) for c in missing)
@@ -41,6 +44,36 @@ def require_connections(connection_ids: list[str]) -> None:
             "(Admin → Connections, or AIRFLOW_CONN_<ID>), or run audiocodes_connection_purge to "
             "decommission a device; nothing was read"
         )
+
+
+def unreadable(connection_id: str) -> str | None:
+    """Why a connection that Airflow reports as not defined is in fact defined but cannot be read
+    (``"port": "abc"`` in a connection written as JSON), or ``None`` when no secrets backend has it.
+    Airflow's lookup swallows each backend's error and says "isn't defined"; this asks them again."""
+    from airflow.sdk.exceptions import AirflowSecretsBackendAccessDenied
+    from airflow.sdk.execution_time.supervisor import ensure_secrets_backend_loaded
+
+    from number_inventory.scrub import scrub
+
+    for backend in ensure_secrets_backend_loaded():
+        try:
+            backend.get_connection(conn_id=connection_id)
+        except AirflowSecretsBackendAccessDenied:
+            return None
+        except Exception as exc:
+            text = scrub(str(exc))
+            port = "port" in text.lower()
+            return (
+                f"connection {connection_id!r} is defined ({type(backend).__name__}) but cannot be read: "
+                f"{text}"
+                + (
+                    "; the port must be a whole number such as 443, or left out"
+                    if port
+                    else "; correct it (Admin → Connections, or AIRFLOW_CONN_<ID>)"
+                )
+                + "; nothing was read"
+            )
+    return None
 
 
 def database_problem(error: Exception) -> str | None:
@@ -93,5 +126,11 @@ def device_hook(connection_id: str):
     from number_inventory.provider.hooks.audiocodes import AudioCodesHook
 
     hook = AudioCodesHook(audiocodes_conn_id=connection_id)
-    hook.contract()
+    try:
+        hook.contract()
+    except AirflowNotFoundException:
+        problem = unreadable(connection_id)
+        if problem:
+            raise settings.SettingError(problem) from None
+        raise
     return hook

@@ -28,6 +28,9 @@ class Prepared:
     timezone: str = DEFAULT_TIMEZONE
     #: Variable ``audiocodes_max_read_age_hours``: when the daily audit finds a kept read stale.
     max_read_age_hours: int = DEFAULT_READ_AGE_HOURS
+    #: The daily run only: why it only writes its day's report (a day in the past, by the project's
+    #: clock: ``clock.daily_report_only``), ``None`` when it acts.
+    report_only: str | None = None
 
     def to_xcom(self) -> dict[str, Any]:
         return {
@@ -39,6 +42,7 @@ class Prepared:
             "skip": self.skip,
             "timezone": self.timezone,
             "max_read_age_hours": self.max_read_age_hours,
+            "report_only": self.report_only,
         }
 
     @classmethod
@@ -52,4 +56,5 @@ class Prepared:
             skip=value["skip"],
             timezone=value.get("timezone", DEFAULT_TIMEZONE),
             max_read_age_hours=value.get("max_read_age_hours", DEFAULT_READ_AGE_HOURS),
+            report_only=value.get("report_only"),
         )

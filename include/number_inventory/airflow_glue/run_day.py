@@ -25,8 +25,9 @@ def run_day(context: Any, timezone: str) -> dt.date:
 
 def decide_run(context: Any, kind: str, day: dt.date, timezone: str) -> str | None:
     """Why this run must read and change nothing (``None``: it acts). Fails the task when the run
-    day is after today (``clock``); only the sync is latest-only. Whether a run is a backfill (its
-    day before the latest processed one) is the pipeline's to say (``pipeline.backfill``)."""
+    day is after today (``clock``); only the sync is latest-only. Whether a sync is a backfill (its
+    day before the latest processed one) is the pipeline's to say (``pipeline.backfill``); whether a
+    daily run only reports is :func:`daily_report_only`'s."""
     try:
         now = clock.now(timezone)
         clock.check_not_future(day, now.date())
@@ -38,6 +39,15 @@ def decide_run(context: Any, kind: str, day: dt.date, timezone: str) -> str | No
     run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
     window = latest_only_window(context) if run_type == "scheduled" else None
     return clock.sync_skip_reason(run_type, window, now)
+
+
+def daily_report_only(day: dt.date, timezone: str) -> str | None:
+    """Why a daily run for ``day`` only writes that day's report (``None``: it acts): a day before
+    today on the project's clock (``clock.daily_report_only``), whatever other runs did before it."""
+    try:
+        return clock.daily_report_only(day, clock.today(timezone))
+    except SettingError as exc:
+        raise AirflowFailException(str(exc)) from None
 
 
 def latest_only_window(context: Any) -> tuple[dt.datetime, dt.datetime] | None:

@@ -15,7 +15,7 @@ from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from number_inventory import clock, settings
-from number_inventory.airflow_glue import alerts
+from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
     MissingConnection,
     database_problem,
@@ -24,7 +24,7 @@ from number_inventory.airflow_glue.connections import (
     require_connections,
 )
 from number_inventory.airflow_glue.prepared import Prepared
-from number_inventory.airflow_glue.run_day import decide_run, run_day
+from number_inventory.airflow_glue.run_day import daily_report_only, decide_run, run_day
 from number_inventory.airflow_glue.variables import read_settings
 from number_inventory.settings import SettingError
 
@@ -85,13 +85,14 @@ def prepare(kind: str) -> dict[str, Any]:
     skip = decide_run(context, kind, day, timezone)
     if skip:
         skip = f"run day {day}: {skip}"
+    report_only = daily_report_only(day, timezone) if kind == "daily" else None
     with inventory_db(migrate=True) as conn:
         if kind == "sync" and not skip:
             # The devices can only be read as they are now: a sync for an older day reads nothing.
             backfill = pipeline.backfill(conn, kind, day)
             if backfill:
                 skip = f"{backfill}: {pipeline.SYNC_BACKFILL}"
-    prepared = Prepared(run_day=day, skip=skip, **values)
+    prepared = Prepared(run_day=day, skip=skip, report_only=report_only, **values)
     log.info(
         "Run day %s; connections %s; cooling %s day(s)",
         day,
@@ -100,6 +101,10 @@ def prepare(kind: str) -> dict[str, Any]:
     )
     if skip:
         log.warning("This run reads nothing and changes nothing: %s", skip)
+        run_notes.leave(context, f"Read nothing and changed nothing: {skip}")
+    if report_only:
+        log.warning("This run changes nothing in the inventory and records no finding: %s", report_only)
+        run_notes.leave(context, f"Report only: {report_only}")
     return prepared.to_xcom()
 
 
@@ -109,6 +114,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
     connection and the reason, when it is not."""
     from number_inventory import pipeline
     from number_inventory.device_client import DeviceReadError
+    from number_inventory.scrub import scrub
     from number_inventory.store import ReadRejected
 
     prepared = Prepared.from_xcom(xcom)
@@ -129,7 +135,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
                 now=functools.partial(clock.now, prepared.timezone),
             )
     except (DeviceReadError, ReadRejected, SettingError) as exc:
-        raise AirflowFailException(f"connection {connection_id!r}: {exc}") from None
+        raise AirflowFailException(scrub(f"connection {connection_id!r}: {exc}")) from None
     log.info(
         "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
         "skipped, %s pages",
@@ -181,6 +187,7 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
     if "skipped" in summary:
         raise AirflowSkipException(summary["skipped"])
     log_summary("Sync summary", summary)
+    assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"])
     return summary
 
 
@@ -226,6 +233,8 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
+    if prepared.report_only:
+        raise AirflowSkipException(prepared.report_only)  # the report task writes the day's report
     context = get_current_context()
     dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
     despite = settings.flag(
@@ -246,6 +255,9 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
             actor=triggering_user(context) if despite else None,
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
+    assets.outlet_extra(
+        context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"], dry_run=dry_run
+    )
     stale = summary["stale_reads"]
     if stale and not dry_run:
         withheld = summary.get(pipeline.RELEASE_WITHHELD_STALE, [])
@@ -253,6 +265,36 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
             f"stale_read: {len(stale)} configured connection(s) not read completely for more than {hours} "
             "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join([*stale, *withheld])
         )
+    return summary
+
+
+@fails_at_once
+def daily_report(xcom: dict[str, Any]) -> dict[str, Any]:
+    """The daily run's report: the run day's report row(s) as of the day's end, from the history
+    (``report``); a run that acts rewrites the day before's too, complete by now. A daily run for a
+    past day does only this ("report only"): it neither fails on staleness nor records a finding."""
+    from number_inventory import pipeline
+
+    prepared = Prepared.from_xcom(xcom)
+    context = get_current_context()
+    dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
+    with inventory_db() as conn:
+        summary = pipeline.daily_report(
+            conn,
+            run_info(context, prepared.run_day),
+            prepared.timezone,
+            report_only=prepared.report_only,
+            dry_run=dry_run,
+        )
+    title = "Daily report" + (f" ({clock.REPORT_ONLY})" if prepared.report_only else "")
+    log_summary(title + (" (dry run: nothing written)" if dry_run else ""), summary)
+    assets.outlet_extra(
+        context,
+        assets.DAILY_REPORT,
+        days=summary["days"],
+        dry_run=dry_run,
+        report_only=bool(prepared.report_only),
+    )
     return summary
 
 
@@ -283,6 +325,7 @@ def purge(xcom: dict[str, Any]) -> dict[str, Any]:
     except SettingError as exc:
         raise AirflowFailException(str(exc)) from None
     log_summary(f"Purged connection {connection_id}", summary)
+    assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["cooled"])
     if connection_id in prepared.connections:
         log.warning("Now remove %r from the Variable %s", connection_id, settings.CONNECTIONS_VARIABLE)
     return summary
@@ -333,5 +376,8 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
         log.info("Already where %s leads, left alone: %s", request.action, ", ".join(unchanged))
     log_summary(
         f"Manual action {request.action}" + (" (dry run: nothing written)" if dry_run else ""), summary
+    )
+    assets.outlet_extra(
+        context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"], dry_run=dry_run
     )
     return summary

@@ -133,7 +133,7 @@ def value(body: bytes | bytearray, where: str) -> int:
     """The counter's value in an answer of either shape; :class:`DeviceReadError` otherwise."""
     try:
         data = json.loads(bytes(body))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a number too long, nested too deeply
         raise DeviceReadError(
             f"{where}: the answer is not JSON ({len(body):,} bytes); check 'count_path', or {TURN_OFF}"
         ) from None

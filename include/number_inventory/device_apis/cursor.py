@@ -150,7 +150,9 @@ def _check_advances(transport: Transport, after: str | None, next_after: str, se
 
 
 def _whole(text: str) -> int | None:
-    return int(text) if text.isascii() and text.lstrip("-").isdigit() else None
+    # A cursor too long for int() (Python's int_max_str_digits, 4300) is compared as text only.
+    digits = text.lstrip("-")
+    return int(text) if text.isascii() and digits.isdigit() and len(digits) <= 4000 else None
 
 
 def _page(transport: Transport, after: str | None) -> tuple[list[Binding], str | None, str]:
@@ -173,7 +175,9 @@ def _page(transport: Transport, after: str | None) -> tuple[list[Binding], str |
         return [], None, _NO_CONTENT[204]
     try:
         data = json.loads(answer.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except RecursionError:
+        raise DeviceReadError(f"{where}: malformed page: JSON nested too deeply") from None
+    except ValueError:  # not JSON, not UTF-8, or a number too long for Python
         raise DeviceReadError(f"{where}: the answer is not JSON ({len(answer.body)} bytes)") from None
     if not isinstance(data, dict):
         raise DeviceReadError(f"{where}: malformed page: expected a JSON object")

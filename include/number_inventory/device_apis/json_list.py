@@ -99,7 +99,9 @@ def parse_page(body: bytes | bytearray, contract: Contract, offset: int) -> tupl
     items_field, total_field = contract.items_field, contract.total_field
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except RecursionError:
+        raise DeviceReadError(f"{where}: malformed page: JSON nested too deeply") from None
+    except ValueError:  # not JSON, not UTF-8, or a number too long for Python
         raise DeviceReadError(f"{where}: the answer is not JSON ({len(body)} bytes)") from None
     if not isinstance(data, dict):
         raise DeviceReadError(f"{where}: malformed page: expected a JSON object")

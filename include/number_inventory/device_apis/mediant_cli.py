@@ -123,7 +123,9 @@ def _output(body: bytes | bytearray, where: str) -> str:
         body.clear()
     try:
         data = json.loads(text, strict=False)  # a raw control character inside the output is text
-    except json.JSONDecodeError:
+    except RecursionError:
+        raise DeviceReadError(f"{where}: the answer is malformed: JSON nested too deeply") from None
+    except ValueError:  # not JSON, or a number too long for Python
         raise DeviceReadError(f"{where}: the answer is not the CLI script's JSON ({size:,} bytes)") from None
     del text
     output = data.get("output") if isinstance(data, dict) else None

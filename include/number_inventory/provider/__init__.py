@@ -8,9 +8,8 @@ Airflow 3.2+ way), so the API server builds it without importing the hook.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-from number_inventory.device_apis import registry
 
 #: The distribution name in ``pyproject.toml``; Airflow refuses a provider whose ``package-name``
 #: differs from the name of the distribution that declares the entry point.
@@ -19,10 +18,15 @@ CONN_TYPE = "audiocodes"
 HOOK_CLASS = "number_inventory.provider.hooks.audiocodes.AudioCodesHook"
 
 
-def _conn_fields() -> dict[str, dict[str, Any]]:
+@functools.cache
+def conn_fields() -> dict[str, dict[str, Any]]:
     """The connection form's extra fields, from the device API registry: the API to speak, then the
     extras an API declares with a label (each saying which APIs take it), then the http provider's
-    ``verify``. Every other extra goes in the Extra JSON field (docs: *Device connections*)."""
+    ``verify``. Every other extra goes in the Extra JSON field (docs: *Device connections*). Worked
+    out when Airflow asks, not on import: the DAG files import this package's constants, and parsing
+    them must not load the device clients (``requests``)."""
+    from number_inventory.device_apis import registry
+
     fields: dict[str, dict[str, Any]] = {
         "api": {
             "label": "Device API",
@@ -50,11 +54,6 @@ def _conn_fields() -> dict[str, dict[str, Any]]:
     }
     return fields
 
-
-#: Extra fields of the connection form, saved in the connection's extras under these names.
-CONN_FIELDS: dict[str, dict[str, Any]] = _conn_fields()
-#: The device APIs a connection may name in its ``api`` extra.
-API_KINDS = tuple(registry.APIS)
 
 #: The standard fields: relabelled for a device, the unused ones hidden.
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -95,7 +94,7 @@ def get_provider_info() -> dict[str, Any]:
                 "connection-type": CONN_TYPE,
                 "hook-class-name": HOOK_CLASS,
                 "hook-name": "AudioCodes",
-                "conn-fields": CONN_FIELDS,
+                "conn-fields": conn_fields(),
                 "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
             }
         ],

@@ -14,6 +14,7 @@ from psycopg import sql as pgsql
 
 from number_inventory import contacts as contacts_module
 from number_inventory import numbers as nums
+from number_inventory.scrub import scrub
 from number_inventory.settings import MassRemovalGuard
 from number_inventory.store.inventory import tune_transaction
 from number_inventory.store.runs import RunInfo
@@ -322,7 +323,7 @@ def fail_read(
     A read already ended (abandoned by a later read, say) keeps the reason it has."""
     values = {k: (figures or {}).get(k) for k in _FIGURES}
     with conn.transaction():
-        conn.execute(sql("reads/fail_read"), {"error": error, "read_id": read_id, **values})
+        conn.execute(sql("reads/fail_read"), {"error": scrub(error), "read_id": read_id, **values})
         conn.execute(stage_statement("reads/drop_staged_read", read_id))
 
 

@@ -1,5 +1,11 @@
 """The SQL loader: every statement the project runs lives in a file under ``include/sql/``, one
-statement per file, named for what it does (``include/sql/view/`` holds the UI's queries)."""
+statement per file, named for what it does, in a folder for the step that runs it (as dbt projects
+group their models): ``reads/`` (a device read staged and kept), ``sync/`` (the reconcile's selection
+and writes, shared by every step that changes the inventory), ``daily/`` (the audit's connection
+findings), ``report/`` (the daily report), ``purge/``, ``runs/`` (the run record and the inventory
+lock), ``history/``, ``bulk_load/``, ``schema/``, ``migrations/`` (applied once, in order) and
+``view/`` (the Number Inventory view's queries). A statement is named by its path without ``.sql``:
+``sql("reads/begin_read")``."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import textwrap
 
-from number_inventory.provider import API_KINDS, PACKAGE_NAME, get_provider_info
+from number_inventory.device_apis.registry import APIS
+from number_inventory.provider import PACKAGE_NAME, get_provider_info
 from tests.conftest import ROOT
 
 #: The installed distribution's version (raises when the project is not installed).
@@ -62,7 +63,7 @@ def test_providers_manager_registers_the_audiocodes_connection_type():
 
     widgets = found["widgets"]
     assert set(widgets) == {f"extra__audiocodes__{f}" for f in ("api", "path", "page_size", "verify")}
-    assert widgets["extra__audiocodes__api"]["schema"]["enum"] == list(API_KINDS)
+    assert widgets["extra__audiocodes__api"]["schema"]["enum"] == list(APIS)
     assert widgets["extra__audiocodes__api"]["value"] == "json"
     assert widgets["extra__audiocodes__page_size"]["schema"]["type"] == ["integer", "null"]
     assert widgets["extra__audiocodes__verify"]["schema"]["type"] == ["boolean", "null"]
@@ -88,24 +89,12 @@ def test_the_provider_info_passes_airflows_schema():
     _create_provider_info_schema_validator().validate(get_provider_info())
 
 
-STORED_READ = textwrap.dedent(
-    """
-    import json
-    from number_inventory.provider.hooks.audiocodes import AudioCodesHook
-
-    seen = []
-    result = AudioCodesHook("audiocodes_stored").read(on_page=seen.extend, on_restart=seen.clear)
-    print(json.dumps({"total": result.total, "aors": sorted({aor for aor, _ in seen})}))
-    """
-)
-
-
-def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_home, tmp_path):
+def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_home, db, tmp_path):
     """The one identifier users' stored connections depend on is their ``conn_type``, ``audiocodes``;
     the hook's import path is looked up from the provider at run time. A connection row written into
     the metadata database exactly as the project's first releases stored it (type ``audiocodes``, the
-    form's extras) is found, tested by the UI's test, and read, in processes that import the installed
-    package only."""
+    form's extras) is found, tested as the UI's Test button does, and read by a sync run, in processes
+    that import the installed package only."""
     from devtools.device_server import DeviceServer
 
     with DeviceServer("admin", "stored-Pw-1") as device:
@@ -122,8 +111,12 @@ def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_hom
         env = {
             k: v
             for k, v in os.environ.items()
-            if k != "PYTHONPATH" and not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))
-        } | {"AIRFLOW__CORE__TEST_CONNECTION": "Enabled"}
+            if (k != "PYTHONPATH" and not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_")))
+            or k == "AIRFLOW_CONN_NUMBER_INVENTORY_DB"
+        } | {
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            "AIRFLOW_VAR_AUDIOCODES_CONNECTIONS": json.dumps(["audiocodes_stored"]),
+        }
         airflow = [sys.executable, "-m", "airflow"]
 
         def run_in(*command: str) -> str:
@@ -135,8 +128,12 @@ def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_hom
 
         run_in(*airflow, "connections", "add", "audiocodes_stored", "--conn-json", json.dumps(stored))
         tested = run_in(*airflow, "connections", "test", "audiocodes_stored")
-        read = json.loads(run_in(sys.executable, "-c", STORED_READ).strip().splitlines()[-1])
+        run_in(*airflow, "dags", "test", "audiocodes_number_sync")
 
     assert "Connection success!" in tested and "25 registered users" in tested, tested
     assert "stored-Pw-1" not in tested
-    assert read["total"] == 25 and len(read["aors"]) == 25, read
+    used = db.execute(
+        "SELECT count(*) FROM number_inventory WHERE status = 'Used' AND vendor = 'AudioCodes' "
+        "AND number BETWEEN '2000' AND '2024'"
+    ).fetchone()[0]
+    assert used == 25

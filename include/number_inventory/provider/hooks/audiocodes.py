@@ -18,7 +18,8 @@ from number_inventory import device_client
 from number_inventory.device_apis import registry
 from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import Binding, DeviceReadError, ReadResult
-from number_inventory.provider import CONN_FIELDS, CONN_TYPE
+from number_inventory.provider import CONN_TYPE, conn_fields
+from number_inventory.scrub import Scrubber
 from number_inventory.settings import SettingError
 
 #: How ``verify`` may be written as text in a connection's JSON.
@@ -47,13 +48,24 @@ class AudioCodesHook(HttpHook):
         """The device contract from the connection's extras; :class:`SettingError` names the bad one."""
         return Contract.from_extras(self._extras(), self.audiocodes_conn_id)
 
+    def scrubber(self) -> Scrubber:
+        """What removes this connection's credential (its password in every form, and the values of
+        the headers it sends) and any Basic/Bearer value from a text (:mod:`scrub`)."""
+        try:
+            connection = self.get_connection(self.audiocodes_conn_id)
+            known = registry.extra_names() | registry.HTTP_HOOK_EXTRAS | set(conn_fields())
+            headers = [v for k, v in self._extras().items() if k not in known and isinstance(v, str)]
+        except Exception:  # the connection cannot be read: the generic scrubbing still applies
+            return Scrubber()
+        return Scrubber.for_credential(connection.login, connection.password, headers)
+
     def device_session(self) -> tuple[requests.Session, str, Contract]:
         """A requests session carrying the connection's Basic auth and TLS settings, the device's base
         URL, and the contract."""
         contract = self.contract()
         session = self.get_conn()
         # HttpHook sends the extras it does not know as headers; the contract's are not headers.
-        for key in (*registry.extra_names(), *CONN_FIELDS):
+        for key in (*registry.extra_names(), *conn_fields()):
             session.headers.pop(key, None)
         # A connection written as JSON by hand may say "verify": "false"; requests would take the
         # text for the path of a CA bundle and verify anyway.
@@ -68,9 +80,15 @@ class AudioCodesHook(HttpHook):
         :func:`device_client.read_registered_users`); raises :class:`DeviceReadError` or
         :class:`SettingError`, naming what to check."""
         session, base_url, contract = self.device_session()
-        return device_client.read_registered_users(
-            session, base_url, contract, on_page=on_page, on_restart=on_restart
-        )
+        try:
+            return device_client.read_registered_users(
+                session, base_url, contract, on_page=on_page, on_restart=on_restart
+            )
+        except DeviceReadError as exc:
+            # Whatever the device put in the message (a refusal's text, a cursor, a quoted line), the
+            # connection's credential leaves it here, before it is stored, logged or shown.
+            exc.args = (self.scrubber()(str(exc)),)
+            raise
 
     def test_connection(self) -> tuple[bool, str]:
         """Read the first page (or run the CLI command once) and say how many registered users the
@@ -80,24 +98,17 @@ class AudioCodesHook(HttpHook):
             session, base_url, contract = self.device_session()
             # One retry at most: the person at the Test button waits for the answer.
             contract = contract.replace(retries=min(contract.retries, 1))
-            return True, _probe(session, base_url, contract)
+            return True, self.scrubber()(_probe(session, base_url, contract))
         except (DeviceReadError, SettingError) as exc:
             message = str(exc)
         except Exception as exc:  # the UI shows the message; anything else is a failed test too
             message = f"{type(exc).__name__}: {exc}"
-        return False, self._without_password(message)
+        return False, self.scrubber()(message)
 
     def _extras(self) -> dict[str, Any]:
         # The connection form saves a field left empty as null or "": that is the default, not a value.
         extras = self.get_connection(self.audiocodes_conn_id).extra_dejson
         return {key: value for key, value in extras.items() if value is not None and value != ""}
-
-    def _without_password(self, message: str) -> str:
-        try:
-            password = self.get_connection(self.audiocodes_conn_id).password
-        except Exception:
-            return message
-        return message.replace(password, "***") if password else message
 
 
 def _probe(session: requests.Session, base_url: str, contract: Contract) -> str:
