@@ -135,7 +135,8 @@ def test_the_runtime_set_alone_imports_every_dag_the_plugin_and_the_provider(tmp
 
     assert found["import_errors"] == {}
     assert set(found["dag_ids"]) == EXPECTED
-    assert found["plugins"] == ["number_inventory_view"] and found["plugin_errors"] == {}
+    assert sorted(found["plugins"]) == ["number_inventory_run_notes", "number_inventory_view"]
+    assert found["plugin_errors"] == {}
     assert found["apps"] == ["/number-inventory"]
     assert found["hook"] == "number_inventory.provider.hooks.audiocodes.AudioCodesHook"
     assert "number_inventory.device_apis.json_list" in found["modules"]

@@ -130,7 +130,7 @@ def test_a_connection_stored_before_the_rename_still_tests_and_reads(airflow_hom
         tested = run_in(*airflow, "connections", "test", "audiocodes_stored")
         run_in(*airflow, "dags", "test", "audiocodes_number_sync")
 
-    assert "Connection success!" in tested and "25 registered users" in tested, tested
+    assert "Connection success!" in tested, tested  # the CLI prints no more of the hook's message
     assert "stored-Pw-1" not in tested
     used = db.execute(
         "SELECT count(*) FROM number_inventory WHERE status = 'Used' AND vendor = 'AudioCodes' "
