@@ -35,7 +35,7 @@ STATE = ROOT / ".demo"
 
 # Set before Airflow is imported (only the functions below import it; the modules above do not).
 # The demo's own Airflow home, whatever AIRFLOW_HOME says: its synthetic runs (a failed DAG run, days
-# in the future) stay out of the Airflow home the local UI uses (README).
+# in the future) stay out of the Airflow home the local UI uses (docs: Running it locally).
 os.environ.update(
     AIRFLOW_HOME=str(STATE / "airflow"),
     AIRFLOW__CORE__LOAD_EXAMPLES="False",
@@ -60,7 +60,7 @@ ALLOW_ENV = "DEMO_ALLOW_ANY_DATABASE"
 #: The demo's devices: connection id -> (password, connection type, extras). A plain ``http``
 #: connection (a JSON device) and the project's ``audiocodes`` type (a Mediant SBC read through its CLI
 #: script) both work; the ``api`` extra names the device
-#: API (README, "Device APIs").
+#: API (docs: Device connections).
 DEVICES = {
     "audiocodes_sbc1": ("demo-pass-1", "http", {}),
     "audiocodes_sbc2": ("demo-pass-2", "audiocodes", {"api": "mediant-cli"}),

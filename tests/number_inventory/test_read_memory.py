@@ -20,7 +20,7 @@ from number_inventory.store import RunInfo
 RUN = RunInfo("test", "run", dt.date(2026, 11, 2))
 PAGES, PAGE_SIZE, AOR_BYTES = 40, 200, 8 * 1024
 MB = 1024 * 1024
-#: The bound the README states for this read: a page's body, its parsed items and one staged
+#: The bound the docs (Device connections) state for this read: a page's body, its parsed items and one staged
 #: batch (pipeline.STAGE_BATCH_CHARS of text), each held a few times over while being staged.
 BOUND = 32 * MB
 

@@ -8,7 +8,7 @@ from typing import Any
 from number_inventory.airflow_glue import alerts
 
 #: How long a task other than a read may run: ``prepare`` (migrations included), ``reconcile`` and the
-#: daily step take seconds at a million numbers (see the README's benchmarks); a task still running
+#: daily step take seconds at a million numbers (docs: Performance); a task still running
 #: after this waits on a lock or a database that does not answer.
 TASK_TIMEOUT = dt.timedelta(minutes=15)
 #: How long one device's read may run (``read_connection``): a million bindings take well under a
