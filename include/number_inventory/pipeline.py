@@ -47,7 +47,13 @@ RELEASE_WITHHELD_STALE = "release_withheld_stale"
 #: The daily trigger parameter that releases them anyway.
 RELEASE_DESPITE_STALE = "release_despite_stale"
 
+
 #: Why a sync for a day before the latest sync (a backfill) reads nothing and changes nothing.
+class RunSkipped(Exception):
+    """This run reads and changes nothing, for the reason the message gives (a sync for a day earlier
+    than the latest sync, found under the inventory lock): the task is skipped, saying why."""
+
+
 SYNC_BACKFILL = "the sync reads the devices as they are now, so a backfill changes nothing"
 
 #: Bindings staged per COPY while reading a connection, and the most AOR and contact text (in
@@ -283,7 +289,7 @@ def sync(
         store.tune_transaction(conn)
         skipped = backfill(conn, "sync", run.run_day)
         if skipped:
-            return {"skipped": f"{skipped}: {SYNC_BACKFILL}"}
+            raise RunSkipped(f"{skipped}: {SYNC_BACKFILL}")
         unread = _unread(conn, connection_ids)
         unconfigured = _unconfigured(conn, connection_ids)
         cool_from, cooling_note = _cooling_from(conn, run.run_day, connection_ids, timezone)

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,31 +37,66 @@ log = logging.getLogger(__name__)
 Task = TypeVar("Task", bound=Callable[..., Any])
 
 
-def fails_at_once(task: Task) -> Task:
-    """Decorate a task body: a fault that a retry cannot fix (a bad setting, a connection that is not
-    defined in Airflow, an inventory database that does not exist or refuses the login, a schema the
-    role may not change or a table it cannot adopt) fails the task at once, naming it, instead of
-    after retries that each wait ``retry_delay``."""
+def fails_at_once(task: Task | None = None, *, about: Callable[..., str] | None = None) -> Any:
+    """Decorate a task body: the one place where the domain's errors become Airflow's.
+
+    A fault that a retry cannot fix fails the task at once, naming it, instead of after retries that
+    each wait ``retry_delay``: a bad setting or parameter, a connection that is not defined in Airflow,
+    an inventory database that does not exist or refuses the login, a schema the role may not change or
+    a table it cannot adopt, a device read that failed (the read retried what could pass) or was
+    refused, a refused manual action. A run that must read and change nothing
+    (:class:`pipeline.RunSkipped`) skips the task, saying why. ``about(*args, **kwargs)`` names the
+    subject the message starts with (``connection 'sbc1'``); every message is scrubbed of credentials."""
+    if task is None:
+        return functools.partial(fails_at_once, about=about)
 
     @functools.wraps(task)
     def run(*args: Any, **kwargs: Any) -> Any:
         import psycopg
 
-        from number_inventory.schema import SchemaError
+        from number_inventory.pipeline import RunSkipped
+        from number_inventory.scrub import scrub
+
+        def fail(problem: object) -> AirflowFailException:
+            subject = f"{about(*args, **kwargs)}: " if about is not None else ""
+            return AirflowFailException(scrub(f"{subject}{problem}"))
 
         try:
             return task(*args, **kwargs)
-        except (SettingError, SchemaError, MissingConnection) as exc:
-            raise AirflowFailException(str(exc)) from None
+        except RunSkipped as exc:
+            raise AirflowSkipException(str(exc)) from None
         except AirflowNotFoundException as exc:
-            raise AirflowFailException(f"{exc}: define it in Airflow") from None
+            raise fail(f"{exc}: define it in Airflow") from None
         except psycopg.OperationalError as exc:
             problem = database_problem(exc)
             if problem is None:
                 raise  # the server may be restarting, the network may come back: retried
-            raise AirflowFailException(problem) from None
+            raise fail(problem) from None
+        except Exception as exc:
+            if not _is_domain_error(exc):
+                raise
+            raise fail(exc) from None
 
-    return run  # type: ignore[return-value]
+    return run
+
+
+def _is_domain_error(exc: Exception) -> bool:
+    """Whether ``exc`` is one of the domain's errors that no retry mends. The manual actions' error is
+    looked up only when its module was loaded (it loads pandas): an exception of a module never
+    imported cannot be raised."""
+    from number_inventory.device_apis.transport import DeviceReadError
+    from number_inventory.schema import SchemaError
+    from number_inventory.store import ReadRejected
+
+    actions = sys.modules.get("number_inventory.actions")
+    kinds: tuple[type[Exception], ...] = (
+        SettingError,
+        SchemaError,
+        MissingConnection,
+        DeviceReadError,
+        ReadRejected,
+    )
+    return isinstance(exc, kinds) or (actions is not None and isinstance(exc, actions.ActionError))
 
 
 def run_info(context: Any, day: dt.date) -> RunInfo:
@@ -108,34 +144,28 @@ def prepare(kind: str) -> dict[str, Any]:
     return prepared.to_xcom()
 
 
-@fails_at_once
+@fails_at_once(about=lambda connection_id, xcom: f"connection {connection_id!r}")
 def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
     """Read one connection and keep the read when it is complete; fail the task, naming the
     connection and the reason, when it is not."""
     from number_inventory import pipeline
-    from number_inventory.device_client import DeviceReadError
-    from number_inventory.scrub import scrub
-    from number_inventory.store import ReadRejected
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
     context["connection_label"] = connection_id  # shown as the mapped task's name in the UI
     allow = settings.flag("allow_mass_removal", context["params"].get("allow_mass_removal"))
-    try:
-        hook = device_hook(connection_id)
-        with inventory_db() as conn:
-            summary = pipeline.read_connection(
-                conn,
-                hook.read,
-                connection_id,
-                run_info(context, prepared.run_day),
-                guard=prepared.guard,
-                allow_mass_removal=allow,
-                absent_reads=prepared.absent_reads,
-                now=functools.partial(clock.now, prepared.timezone),
-            )
-    except (DeviceReadError, ReadRejected, SettingError) as exc:
-        raise AirflowFailException(scrub(f"connection {connection_id!r}: {exc}")) from None
+    hook = device_hook(connection_id)
+    with inventory_db() as conn:
+        summary = pipeline.read_connection(
+            conn,
+            hook.read,
+            connection_id,
+            run_info(context, prepared.run_day),
+            guard=prepared.guard,
+            allow_mass_removal=allow,
+            absent_reads=prepared.absent_reads,
+            now=functools.partial(clock.now, prepared.timezone),
+        )
     log.info(
         "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
         "skipped, %s pages",
@@ -184,8 +214,6 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
             prepared.cooling_days,
             timezone=prepared.timezone,
         )
-    if "skipped" in summary:
-        raise AirflowSkipException(summary["skipped"])
     log_summary("Sync summary", summary)
     assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"])
     return summary
@@ -308,22 +336,19 @@ def purge(xcom: dict[str, Any]) -> dict[str, Any]:
     connection_id = str(context["params"].get("connection_id") or "").strip()
     confirm = str(context["params"].get("confirm") or "").strip()
     if not connection_id:
-        raise AirflowFailException("Parameter 'connection_id' is required: the connection to decommission")
+        raise SettingError("Parameter 'connection_id' is required: the connection to decommission")
     if confirm != connection_id:
-        raise AirflowFailException(
+        raise SettingError(
             f"Parameter 'confirm' must repeat the connection id {connection_id!r}; nothing was changed"
         )
-    try:
-        with inventory_db() as conn:
-            summary = pipeline.purge(
-                conn,
-                run_info(context, prepared.run_day),
-                connection_id,
-                prepared.connections,
-                prepared.cooling_days,
-            )
-    except SettingError as exc:
-        raise AirflowFailException(str(exc)) from None
+    with inventory_db() as conn:
+        summary = pipeline.purge(
+            conn,
+            run_info(context, prepared.run_day),
+            connection_id,
+            prepared.connections,
+            prepared.cooling_days,
+        )
     log_summary(f"Purged connection {connection_id}", summary)
     assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["cooled"])
     if connection_id in prepared.connections:
@@ -349,25 +374,22 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
     context = get_current_context()
     params = context["params"]
     dry_run = settings.flag("dry_run", params.get("dry_run"))
-    try:
-        request = actions.parse_request(
-            params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
-        )
-        run = dataclasses.replace(
-            run_info(context, prepared.run_day), actor=triggering_user(context), note=request.note
-        )
-        log.info(
-            "%s of %s number(s) for %s (%s)%s",
-            request.action,
-            len(request.numbers),
-            run.actor,
-            request.note,
-            ", dry run: nothing is written" if dry_run else "",
-        )
-        with inventory_db() as conn:
-            summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
-    except actions.ActionError as exc:
-        raise AirflowFailException(str(exc)) from None
+    request = actions.parse_request(
+        params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
+    )
+    run = dataclasses.replace(
+        run_info(context, prepared.run_day), actor=triggering_user(context), note=request.note
+    )
+    log.info(
+        "%s of %s number(s) for %s (%s)%s",
+        request.action,
+        len(request.numbers),
+        run.actor,
+        request.note,
+        ", dry run: nothing is written" if dry_run else "",
+    )
+    with inventory_db() as conn:
+        summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
     changes = summary.pop("changes")
     unchanged = summary.pop("unchanged_numbers")
     verb = "Would change" if dry_run else "Changed"
