@@ -25,7 +25,7 @@ from psycopg import sql as pgsql
 import devtools
 from devtools import local_db
 from devtools.device_server import DeviceServer
-from number_inventory import store
+from number_inventory import store, tenants
 from number_inventory.clock import TODAY_ENV
 from tests.browser import api_server, chromium  # noqa: F401  (the browser tests' fixtures)
 
@@ -85,8 +85,15 @@ def db(pg):
     conn = local_db.connect(pg[1])
     store.migrate(conn)
     conn.execute(f"TRUNCATE {', '.join(PROJECT_TABLES)} RESTART IDENTITY CASCADE")
+    _drop_tenant_schemas(conn)
     yield conn
     conn.close()
+
+
+def _drop_tenant_schemas(conn) -> None:
+    """The named tenants' inventories of earlier tests (schemas of this session's own database)."""
+    for tenant in tenants.known(conn):
+        conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(tenants.schema_of(tenant))))
 
 
 @pytest.fixture(scope="session")
