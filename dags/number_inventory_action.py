@@ -79,15 +79,15 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
 )
 def number_inventory_action():
     @task
-    def prepare() -> dict:
+    def prepare(dag_run=None, dag=None, ti=None) -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return tasks.prepare("action")
+        return tasks.prepare("action", dag_run=dag_run, dag=dag, ti=ti)
 
     # All or nothing, and a refusal is final: retrying would only refuse again.
     @task(retries=0, outlets=[assets.INVENTORY])
-    def act(prepared: dict) -> dict:
+    def act(prepared: dict, params=None, dag_run=None, outlet_events=None) -> dict:
         """Check every number, then apply the action to all of them in one transaction, or to none."""
-        return tasks.manual_action(prepared)
+        return tasks.manual_action(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
 
     act(prepare())
 
