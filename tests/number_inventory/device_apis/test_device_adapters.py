@@ -4,35 +4,21 @@ complete read is for each, and each fault that must fail it."""
 from __future__ import annotations
 
 import pytest
-import requests
 
-from devtools.device_server import DeviceServer, render_cli_listing
+from devtools.device_server import render_cli_listing
 from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import DeviceReadError, probe, read_registered_users
 from number_inventory.numbers import contacts_active
 from number_inventory.provider.hooks.audiocodes import AudioCodesHook
 from number_inventory.settings import SettingError
 from tests.conftest import http_connection
-
-PASSWORD = "apis-test-pass"
-
-
-@pytest.fixture
-def device():
-    with DeviceServer("admin", PASSWORD, max_page_size=25) as server:
-        yield server
+from tests.number_inventory.device_apis.conftest import PASSWORD, session
 
 
 @pytest.fixture
-def cursor_device():
-    with DeviceServer("admin", PASSWORD, max_page_size=25, paging="cursor") as server:
-        yield server
-
-
-def session(password: str = PASSWORD) -> requests.Session:
-    s = requests.Session()
-    s.auth = ("admin", password)
-    return s
+def max_page_size() -> int:
+    """25 a page: a cursor read of 113 takes 5 pages though it asks for 100."""
+    return 25
 
 
 def cli(**values) -> Contract:
