@@ -16,6 +16,7 @@ from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from number_inventory import clock, settings
+from number_inventory.action_form import BLOCK_ACTIONS
 from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
     MissingConnection,
@@ -373,6 +374,10 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
     params = context["params"]
+    if params.get("action") in BLOCK_ACTIONS:  # a range, list or CSV, written in bulk
+        from number_inventory.airflow_glue.block_actions import block_action
+
+        return block_action(prepared, context)
     dry_run = settings.flag("dry_run", params.get("dry_run"))
     request = actions.parse_request(
         params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
