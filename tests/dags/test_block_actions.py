@@ -192,3 +192,75 @@ def test_bad_block_forms_change_nothing(db, run_dag, output, form, message):
     assert state == "failed"
     assert message in output()
     assert rows(db) == {} and history_count(db) == 0
+
+
+CSV = """Number,Status,Site,Label
++49 30 5550100,,berlin,
++4930555 0101,reserved,,CEO line
++4930555010 2,Available,hamburg,Hamburg block
+"""
+
+
+def test_an_import_dry_run_reports_what_would_change_then_the_run_adds_it(db, run_dag, output):
+    db.execute("INSERT INTO number_inventory (number, status, vendor) VALUES ('+49305550101', 'Used', 'Microsoft')")
+    before, written = rows(db), history_count(db)
+
+    state, _ = act(run_dag, "import_numbers", csv=CSV, site="default-site", dry_run=True)
+
+    assert state == "success" and rows(db) == before and history_count(db) == written
+    text = output()
+    assert re.search(r"added\s+2\n", text) and re.search(r"already_present\s+1\n", text)
+    assert "+49305550101 (Used / Microsoft)" in text
+
+    state, _ = act(run_dag, "import_numbers", csv=CSV, site="default-site")
+
+    assert state == "success"
+    assert db.execute("SELECT number, status, site, label FROM number_inventory ORDER BY 1").fetchall() == [
+        ("+49305550100", "Available", "berlin", None),
+        ("+49305550101", "Used", None, None),  # already present: left alone, never overwritten
+        ("+49305550102", "Available", "hamburg", "Hamburg block"),
+    ]
+    assert block_history(db, "manual_import_numbers") == [("dag_test", REASON, ACTION, None, "Available", 2)]
+    # Importing the same file again changes nothing more.
+    assert act(run_dag, "import_numbers", csv=CSV)[0] == "success"
+    assert history_count(db) == written + 2
+
+
+def test_an_import_with_a_bad_line_writes_nothing_and_names_every_bad_line(db, run_dag, output):
+    bad = CSV + "alice,,,\n+49305550103,Cooling,,\n+4930 5550100,,,\n"
+    for dry_run in (True, False):
+        state, _ = act(run_dag, "import_numbers", csv=bad, dry_run=dry_run)
+        assert state == "failed"
+        text = output()
+        assert "refused for 3 of 6 line(s); nothing was written (it would add 3, 0 already present)" in text
+        assert "line 5: 'alice' is not a number" in text
+        assert "line 6: +49305550103: status 'Cooling'; an import adds numbers as Available or Reserved only" in text
+        assert "line 7: +49305550100 is also on line 2" in text
+        assert rows(db) == {} and history_count(db) == 0
+
+
+def test_an_import_reads_a_file_on_the_worker(db, run_dag, tmp_path):
+    path = tmp_path / "numbers.csv"
+    path.write_text("number\n" + "".join(f"+4940{n}\n" for n in range(1000, 3000)), encoding="utf-8")
+
+    assert act(run_dag, "import_numbers", csv_path=str(path), label="from a file")[0] == "success"
+
+    assert db.execute("SELECT count(*) FROM number_inventory WHERE label = 'from a file'").fetchone()[0] == 2000
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"csv": "number,colour\n1000,red\n"}, "got 'number', 'colour'"),
+        ({"csv": "1000\n1001\n"}, "The CSV's first line must name its columns"),
+        ({}, "needs exactly one of Parameter 'csv'"),
+        ({"csv": "number\n1000\n", "csv_path": "/tmp/x.csv"}, "needs exactly one of Parameter 'csv'"),
+        ({"csv_path": "/nonexistent/numbers.csv"}, "Parameter 'csv_path': cannot read /nonexistent/numbers.csv"),
+    ],
+    ids=["unknown-column", "no-header", "nothing", "both", "missing-file"],
+)
+def test_bad_imports_change_nothing(db, run_dag, output, form, message):
+    state, _ = act(run_dag, "import_numbers", **form)
+    assert state == "failed"
+    assert message in output()
+    assert rows(db) == {} and history_count(db) == 0
