@@ -202,7 +202,9 @@ CSV = """Number,Status,Site,Label
 
 
 def test_an_import_dry_run_reports_what_would_change_then_the_run_adds_it(db, run_dag, output):
-    db.execute("INSERT INTO number_inventory (number, status, vendor) VALUES ('+49305550101', 'Used', 'Microsoft')")
+    db.execute(
+        "INSERT INTO number_inventory (number, status, vendor) VALUES ('+49305550101', 'Used', 'Microsoft')"
+    )
     before, written = rows(db), history_count(db)
 
     state, _ = act(run_dag, "import_numbers", csv=CSV, site="default-site", dry_run=True)
@@ -234,7 +236,10 @@ def test_an_import_with_a_bad_line_writes_nothing_and_names_every_bad_line(db, r
         text = output()
         assert "refused for 3 of 6 line(s); nothing was written (it would add 3, 0 already present)" in text
         assert "line 5: 'alice' is not a number" in text
-        assert "line 6: +49305550103: status 'Cooling'; an import adds numbers as Available or Reserved only" in text
+        assert (
+            "line 6: +49305550103: status 'Cooling'; an import adds numbers as Available or Reserved only"
+            in text
+        )
         assert "line 7: +49305550100 is also on line 2" in text
         assert rows(db) == {} and history_count(db) == 0
 
@@ -245,7 +250,9 @@ def test_an_import_reads_a_file_on_the_worker(db, run_dag, tmp_path):
 
     assert act(run_dag, "import_numbers", csv_path=str(path), label="from a file")[0] == "success"
 
-    assert db.execute("SELECT count(*) FROM number_inventory WHERE label = 'from a file'").fetchone()[0] == 2000
+    assert (
+        db.execute("SELECT count(*) FROM number_inventory WHERE label = 'from a file'").fetchone()[0] == 2000
+    )
 
 
 @pytest.mark.parametrize(
@@ -255,7 +262,10 @@ def test_an_import_reads_a_file_on_the_worker(db, run_dag, tmp_path):
         ({"csv": "1000\n1001\n"}, "The CSV's first line must name its columns"),
         ({}, "needs exactly one of Parameter 'csv'"),
         ({"csv": "number\n1000\n", "csv_path": "/tmp/x.csv"}, "needs exactly one of Parameter 'csv'"),
-        ({"csv_path": "/nonexistent/numbers.csv"}, "Parameter 'csv_path': cannot read /nonexistent/numbers.csv"),
+        (
+            {"csv_path": "/nonexistent/numbers.csv"},
+            "Parameter 'csv_path': cannot read /nonexistent/numbers.csv",
+        ),
     ],
     ids=["unknown-column", "no-header", "nothing", "both", "missing-file"],
 )
