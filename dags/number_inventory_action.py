@@ -36,7 +36,15 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from number_inventory.action_form import ACTIONS, MAX_BLOCK, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.action_form import (
+    ACTIONS,
+    MAX_BLOCK,
+    MAX_CSV_TEXT,
+    MAX_DAYS,
+    MAX_NUMBERS,
+    MAX_REASON,
+    MIN_REASON,
+)
 from number_inventory.airflow_glue import assets, dag_defaults, tasks
 
 
@@ -92,6 +100,7 @@ def _text(title: str, description: str) -> Param:
             None,
             type=["null", "string"],
             format="multiline",
+            maxLength=MAX_CSV_TEXT,
             title="CSV (import)",
             description="Import numbers: a header line 'number,status,site,label' (number required), "
             "then one number per line; status Available (default) or Reserved.",

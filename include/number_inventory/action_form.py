@@ -23,6 +23,9 @@ ACTIONS: dict[str, str] = {**NUMBER_ACTIONS, **BLOCK_ACTIONS}
 MAX_NUMBERS = 10_000
 #: At most this many numbers per run of a block action: a range of a million is one transaction.
 MAX_BLOCK = 1_000_000
+#: At most this many characters of CSV in the form (about 100,000 lines): a run's conf is kept in
+#: Airflow's database and shown in its UI. A bigger file is read from the worker (``csv_path``).
+MAX_CSV_TEXT = 5_000_000
 MAX_DAYS = 999
 #: The operator's reason must say something: a ticket number at least.
 MIN_REASON = 5

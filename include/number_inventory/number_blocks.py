@@ -31,7 +31,7 @@ from typing import Any
 
 from number_inventory import numbers as nums
 from number_inventory import tenants
-from number_inventory.action_form import BLOCK_ACTIONS, MAX_BLOCK, MAX_REASON, MIN_REASON
+from number_inventory.action_form import BLOCK_ACTIONS, MAX_BLOCK, MAX_CSV_TEXT, MAX_REASON, MIN_REASON
 from number_inventory.settings import SettingError
 from number_inventory.statuses import AVAILABLE, RESERVED
 
@@ -264,6 +264,11 @@ def read_csv_source(text: Any, path: Any) -> tuple[str, str]:
             "(a CSV file on the worker)"
         )
     if has_text:
+        if len(text) > MAX_CSV_TEXT:
+            raise BlockError(
+                f"Parameter 'csv' holds {len(text):,} characters; at most {MAX_CSV_TEXT:,}: give a bigger "
+                "file as Parameter 'csv_path' (a CSV file on the worker)"
+            )
         return text, "CSV text"
     file = Path(path.strip())
     try:

@@ -76,3 +76,10 @@ def test_an_import_takes_its_columns_in_any_order_and_names_bad_lines():
 def test_named_lists_the_first_twenty_and_how_many_more():
     assert named([str(n) for n in range(3)]) == "0, 1, 2"
     assert named([str(n) for n in range(20)], 25).endswith("19 … and 5 more")
+
+
+def test_a_csv_too_long_for_the_form_is_sent_to_csv_path():
+    from number_inventory.action_form import MAX_CSV_TEXT
+
+    with pytest.raises(BlockError, match="give a bigger file as Parameter 'csv_path'"):
+        form("import_numbers", csv="number\n" + "1000\n" * (MAX_CSV_TEXT // 5))
