@@ -32,6 +32,15 @@ def block_history(db, reason: str) -> list[tuple]:
     ).fetchall()
 
 
+def counted(db) -> dict[str, int]:
+    """The view's counts by status (``number_inventory_count``, kept by the count triggers)."""
+    return dict(
+        db.execute(
+            "SELECT status, sum(numbers) FROM number_inventory_count GROUP BY 1 HAVING sum(numbers) <> 0"
+        ).fetchall()
+    )
+
+
 def replay_matches(db) -> bool:
     return history.replay(db) == history.inventory(db)
 
@@ -51,6 +60,9 @@ def test_a_range_of_100000_numbers_is_added_and_removed_with_who_and_why(db, run
     assert block_history(db, "manual_add_numbers") == [
         ("dag_test", REASON, ACTION, None, "Available", 100_000)
     ]
+    # Exactly one history row per number (the history triggers left them to the action), and the
+    # view's counts saw them.
+    assert history_count(db) == 100_000 and counted(db) == {"Available": 100_000}
     run = db.execute("SELECT kind, summary FROM inventory_run WHERE dag_id = %s", (ACTION,)).fetchone()
     assert run[0] == "action" and run[1]["added"] == 100_000 and run[1]["actor"] == "dag_test"
     assert replay_matches(db)
@@ -64,7 +76,8 @@ def test_a_range_of_100000_numbers_is_added_and_removed_with_who_and_why(db, run
     )
 
     assert state == "success"
-    assert by_status(db) == {}
+    assert by_status(db) == {} and counted(db) == {}
+    assert history_count(db) == 200_000
     assert block_history(db, "manual_remove_numbers") == [
         ("dag_test", "ticket CHG-2502: block returned", ACTION, "Available", None, 100_000)
     ]
