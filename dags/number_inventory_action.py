@@ -29,6 +29,8 @@ Available or that a device registers. Import reads a CSV (**csv**, or **csv path
 with a header: `number` and any of `status` (Available or Reserved), `site`, `label`; numbers in
 the inventory already are left alone and reported.
 
+Every action works within the **tenant** given (empty: the global inventory).
+
 Trigger with **dry run** to check the numbers and see what would change, without writing anything.
 """
 
@@ -89,9 +91,7 @@ def _text(title: str, description: str) -> Param:
             title="Count (range)",
             description=f"Instead of Last: how many numbers from First (at most {MAX_BLOCK:,}).",
         ),
-        "tenant": _text(
-            "Tenant", "Add, remove or import numbers: whose inventory; empty for the global one."
-        ),
+        "tenant": _text("Tenant", "Whose inventory the action works on; empty for the global one."),
         "site": _text("Site", "Add or import numbers: the site the numbers belong to (optional)."),
         "label": _text(
             "Label", "Add or import numbers: a label for the block, e.g. Berlin HQ block 2 (optional)."

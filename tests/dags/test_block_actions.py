@@ -287,3 +287,19 @@ def test_bad_imports_change_nothing(db, run_dag, output, form, message):
     assert state == "failed"
     assert message in output()
     assert rows(db) == {} and history_count(db) == 0
+
+
+def test_the_per_number_actions_work_within_the_forms_tenant_too(db, run_dag, output):
+    """The form's tenant field is honoured by every action: reserve acts on the tenant's numbers."""
+    with tenants.within(db, "acme", create=True):
+        store.migrate(db)
+    assert act(run_dag, "add_numbers", numbers=["1000"], tenant="acme")[0] == "success"
+    db.execute("INSERT INTO number_inventory (number) VALUES ('1000')")  # the global tenant's own 1000
+
+    assert act(run_dag, "reserve", numbers=["1000"], tenant="acme")[0] == "success"
+
+    assert by_status(db) == {"Available": 1}
+    with tenants.within(db, "acme"):
+        assert by_status(db) == {"Reserved": 1}
+    assert act(run_dag, "reserve", numbers=["1000"], tenant="nobody")[0] == "failed"
+    assert "tenant 'nobody' has no inventory yet" in output()

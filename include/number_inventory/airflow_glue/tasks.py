@@ -369,7 +369,7 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
     recording who triggered the run and why."""
     import dataclasses
 
-    from number_inventory import actions, pipeline
+    from number_inventory import actions, pipeline, tenants
 
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
@@ -393,7 +393,8 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
         request.note,
         ", dry run: nothing is written" if dry_run else "",
     )
-    with inventory_db() as conn:
+    tenant = tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")
+    with inventory_db() as conn, tenants.within(conn, tenant):  # the form's tenant, as for block actions
         summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
     changes = summary.pop("changes")
     unchanged = summary.pop("unchanged_numbers")
