@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from number_inventory import clock, settings
+from number_inventory.action_form import BLOCK_ACTIONS
 from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
     MissingConnection,
@@ -388,9 +389,13 @@ def manual_action(
     recording who triggered the run and why."""
     import dataclasses
 
-    from number_inventory import actions, pipeline
+    from number_inventory import actions, pipeline, tenants
 
     prepared = Prepared.from_xcom(xcom)
+    if params.get("action") in BLOCK_ACTIONS:  # a range, list or CSV, written in bulk
+        from number_inventory.airflow_glue.block_actions import block_action
+
+        return block_action(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
     dry_run = settings.flag("dry_run", params.get("dry_run"))
     request = actions.parse_request(
         params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
@@ -406,7 +411,8 @@ def manual_action(
         request.note,
         ", dry run: nothing is written" if dry_run else "",
     )
-    with inventory_db() as conn:
+    tenant = tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")
+    with inventory_db() as conn, tenants.within(conn, tenant):  # the form's tenant, as for block actions
         summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
     changes = summary.pop("changes")
     unchanged = summary.pop("unchanged_numbers")
