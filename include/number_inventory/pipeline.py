@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the planners (pandas) are imported by the steps that plan: 
     import pandas as pd
 
     from number_inventory import actions
+    from number_inventory.dial_plan import DialPlan
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +85,13 @@ def read_connection(
     allow_mass_removal: bool = False,
     absent_reads: int = 1,
     now: Callable[[], dt.datetime] | None = None,
+    dial_plan: DialPlan | None = None,
 ) -> dict[str, Any]:
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
     (see ``reads/promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
-    (default: the database's)."""
+    (default: the database's); ``dial_plan``: the connection's, which makes its numbers canonical."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
     # STAGE_BATCH bindings and STAGE_BATCH_CHARS of their text.
@@ -99,7 +101,7 @@ def read_connection(
     def flush() -> None:
         nonlocal chars
         if batch:
-            store.stage_bindings(conn, read, batch)
+            store.stage_bindings(conn, read, batch, dial_plan)
             batch.clear()
         chars = 0
 
@@ -135,6 +137,7 @@ def read_connection(
         allow_mass_removal=allow_mass_removal,
         absent_reads=absent_reads,
         read_at=now() if now else None,
+        plan=dial_plan,
     )
     if read.skipped_samples:
         log.info(

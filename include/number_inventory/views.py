@@ -39,8 +39,8 @@ COOLING_SORTS = {
     "release_date": 'release_date {direction}, number COLLATE "C" {direction}',
     "number": 'number COLLATE "C" {direction}',
 }
-#: A number as the inventory keeps it (the check of migration 0001).
-NUMBER_KEY = re.compile(r"\+?[0-9]{1,32}")
+#: A number as the inventory keeps it (the check of migration 0022).
+NUMBER_KEY = re.compile(nums.NUMBER_PATTERN)
 #: At most this many findings about whole connections are shown with the latest audit.
 CONNECTION_FINDINGS = 100
 #: The release date part of a cooling-queue key for a cooling number without a release date.
@@ -116,7 +116,10 @@ def _id_after(after: int | None, newest_first: bool) -> tuple[pgsql.Composable, 
 
 def number_or_none(text: str) -> str | None:
     """The inventory number typed in ``text`` (``+1 415-555 0100``, ``tel:+14155550100`` ...), or
-    ``None`` when it is not one."""
+    ``None`` when it is not one. A number already in the inventory's form is taken as it is (a DID's
+    extension, ``+12065551000;ext=524``, included)."""
+    if NUMBER_KEY.fullmatch(text.strip()):
+        return text.strip()
     return nums.normalise_number(text) if text.strip() else None
 
 

@@ -165,6 +165,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
             allow_mass_removal=allow,
             absent_reads=prepared.absent_reads,
             now=functools.partial(clock.now, prepared.timezone),
+            dial_plan=hook.dial_plan(),
         )
     log.info(
         "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
