@@ -238,3 +238,20 @@ def test_a_number_with_an_extension_falls_in_exactly_one_range(
     assert in_sql == in_python
     assert sorted(n for found in in_sql for n in found) == sorted(EXT_NUMBERS)
     assert NumberRange().contains(pd.Series(EXT_NUMBERS)).all()
+
+
+def test_a_number_of_the_plans_country_is_checked_as_parsing_checks_it() -> None:
+    """The shortcut for the plan's own country code (no parsing) gives libphonenumber's answer, and a
+    '+' spelling that parsing would forgive (``+1 1 415...``, a trunk prefix after the country code)
+    is not E.164, so not a number, either way."""
+    import random
+
+    rng = random.Random(25)
+    for code in ("49", "44", "33", "39", "1", "7", "86", "61", "380"):
+        for _ in range(300):
+            e164 = f"+{code}{rng.randint(10**6, 10**11)}"
+            dial_plan.valid_e164.cache_clear()
+            assert dial_plan.valid_e164(e164, code) == dial_plan.valid_e164(e164), e164
+    assert dial_plan.valid_e164("+14155550100", "1") and not dial_plan.valid_e164("+114155550100", "1")
+    assert not dial_plan.valid_e164("+114155550100")
+    assert dial_plan.valid_e164("+390612345678", "39")  # Italy's leading zero
