@@ -20,13 +20,20 @@ leads is left alone. Each change is recorded in `number_inventory_history` with 
 `manual_<action>`, the reason typed here and the user who triggered the run.
 
 Trigger with **dry run** to check the numbers and see what would change, without writing anything.
+
+**Canonicalise numbers** moves the inventory to the dial plan of the **connection** named in the form
+(after its `country_code` extra was set; numbers are not used): spellings of one number
+(`0301234567`, `+49301234567`) become one row in canonical form where that is unambiguous, the
+connection's kept read is renamed with them, and every other case is an audit finding for an
+operator. It only reports unless **canonicalise: apply** is set. Until it has run without findings,
+the connection's reads under the new plan are refused.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.action_form import FORM_ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
 from number_inventory.airflow_glue import assets, dag_defaults, tasks
 
 
@@ -40,18 +47,29 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
             type="string",
             title="Action",
             description="What to do with the numbers.",
-            enum=list(ACTIONS),
-            values_display=ACTIONS,
+            enum=list(FORM_ACTIONS),
+            values_display=FORM_ACTIONS,
         ),
         "numbers": Param(
             [],
             type="array",
             items={"type": "string"},
-            minItems=1,
             maxItems=MAX_NUMBERS,
             title="Numbers",
             description=f"One number per line, at most {MAX_NUMBERS:,}; separators such as spaces, "
-            "dashes and dots are ignored.",
+            "dashes and dots are ignored. Not used by Canonicalise numbers.",
+        ),
+        "connection_id": Param(
+            None,
+            type=["null", "string"],
+            title="Connection (canonicalise numbers)",
+            description="For Canonicalise numbers: the AudioCodes connection whose dial plan applies.",
+        ),
+        "canonicalise_apply": Param(
+            False,
+            type="boolean",
+            title="Canonicalise: apply",
+            description="For Canonicalise numbers: write the merges and renames. Unset, it only reports.",
         ),
         "days": Param(
             None,

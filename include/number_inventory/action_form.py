@@ -11,6 +11,11 @@ ACTIONS: dict[str, str] = {
     "reserve": "Reserve (Available → Reserved)",
     "unreserve": "Unreserve (Reserved → Available)",
 }
+#: The actions on a connection rather than on numbers, with their labels: the form offers these too.
+CONNECTION_ACTIONS: dict[str, str] = {
+    "canonicalise_numbers": "Canonicalise numbers to a connection's dial plan (merge spellings)",
+}
+FORM_ACTIONS: dict[str, str] = {**ACTIONS, **CONNECTION_ACTIONS}
 #: At most this many numbers per run: one run is one transaction, and its refusals must stay readable.
 MAX_NUMBERS = 10_000
 MAX_DAYS = 999

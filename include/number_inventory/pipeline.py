@@ -641,3 +641,42 @@ def _described(change: dict[str, Any]) -> str:
         return f"{status} ({release})" if release else str(status)
 
     return f"{change['number']}: {state('before_')} → {state('')}"
+
+
+def canonicalise(
+    conn: psycopg.Connection, run: RunInfo, connection_id: str, dial_plan: DialPlan, *, apply: bool = False
+) -> dict[str, Any]:
+    """The action ``canonicalise_numbers``: move the inventory and ``connection_id``'s kept read to
+    its ``dial_plan`` (see :mod:`number_inventory.canonical`), under the inventory lock, in one
+    transaction. Without ``apply`` (the default) it only reports what it would do. Returns a summary
+    whose ``moves`` and ``findings`` say, one line each, what was (or would be) merged or renamed and
+    what is left for an operator."""
+    from number_inventory import canonical
+
+    with conn.transaction():
+        store.lock_inventory(conn)
+        bare, registered = store.numbers_to_canonicalise(conn, dial_plan, connection_id)
+        found = canonical.candidates(dial_plan, dict.fromkeys([*bare, *registered]))
+        rows = store.canonical_rows(conn, [*found, *{c for c in found.values() if c}])
+        plan = canonical.plan_canonical(found, rows, registered)
+        summary = {
+            "run_day": run.run_day.isoformat(),
+            "action": canonical.ACTION,
+            "connection_id": connection_id,
+            "dial_plan": dial_plan.describe(),
+            "reason": run.note,
+            "actor": run.actor,
+            "applied": apply,
+            **plan.counts(),
+            "accepted": plan.accepted,
+            "moves": [f"{old} → {new}" for old, new, _ in plan.moves],
+            "findings": [f"{f['number']}: {f['check']}: {f['why']}" for f in plan.findings],
+        }
+        if not apply:
+            summary["written"] = 0
+            return summary
+        summary["written"] = store.write_canonical(conn, plan, run, connection_id, dial_plan)
+        store.record_run(
+            conn, "action", run, {k: v for k, v in summary.items() if k not in ("moves", "findings")}
+        )
+    return summary

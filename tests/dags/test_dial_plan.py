@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from number_inventory import history
 from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import USED, D, by_status, rows
 
@@ -88,3 +89,103 @@ def test_a_dial_plan_added_later_is_refused_until_the_inventory_is_moved(db, dev
     assert "canonicalise_numbers" in error
     assert rows(db) == before  # nothing cooled, nothing registered anew
     assert last_read(db, "audiocodes_b") == ("complete", None)  # the other connection reads on
+
+
+ACTION = "number_inventory_action"
+REASON = "CHG-2511: German dial plan for sbc A"
+
+
+def canonicalise(run_dag, day, *, apply: bool, connection_id: str = "audiocodes_a", **form):
+    return run_dag(
+        ACTION,
+        day,
+        action="canonicalise_numbers",
+        connection_id=connection_id,
+        canonicalise_apply=apply,
+        reason=form.pop("reason", REASON),
+        **form,
+    )
+
+
+def changes(db, number: str) -> list[tuple]:
+    return db.execute(
+        "SELECT reason, actor, note, before_status, after_status FROM number_inventory_history "
+        "WHERE number = %s AND dag_id = %s ORDER BY id",
+        (number, ACTION),
+    ).fetchall()
+
+
+def test_the_upgrade_merges_what_is_unambiguous_and_reports_the_rest(db, devices, run_dag, monkeypatch):
+    """Without a plan, A registers 0301234567..69 and B +49301234567: two rows for one number. An
+    operator has reserved +49301234569 by hand. With the German plan on A: the read is refused; the
+    action reports, then merges 0301234567 into +49301234567 (both Used by the device), renames
+    0301234568, and leaves 0301234569 / +49301234569 (Used against Reserved) as findings, so A's reads
+    stay refused. Once the operator resolves it and the action runs again, the sync reads A under the
+    plan and nothing cools."""
+    a, b = devices["audiocodes_a"], devices["audiocodes_b"]
+    a.register_numbers(["0301234567", "0301234568", "0301234569"])
+    b.register_numbers(["+49301234567"])
+    assert run_dag(SYNC, DAY1)[0] == "success"
+    db.execute(
+        "INSERT INTO number_inventory (number, status, tag) VALUES ('+49301234569', 'Reserved', 'CEO')"
+    )
+    assert len(rows(db)) == 5
+
+    configure(monkeypatch, devices, "audiocodes_a", **GERMAN_PLAN)
+    assert run_dag(SYNC, DAY2)[0] == "failed"
+    before = rows(db)
+
+    # The report (the default) writes nothing.
+    state, _ = canonicalise(run_dag, DAY2, apply=False)
+    assert state == "success" and rows(db) == before
+    assert db.execute("SELECT count(*) FROM audit_finding").fetchone()[0] == 0
+
+    assert canonicalise(run_dag, DAY2, apply=True)[0] == "success"
+    after = rows(db)
+    assert after == {
+        "+49301234567": USED,
+        "+49301234568": USED,
+        "0301234569": USED,
+        "+49301234569": ("Reserved", None, None, "CEO", None),
+    }
+    assert changes(db, "0301234567") == [
+        ("canonicalised", "dag_test", f"{REASON}; merged into +49301234567", "Used", None)
+    ]
+    assert changes(db, "+49301234568") == [
+        ("canonicalised", "dag_test", f"{REASON}; renamed from 0301234568", None, "Used")
+    ]
+    findings = db.execute(
+        "SELECT number, \"check\", after->>'why' FROM audit_finding ORDER BY number"
+    ).fetchall()
+    assert [(n, c) for n, c, _ in findings] == [
+        ("+49301234569", "ambiguous_spellings"),
+        ("0301234569", "ambiguous_spellings"),
+    ]
+    assert "Reserved" in findings[0][2] and "Used / Device / AudioCodes" in findings[0][2]
+    kept = db.execute(
+        "SELECT number FROM audiocodes_registration WHERE connection_id = 'audiocodes_a' ORDER BY 1"
+    ).fetchall()
+    assert [n for (n,) in kept] == ["+49301234567", "+49301234568", "0301234569"]
+    # Not accepted while a finding remains: the sync still refuses A's read and changes nothing.
+    assert run_dag(SYNC, DAY2)[0] == "failed"
+    assert rows(db) == after
+
+    # The operator decides the device is right (the reservation was a mistake), and runs it again.
+    db.execute("DELETE FROM number_inventory WHERE number = '+49301234569'")
+    assert canonicalise(run_dag, DAY3, apply=True)[0] == "success"
+    assert run_dag(SYNC, DAY3)[0] == "success"
+    assert rows(db) == {"+49301234567": USED, "+49301234568": USED, "+49301234569": USED}
+    assert last_read(db, "audiocodes_a") == ("complete", None)
+    assert history.replay(db) == history.inventory(db)  # every merge and rename is on the record
+
+
+def test_canonicalise_needs_a_connection_with_a_dial_plan(db, devices, run_dag, output):
+    a = devices["audiocodes_a"]
+    a.register_numbers(["0301234567"])
+    assert run_dag(SYNC, DAY1)[0] == "success"
+    before = rows(db)
+    assert canonicalise(run_dag, DAY2, apply=True, connection_id=None)[0] == "failed"
+    assert "Parameter 'connection_id' is required for canonicalise_numbers" in output()
+    assert canonicalise(run_dag, DAY2, apply=True)[0] == "failed"
+    assert "connection 'audiocodes_a' has no dial plan" in output()
+    assert rows(db) == before
