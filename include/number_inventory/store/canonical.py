@@ -51,6 +51,7 @@ def write_canonical(
         "canonical/create_registration_table",
     ):
         conn.execute(sql(name))
+
     # The history's note: the operator's reason, then what became of the number.
     def noted(detail: str) -> str:
         return "; ".join(filter(None, (run.note, detail)))
