@@ -255,3 +255,34 @@ def test_a_number_of_the_plans_country_is_checked_as_parsing_checks_it() -> None
     assert dial_plan.valid_e164("+14155550100", "1") and not dial_plan.valid_e164("+114155550100", "1")
     assert not dial_plan.valid_e164("+114155550100")
     assert dial_plan.valid_e164("+390612345678", "39")  # Italy's leading zero
+
+
+def test_the_compiled_patterns_answer_as_libphonenumber_in_every_region() -> None:
+    """For every region, numbers near its example numbers of each type (valid and not): the check
+    from the compiled patterns gives libphonenumber's ``is_valid_number`` (a code shared by several
+    regions, such as 1, included)."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    rng = random.Random(2511)
+    checked = valid = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        code = phonenumbers.country_code_for_region(region)
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            national = phonenumbers.national_significant_number(example)
+            for _ in range(5):
+                cut = rng.randint(1, 3)
+                near = national[:-cut] + "".join(rng.choice("0123456789") for _ in range(cut))
+                near = near[: len(near) + rng.choice((0, 0, -1, 1))]
+                if not near or near[0] == "0":
+                    continue
+                number = phonenumbers.PhoneNumber(country_code=code, national_number=int(near))
+                expected = phonenumbers.is_valid_number(number)
+                assert dial_plan.valid_e164(f"+{code}{near}", str(code)) is expected, (region, near)
+                checked, valid = checked + 1, valid + expected
+    assert checked > 2000 and 0.3 < valid / checked < 0.95
