@@ -437,11 +437,19 @@ def latest_audit(
     """The daily run of the latest run day (its summary counts every finding by check), what it found
     about whole connections (``connection_findings``: stale reads, unconfigured connections, releases
     withheld; at most :data:`CONNECTION_FINDINGS`) and one page of its findings about numbers, from the
-    first or after the finding ``after`` (an id: the ``next`` of the page before)."""
+    first or after the finding ``after`` (an id: the ``next`` of the page before); and what the action
+    ``canonicalise_numbers`` left for an operator (``canonical_findings``: the spellings it would not
+    merge, by connection; at most :data:`CONNECTION_FINDINGS`)."""
     check_page(limit, offset, after)
+    canonical = _rows(conn, sql("view/canonical_findings"), {"limit": CONNECTION_FINDINGS})
     daily = _rows(conn, sql("view/last_daily_run"))
     if not daily:
-        return {"run": None, "connection_findings": [], **_page([], limit, offset, _row_id, after)}
+        return {
+            "run": None,
+            "connection_findings": [],
+            "canonical_findings": canonical,
+            **_page([], limit, offset, _row_id, after),
+        }
     run = daily[0]
     by_connection = _rows(
         conn,
@@ -455,7 +463,12 @@ def latest_audit(
         query,
         {**params, "run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
     )
-    return {"run": run, "connection_findings": by_connection, **_page(rows, limit, offset, _row_id, after)}
+    return {
+        "run": run,
+        "connection_findings": by_connection,
+        "canonical_findings": canonical,
+        **_page(rows, limit, offset, _row_id, after),
+    }
 
 
 def connections(

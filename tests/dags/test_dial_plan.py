@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from number_inventory import history
+from number_inventory import history, views
 from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import USED, D, by_status, rows
 
@@ -162,6 +162,12 @@ def test_the_upgrade_merges_what_is_unambiguous_and_reports_the_rest(db, devices
         ("0301234569", "ambiguous_spellings"),
     ]
     assert "Reserved" in findings[0][2] and "Used / Device / AudioCodes" in findings[0][2]
+    with views.reading(db):  # the view shows them with the latest audit, by connection
+        shown = views.latest_audit(db, limit=10)["canonical_findings"]
+    assert [(f["number"], f["check"], f["connection_id"]) for f in shown] == [
+        ("+49301234569", "ambiguous_spellings", "audiocodes_a"),
+        ("0301234569", "ambiguous_spellings", "audiocodes_a"),
+    ]
     kept = db.execute(
         "SELECT number FROM audiocodes_registration WHERE connection_id = 'audiocodes_a' ORDER BY 1"
     ).fetchall()
@@ -176,6 +182,8 @@ def test_the_upgrade_merges_what_is_unambiguous_and_reports_the_rest(db, devices
     assert run_dag(SYNC, DAY3)[0] == "success"
     assert rows(db) == {"+49301234567": USED, "+49301234568": USED, "+49301234569": USED}
     assert last_read(db, "audiocodes_a") == ("complete", None)
+    with views.reading(db):  # the run that accepted the plan left nothing for an operator
+        assert views.latest_audit(db, limit=10)["canonical_findings"] == []
     assert history.replay(db) == history.inventory(db)  # every merge and rename is on the record
 
 
