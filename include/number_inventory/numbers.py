@@ -27,6 +27,7 @@ NUMBER_PATTERN = r"^(?:\+[0-9]{1,32}(?:;ext=[0-9]{1,16})?|[0-9]{1,32})$"
 _USER_NUMBER = r"^\+?[0-9]{1,32}$"
 # A ``;ext=`` parameter of the user part (RFC 3966), with the separators its digits may carry.
 _EXTENSION = re.compile(r";\s*ext\s*=\s*([^;@>]*)", re.IGNORECASE)
+_ANY_EXTENSION = re.compile(r";\s*ext\s*=", re.IGNORECASE)
 
 _SCHEME = r"^\s*<?\s*(?:(?:sips?|tel):)?"
 # Visual separators that dial plans and tel URIs allow inside a number (RFC 3966).
@@ -91,7 +92,7 @@ def _extensions(aors: Sequence[str | None]) -> list[str | None] | None:
         joined = "\x00".join(aors)
     except TypeError:  # a missing AOR
         joined = "\x00".join(aor or "" for aor in aors)
-    if "ext" not in joined.lower():
+    if _ANY_EXTENSION.search(joined) is None:  # one pass over the page, at C speed
         return None
     found = []
     for aor in aors:

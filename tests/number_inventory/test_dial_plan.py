@@ -286,3 +286,9 @@ def test_the_compiled_patterns_answer_as_libphonenumber_in_every_region() -> Non
                 assert dial_plan.valid_e164(f"+{code}{near}", str(code)) is expected, (region, near)
                 checked, valid = checked + 1, valid + expected
     assert checked > 2000 and 0.3 < valid / checked < 0.95
+
+
+def test_a_host_named_ext_is_no_extension() -> None:
+    aors = ["0301234567@ext.example.net", "sip:1000@sbc-ext;transport=udp", "tel:+12065551000;ext=9"]
+    assert aor_numbers(aors, GERMANY) == ["+49301234567", "1000", "+12065551000;ext=9"]
+    assert aor_numbers(aors[:2], GERMANY) == ["+49301234567", "1000"]
