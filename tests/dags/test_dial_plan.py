@@ -10,6 +10,7 @@ import pytest
 from number_inventory import history, views
 from tests.conftest import PASSWORDS, http_connection
 from tests.dags.helpers import USED, D, by_status, rows
+from tests.dags.test_inventory_counts import counted, kept
 
 pytestmark = pytest.mark.dag
 
@@ -168,10 +169,10 @@ def test_the_upgrade_merges_what_is_unambiguous_and_reports_the_rest(db, devices
         ("+49301234569", "ambiguous_spellings", "audiocodes_a"),
         ("0301234569", "ambiguous_spellings", "audiocodes_a"),
     ]
-    kept = db.execute(
+    on_a = db.execute(
         "SELECT number FROM audiocodes_registration WHERE connection_id = 'audiocodes_a' ORDER BY 1"
     ).fetchall()
-    assert [n for (n,) in kept] == ["+49301234567", "+49301234568", "0301234569"]
+    assert [n for (n,) in on_a] == ["+49301234567", "+49301234568", "0301234569"]
     # Not accepted while a finding remains: the sync still refuses A's read and changes nothing.
     assert run_dag(SYNC, DAY2)[0] == "failed"
     assert rows(db) == after
@@ -185,6 +186,7 @@ def test_the_upgrade_merges_what_is_unambiguous_and_reports_the_rest(db, devices
     with views.reading(db):  # the run that accepted the plan left nothing for an operator
         assert views.latest_audit(db, limit=10)["canonical_findings"] == []
     assert history.replay(db) == history.inventory(db)  # every merge and rename is on the record
+    assert kept(db) == counted(db)  # and the view's counts followed them
 
 
 def test_canonicalise_needs_a_connection_with_a_dial_plan(db, devices, run_dag, output):
@@ -197,3 +199,12 @@ def test_canonicalise_needs_a_connection_with_a_dial_plan(db, devices, run_dag, 
     assert canonicalise(run_dag, DAY2, apply=True)[0] == "failed"
     assert "connection 'audiocodes_a' has no dial plan" in output()
     assert rows(db) == before
+
+
+def test_a_bad_dial_plan_fails_the_read_naming_the_extra(db, devices, run_dag, monkeypatch):
+    devices["audiocodes_a"].register_numbers(["0301234567"])
+    devices["audiocodes_b"].register_numbers(["1000"])
+    configure(monkeypatch, devices, "audiocodes_a", country_code="999")
+    assert run_dag(SYNC, DAY1)[0] == "failed"
+    assert devices["audiocodes_a"].requests_served == 0  # refused before any request
+    assert rows(db) == {"1000": USED}  # the other connection is read; nothing of A's

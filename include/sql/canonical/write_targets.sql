@@ -1,6 +1,7 @@
 -- Write each canonical number with its merged values (inserted, or its row updated), and record the
 -- change in the history (before: the canonical row as it was, if any), with the operator's note and
--- which spellings it was merged from or renamed from. Nothing is recorded where nothing changed.
+-- which spellings it was merged from or renamed from: a merge is on the record of the number it went
+-- to even when that row's values stay as they were (both spellings Used by the device).
 WITH old AS (
     SELECT n.number, n.status, n.usage, n.vendor, n.tag, n.release_date
     FROM number_inventory AS n JOIN canonical_target AS t ON t.number = n.number
