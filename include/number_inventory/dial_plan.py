@@ -32,8 +32,6 @@ from number_inventory.settings import SettingError
 
 #: How the canonical form keeps a DID's extension: ``+12065551000;ext=524`` (RFC 3966's spelling).
 EXTENSION_SEPARATOR = ";ext="
-#: The most digits of a ``;ext=`` extension.
-MAX_EXTENSION_DIGITS = 16
 #: An extension's digits when ``extension_digits`` is not set: numbers up to 6 digits long are
 #: internal extensions, longer ones are telephone numbers.
 DEFAULT_EXTENSION_DIGITS = 6
@@ -47,7 +45,7 @@ EXTRAS = (
 )
 #: ``national_prefix`` / ``international_prefix`` value saying the country has none.
 NONE = "none"
-#: The names of the action that moves an inventory to a connection's (new) dial plan.
+#: The name of the action that moves an inventory to a connection's (new) dial plan.
 CANONICALISE_ACTION = "canonicalise_numbers"
 
 

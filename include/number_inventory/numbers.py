@@ -28,6 +28,8 @@ _USER_NUMBER = r"^\+?[0-9]{1,32}$"
 # A ``;ext=`` parameter of the user part (RFC 3966), with the separators its digits may carry.
 _EXTENSION = re.compile(r";\s*ext\s*=\s*([^;@>]*)", re.IGNORECASE)
 _ANY_EXTENSION = re.compile(r";\s*ext\s*=", re.IGNORECASE)
+#: The most digits of a ``;ext=`` extension (the schema's check, migration 0022).
+MAX_EXTENSION_DIGITS = 16
 
 _SCHEME = r"^\s*<?\s*(?:(?:sips?|tel):)?"
 # Visual separators that dial plans and tel URIs allow inside a number (RFC 3966).
@@ -101,7 +103,9 @@ def _extensions(aors: Sequence[str | None]) -> list[str | None] | None:
             found.append(None)
             continue
         digits = re.sub(_SEPARATORS, "", match[1])
-        found.append(digits if digits.isascii() and digits.isdigit() and len(digits) <= 16 else "")
+        found.append(
+            digits if digits.isascii() and digits.isdigit() and len(digits) <= MAX_EXTENSION_DIGITS else ""
+        )
     return found
 
 
