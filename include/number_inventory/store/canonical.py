@@ -19,7 +19,10 @@ from number_inventory.store.sql_files import sql
 def numbers_to_canonicalise(
     conn: psycopg.Connection, plan: DialPlan, connection_id: str
 ) -> tuple[list[str], list[str]]:
-    """``(inventory numbers the plan may spell otherwise, numbers the connection's kept read registers)``."""
+    """``(inventory numbers the plan may spell otherwise, numbers the connection's kept read registers)``.
+    Inside the caller's transaction; holds the connection's row until it ends, so that no read of it
+    is kept meanwhile (keeping a read takes that row too, before its registrations)."""
+    conn.execute(sql("reads/connection_dial_plan"), {"connection_id": connection_id})
     bare = conn.execute(
         sql("canonical/bare_numbers"),
         {"extension_digits": plan.extension_digits, "extensions_mapped": bool(plan.extension_did_prefix)},
