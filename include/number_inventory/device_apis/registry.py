@@ -13,8 +13,9 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from number_inventory import dial_plan
 from number_inventory.device_apis import cursor, json_list, mediant_cli
-from number_inventory.device_apis.contract import Contract, DeviceApi, Extra
+from number_inventory.device_apis.contract import DIAL_PLAN_EXTRAS, Contract, DeviceApi, Extra
 from number_inventory.settings import SettingError
 
 #: Every device API, the first the default of a connection without an ``api`` extra.
@@ -56,12 +57,14 @@ def extra_names() -> frozenset[str]:
 
 def form_extras() -> dict[str, tuple[Extra, list[str]]]:
     """The extras shown on the connection form (those with a ``label``), each with the APIs that
-    take it, in the order the APIs declare them."""
+    take it, in the order the APIs declare them, then the dial plan's (every API's)."""
     shown: dict[str, tuple[Extra, list[str]]] = {}
     for api in APIS.values():
         for extra in api.extras:
             if extra.label:
                 shown.setdefault(extra.name, (extra, []))[1].append(api.name)
+    for extra in DIAL_PLAN_EXTRAS:
+        shown[extra.name] = (extra, list(APIS))
     return shown
 
 
@@ -107,4 +110,5 @@ def contract_from_extras(extras: Mapping[str, Any], connection_id: str) -> Contr
         for name, extra in api.all_extras().items()
         if name in extras
     }
+    dial_plan.from_values(values, connection_id)  # its extras are checked together
     return Contract(api.name, **values)

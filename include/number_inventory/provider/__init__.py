@@ -39,7 +39,10 @@ def conn_fields() -> dict[str, dict[str, Any]]:
         }
     }
     for name, (extra, apis) in registry.form_extras().items():
-        if isinstance(extra.default, str):
+        if extra.checked_apart:
+            schema = {"type": ["string", "null"]}
+            description = extra.description[:1].upper() + extra.description[1:]
+        elif isinstance(extra.default, str):
             schema: dict[str, Any] = {"type": ["string", "null"]}
             description = f"Leave empty for the API's default path ({', '.join(apis)})"
         else:

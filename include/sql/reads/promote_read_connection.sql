@@ -8,7 +8,9 @@
 -- every read replaces the kept registrations outright.
 --
 -- %(read_at)s: when the read completed by the project's clock (clock.now), against which the daily
--- audit measures its age; NULL means the database's now().
-INSERT INTO audiocodes_connection (connection_id, read_id, read_at)
-VALUES (%(connection_id)s, %(read_id)s, coalesce(%(read_at)s::timestamptz, now()))
-ON CONFLICT (connection_id) DO UPDATE SET read_id = excluded.read_id, read_at = excluded.read_at
+-- audit measures its age; NULL means the database's now(). %(dial_plan)s: the dial plan the read was
+-- made under (NULL: none), which the connection's next read must share (reads/connection_dial_plan.sql).
+INSERT INTO audiocodes_connection (connection_id, read_id, read_at, dial_plan)
+VALUES (%(connection_id)s, %(read_id)s, coalesce(%(read_at)s::timestamptz, now()), %(dial_plan)s)
+ON CONFLICT (connection_id) DO UPDATE
+SET read_id = excluded.read_id, read_at = excluded.read_at, dial_plan = excluded.dial_plan
