@@ -201,10 +201,14 @@ def test_canonicalise_needs_a_connection_with_a_dial_plan(db, devices, run_dag, 
     assert rows(db) == before
 
 
-def test_a_bad_dial_plan_fails_the_read_naming_the_extra(db, devices, run_dag, monkeypatch):
+def test_a_bad_dial_plan_fails_the_read_naming_the_extra(db, devices, run_dag, monkeypatch, output):
     devices["audiocodes_a"].register_numbers(["0301234567"])
     devices["audiocodes_b"].register_numbers(["1000"])
     configure(monkeypatch, devices, "audiocodes_a", country_code="999")
     assert run_dag(SYNC, DAY1)[0] == "failed"
     assert devices["audiocodes_a"].requests_served == 0  # refused before any request
+    assert (
+        "Connection 'audiocodes_a': extra 'country_code' must be a country calling code that exists"
+        in output()
+    )
     assert rows(db) == {"1000": USED}  # the other connection is read; nothing of A's

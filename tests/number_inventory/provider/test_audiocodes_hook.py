@@ -59,8 +59,13 @@ def test_a_wrong_password_fails_clearly_without_the_password(device, monkeypatch
 
 @pytest.mark.parametrize(
     ("extra", "says"),
-    [({"page_size": "many"}, "'page_size'"), ({"path": "api/v1/registeredUsers"}, "'path'")],
-    ids=["page-size-not-a-number", "path-without-slash"],
+    [
+        ({"page_size": "many"}, "'page_size'"),
+        ({"path": "api/v1/registeredUsers"}, "'path'"),
+        ({"country_code": "999"}, "'country_code'"),
+        ({"national_prefix": "0"}, "'national_prefix'"),
+    ],
+    ids=["page-size-not-a-number", "path-without-slash", "no-such-country", "prefix-without-country"],
 )
 def test_a_bad_extra_fails_the_test_naming_it(device, monkeypatch, extra, says):
     connect(monkeypatch, "sbc", device, conn_type="audiocodes", **extra)
@@ -101,9 +106,11 @@ def test_read_hands_every_page_over(device, monkeypatch, conn_type):
 def test_a_connection_saved_by_the_form_reads(device, monkeypatch):
     """The UI form saves a field left empty as null; that is the default, not a value."""
     device.register_numbers(range(3000, 3040))
-    form = {"api": "json", "path": None, "page_size": 15, "verify": True}
+    plan = {"country_code": None, "national_prefix": "", "extension_did_prefix": None}
+    form = {"api": "json", "path": None, "page_size": 15, "verify": True, **plan}
     connect(monkeypatch, "sbc", device, conn_type="audiocodes", **form)
     hook = AudioCodesHook(audiocodes_conn_id="sbc")
+    assert hook.dial_plan() is None  # dial plan fields left empty: no dial plan
 
     session, _, contract = hook.device_session()
     result = hook.read(on_page=lambda page: None, on_restart=lambda: None)
@@ -124,13 +131,20 @@ def test_verify_written_as_text_is_a_flag(device, monkeypatch, verify, expected)
 
 
 def test_the_session_carries_no_extra_as_a_header(device, monkeypatch):
-    extras = {"page_size": 20, "retries": 1, "items_field": "registeredUsers", "api": "json"}
+    extras = {
+        "page_size": 20,
+        "retries": 1,
+        "items_field": "registeredUsers",
+        "api": "json",
+        "country_code": "49",
+    }
     connect(monkeypatch, "sbc", device, conn_type="audiocodes", **extras, **{"X-Trace": "on"})
 
     session, _, _ = AudioCodesHook(audiocodes_conn_id="sbc").device_session()
 
     assert session.headers.get("X-Trace") == "on"  # a real header the operator asked for stays
     assert not set(extras) & set(session.headers)
+    assert AudioCodesHook(audiocodes_conn_id="sbc").dial_plan().country_code == "49"
     assert (session.auth.username, session.auth.password) == ("admin", PASSWORD)
 
 
