@@ -13,6 +13,7 @@ another API's: ``contract.page_size`` of a ``mediant-cli`` contract is an error,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,8 @@ class Extra:
     Its type is its default's (or ``kind``, for an extra whose default ``None`` means "worked out
     when used"): a text must be non-empty (and one of ``choices`` when given, and start with
     ``prefix`` when given); a number must be finite and at least ``minimum`` (whole for an ``int``;
-    extras may hold numbers as text). ``label`` puts it on the connection form."""
+    extras may hold numbers as text). ``check(raw, connection_id)`` replaces those rules for an extra
+    with rules of its own (the tenant's name). ``label`` puts it on the connection form."""
 
     name: str
     default: str | int | float | None
@@ -40,6 +42,7 @@ class Extra:
     prefix: str = ""
     label: str = ""
     kind: type | None = None
+    check: Callable[[Any, str], str] | None = None
 
     @property
     def type(self) -> type:
@@ -49,6 +52,8 @@ class Extra:
     def value(self, raw: Any, connection_id: str) -> str | int | float:
         """``raw`` checked and converted; :class:`SettingError` names the connection, the extra and
         what it allows."""
+        if self.check is not None:
+            return self.check(raw, connection_id)
         if self.type is str:
             if isinstance(raw, str) and raw and (not self.choices or raw in self.choices):
                 if raw.startswith(self.prefix):
@@ -86,6 +91,48 @@ TRANSPORT_EXTRAS = (
 )
 
 
+#: A site's name: short free text (``Berlin HQ``, ``fra-2``), as an operator types it into a filter.
+_SITE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}")
+
+
+def _tenant(raw: Any, connection_id: str) -> str:
+    from number_inventory import tenants
+
+    return tenants.tenant_name(raw, what=f"Connection {connection_id!r}: extra 'tenant'")
+
+
+def _site(raw: Any, connection_id: str) -> str:
+    text = raw.strip() if isinstance(raw, str) else raw
+    if text == "" or (isinstance(text, str) and _SITE.fullmatch(text)):
+        return text
+    raise SettingError(
+        f"Connection {connection_id!r}: extra 'site' must be empty or a short name of letters, digits, "
+        f"spaces and _ . - starting with a letter or digit, at most 64 characters (e.g. 'Berlin HQ'), "
+        f"got {raw!r}"
+    )
+
+
+#: Where a device's numbers belong, which every device API takes: the tenant whose inventory they are
+#: (``tenants``; empty: the global tenant) and the site of the device. Never sent to the device.
+PLACEMENT_EXTRAS = (
+    Extra(
+        "tenant",
+        "",
+        "the tenant whose inventory the device's numbers are (empty: the global tenant); a lower-case "
+        "name such as acme",
+        label="Tenant",
+        check=_tenant,
+    ),
+    Extra(
+        "site",
+        "",
+        "the device's site, recorded with its kept read (empty: none), such as Berlin HQ",
+        label="Site",
+        check=_site,
+    ),
+)
+
+
 @dataclass(frozen=True)
 class DeviceApi:
     """A device API: its ``name`` (extra ``api``), a one-line ``summary`` for the connection form, its
@@ -99,8 +146,8 @@ class DeviceApi:
     probe: Callable[[Transport], ProbeResult]
 
     def all_extras(self) -> dict[str, Extra]:
-        """Its extras and the transport's, by name."""
-        return {extra.name: extra for extra in (*TRANSPORT_EXTRAS, *self.extras)}
+        """Its extras, the transport's and the placement's, by name."""
+        return {extra.name: extra for extra in (*PLACEMENT_EXTRAS, *TRANSPORT_EXTRAS, *self.extras)}
 
 
 class Contract:

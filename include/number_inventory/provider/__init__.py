@@ -39,8 +39,11 @@ def conn_fields() -> dict[str, dict[str, Any]]:
         }
     }
     for name, (extra, apis) in registry.form_extras().items():
-        if isinstance(extra.default, str):
+        if extra.check is not None:  # a placement extra: its own rules, empty by default
             schema: dict[str, Any] = {"type": ["string", "null"]}
+            description = extra.description[:1].upper() + extra.description[1:]
+        elif isinstance(extra.default, str):
+            schema = {"type": ["string", "null"]}
             description = f"Leave empty for the API's default path ({', '.join(apis)})"
         else:
             kind = "integer" if isinstance(extra.default, int) else "number"

@@ -125,6 +125,7 @@ def test_verify_written_as_text_is_a_flag(device, monkeypatch, verify, expected)
 
 def test_the_session_carries_no_extra_as_a_header(device, monkeypatch):
     extras = {"page_size": 20, "retries": 1, "items_field": "registeredUsers", "api": "json"}
+    extras |= {"tenant": "acme", "site": "Berlin HQ"}  # where the numbers belong: never a header
     connect(monkeypatch, "sbc", device, conn_type="audiocodes", **extras, **{"X-Trace": "on"})
 
     session, _, _ = AudioCodesHook(audiocodes_conn_id="sbc").device_session()
