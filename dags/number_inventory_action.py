@@ -19,6 +19,7 @@ the action would free or hand out (release, reserve, unreserve). A number alread
 leads is left alone. Each change is recorded in `number_inventory_history` with the reason
 `manual_<action>`, the reason typed here and the user who triggered the run.
 
+The numbers are those of one **tenant** (empty: the global tenant; docs: *Tenants and sites*).
 Trigger with **dry run** to check the numbers and see what would change, without writing anything.
 """
 
@@ -74,6 +75,13 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
             type="boolean",
             title="Dry run",
             description="Check the numbers and report what would change, without writing anything.",
+        ),
+        "tenant": Param(
+            "",
+            type=["null", "string"],
+            title="Tenant",
+            description="The tenant whose numbers these are (its connections' extra 'tenant'); empty: "
+            "the global tenant. A tenant without an inventory is refused.",
         ),
     },
 )

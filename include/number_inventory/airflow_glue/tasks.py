@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
-from number_inventory import clock, settings
+from number_inventory import clock, settings, tenants
 from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
     MissingConnection,
@@ -23,6 +23,7 @@ from number_inventory.airflow_glue.connections import (
     device_hook,
     inventory_db,
     require_connections,
+    tenants_of,
 )
 from number_inventory.airflow_glue.prepared import Prepared
 from number_inventory.airflow_glue.run_day import daily_report_only, decide_run, run_day
@@ -110,7 +111,6 @@ def run_info(context: Any, day: dt.date) -> RunInfo:
 def prepare(kind: str) -> dict[str, Any]:
     """Validate settings, bring the schema up to date and fix the run day, for later tasks; for the
     sync, also whether it reads the devices (see :class:`Prepared`)."""
-    from number_inventory import pipeline
 
     context = get_current_context()
     values = read_settings()
@@ -122,13 +122,16 @@ def prepare(kind: str) -> dict[str, Any]:
     if skip:
         skip = f"run day {day}: {skip}"
     report_only = daily_report_only(day, timezone) if kind == "daily" else None
-    with inventory_db(migrate=True) as conn:
+    tenant_of = tenants_of(values["connections"])
+    with inventory_db() as conn:
+        # The global inventory and every tenant's, a configured tenant's created on its first use.
+        applied = tenants.migrate_all(conn, {*tenant_of.values(), *tenants.known(conn)})
+        for tenant, names in applied.items():
+            log.info("Applied schema migrations to %s: %s", tenants.label(tenant), ", ".join(names))
         if kind == "sync" and not skip:
             # The devices can only be read as they are now: a sync for an older day reads nothing.
-            backfill = pipeline.backfill(conn, kind, day)
-            if backfill:
-                skip = f"{backfill}: {pipeline.SYNC_BACKFILL}"
-    prepared = Prepared(run_day=day, skip=skip, report_only=report_only, **values)
+            skip = _sync_backfill(conn, day, set(tenant_of.values()))
+    prepared = Prepared(run_day=day, skip=skip, report_only=report_only, tenant_of=tenant_of, **values)
     log.info(
         "Run day %s; connections %s; cooling %s day(s)",
         day,
@@ -144,6 +147,23 @@ def prepare(kind: str) -> dict[str, Any]:
     return prepared.to_xcom()
 
 
+def _sync_backfill(conn: Any, day: dt.date, named: set[str]) -> str | None:
+    """Why a sync for ``day`` is a backfill in the global tenant or a configured one, or ``None``."""
+    from number_inventory import pipeline
+
+    for tenant in [tenants.GLOBAL, *sorted(named)]:
+        with tenants.within(conn, tenant):
+            backfill = pipeline.backfill(conn, "sync", day)
+        if backfill:
+            return f"{backfill}: {pipeline.SYNC_BACKFILL}"
+    return None
+
+
+def tenant_groups(conn: Any, prepared: Prepared) -> dict[str, list[str]]:
+    """The configured connections of the global tenant and of every known tenant."""
+    return tenants.groups(prepared.connections, prepared.tenant_of, tenants.known(conn))
+
+
 @fails_at_once(about=lambda connection_id, xcom: f"connection {connection_id!r}")
 def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
     """Read one connection and keep the read when it is complete; fail the task, naming the
@@ -155,7 +175,8 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
     context["connection_label"] = connection_id  # shown as the mapped task's name in the UI
     allow = settings.flag("allow_mass_removal", context["params"].get("allow_mass_removal"))
     hook = device_hook(connection_id)
-    with inventory_db() as conn:
+    tenant = prepared.tenant(connection_id)
+    with inventory_db() as conn, tenants.within(conn, tenant):
         summary = pipeline.read_connection(
             conn,
             hook.read,
@@ -165,11 +186,13 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
             allow_mass_removal=allow,
             absent_reads=prepared.absent_reads,
             now=functools.partial(clock.now, prepared.timezone),
+            site=hook.contract().site,
         )
     log.info(
-        "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
+        "Connection %s (%s): %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
         "skipped, %s pages",
         connection_id,
+        tenants.label(tenant),
         summary["bindings"],
         summary["active_bindings"],
         summary["numbers"],
@@ -206,16 +229,18 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
     context = get_current_context()
+    run = run_info(context, prepared.run_day)
     with inventory_db() as conn:
-        summary = pipeline.sync(
+        summary = pipeline.per_tenant(
             conn,
-            run_info(context, prepared.run_day),
-            prepared.connections,
-            prepared.cooling_days,
-            timezone=prepared.timezone,
+            tenant_groups(conn, prepared),
+            lambda connection_ids: pipeline.sync(
+                conn, run, connection_ids, prepared.cooling_days, timezone=prepared.timezone
+            ),
         )
     log_summary("Sync summary", summary)
-    assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"])
+    written = pipeline.total_across_tenants(summary, "written")
+    assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=written)
     return summary
 
 
@@ -227,8 +252,11 @@ def check_reads(xcom: dict[str, Any]) -> None:
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
     context = get_current_context()
+    problems = []
     with inventory_db() as conn:
-        problems = pipeline.check_reads(conn, context["run_id"], prepared.connections)
+        for tenant, connection_ids in tenant_groups(conn, prepared).items():
+            with tenants.within(conn, tenant):
+                problems += pipeline.check_reads(conn, context["run_id"], connection_ids)
     if problems:
         # Each failed read task alerted, naming its connection and why: this failure, which fails the
         # run, repeats them. It alerts only when some problem has no failed read task to report it.
@@ -269,26 +297,32 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
         pipeline.RELEASE_DESPITE_STALE, context["params"].get(pipeline.RELEASE_DESPITE_STALE)
     )
     hours = prepared.max_read_age_hours
+    run = run_info(context, prepared.run_day)
     with inventory_db() as conn:
-        summary = pipeline.daily(
+        summary = pipeline.per_tenant(
             conn,
-            run_info(context, prepared.run_day),
-            prepared.connections,
-            prepared.cooling_days,
-            dry_run=dry_run,
-            now=clock.now(prepared.timezone),
-            max_read_age=dt.timedelta(hours=hours),
-            timezone=prepared.timezone,
-            release_despite_stale=despite,
-            actor=triggering_user(context) if despite else None,
+            tenant_groups(conn, prepared),
+            lambda connection_ids: pipeline.daily(
+                conn,
+                run,
+                connection_ids,
+                prepared.cooling_days,
+                dry_run=dry_run,
+                now=clock.now(prepared.timezone),
+                max_read_age=dt.timedelta(hours=hours),
+                timezone=prepared.timezone,
+                release_despite_stale=despite,
+                actor=triggering_user(context) if despite else None,
+            ),
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
+    written = pipeline.total_across_tenants(summary, "written")
     assets.outlet_extra(
-        context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"], dry_run=dry_run
+        context, assets.INVENTORY, run_day=summary["run_day"], written=written, dry_run=dry_run
     )
-    stale = summary["stale_reads"]
+    stale = pipeline.lines_across_tenants(summary, "stale_reads")
     if stale and not dry_run:
-        withheld = summary.get(pipeline.RELEASE_WITHHELD_STALE, [])
+        withheld = pipeline.lines_across_tenants(summary, pipeline.RELEASE_WITHHELD_STALE)
         raise AirflowFailException(
             f"stale_read: {len(stale)} configured connection(s) not read completely for more than {hours} "
             "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join([*stale, *withheld])
@@ -306,13 +340,14 @@ def daily_report(xcom: dict[str, Any]) -> dict[str, Any]:
     prepared = Prepared.from_xcom(xcom)
     context = get_current_context()
     dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
+    run = run_info(context, prepared.run_day)
     with inventory_db() as conn:
-        summary = pipeline.daily_report(
+        summary = pipeline.per_tenant(
             conn,
-            run_info(context, prepared.run_day),
-            prepared.timezone,
-            report_only=prepared.report_only,
-            dry_run=dry_run,
+            tenant_groups(conn, prepared),
+            lambda _: pipeline.daily_report(
+                conn, run, prepared.timezone, report_only=prepared.report_only, dry_run=dry_run
+            ),
         )
     title = "Daily report" + (f" ({clock.REPORT_ONLY})" if prepared.report_only else "")
     log_summary(title + (" (dry run: nothing written)" if dry_run else ""), summary)
@@ -341,19 +376,40 @@ def purge(xcom: dict[str, Any]) -> dict[str, Any]:
         raise SettingError(
             f"Parameter 'confirm' must repeat the connection id {connection_id!r}; nothing was changed"
         )
-    with inventory_db() as conn:
+    tenant = purged_tenant(connection_id, context["params"].get("tenant"))
+    with inventory_db() as conn, tenants.within(conn, tenant), tenants.naming(tenant):
         summary = pipeline.purge(
             conn,
             run_info(context, prepared.run_day),
             connection_id,
-            prepared.connections,
+            tenants.groups(prepared.connections, prepared.tenant_of).get(tenant, []),
             prepared.cooling_days,
         )
-    log_summary(f"Purged connection {connection_id}", summary)
+    log_summary(f"Purged connection {connection_id} ({tenants.label(tenant)})", summary)
     assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["cooled"])
     if connection_id in prepared.connections:
         log.warning("Now remove %r from the Variable %s", connection_id, settings.CONNECTIONS_VARIABLE)
     return summary
+
+
+def purged_tenant(connection_id: str, param: Any) -> str:
+    """The tenant a purge works within: the purged connection's (its extra ``tenant``), or, when
+    Airflow no longer defines the connection, the parameter ``tenant`` (empty: the global tenant). A
+    parameter naming another tenant than the connection's is refused."""
+    from airflow.sdk import Connection
+
+    given = tenants.tenant_name(param, what="Parameter 'tenant'")
+    try:
+        extras = Connection.get(connection_id).extra_dejson
+    except AirflowNotFoundException:
+        return given
+    tenant = tenants.tenant_name(extras.get("tenant"), what=f"Connection {connection_id!r}: extra 'tenant'")
+    if given and given != tenant:
+        raise SettingError(
+            f"Parameter 'tenant' is {given!r} but connection {connection_id!r} belongs to "
+            f"{tenants.label(tenant)} (its extra 'tenant'); nothing was changed"
+        )
+    return tenant
 
 
 def triggering_user(context: Any) -> str:
@@ -381,14 +437,16 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
         run_info(context, prepared.run_day), actor=triggering_user(context), note=request.note
     )
     log.info(
-        "%s of %s number(s) for %s (%s)%s",
+        "%s of %s number(s) of %s for %s (%s)%s",
         request.action,
         len(request.numbers),
+        tenants.label(tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")),
         run.actor,
         request.note,
         ", dry run: nothing is written" if dry_run else "",
     )
-    with inventory_db() as conn:
+    tenant = tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")
+    with inventory_db() as conn, tenants.within(conn, tenant), tenants.naming(tenant):
         summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
     changes = summary.pop("changes")
     unchanged = summary.pop("unchanged_numbers")

@@ -13,7 +13,6 @@ another API's: ``contract.page_size`` of a ``mediant-cli`` contract is an error,
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -91,10 +90,6 @@ TRANSPORT_EXTRAS = (
 )
 
 
-#: A site's name: short free text (``Berlin HQ``, ``fra-2``), as an operator types it into a filter.
-_SITE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}")
-
-
 def _tenant(raw: Any, connection_id: str) -> str:
     from number_inventory import tenants
 
@@ -102,14 +97,9 @@ def _tenant(raw: Any, connection_id: str) -> str:
 
 
 def _site(raw: Any, connection_id: str) -> str:
-    text = raw.strip() if isinstance(raw, str) else raw
-    if text == "" or (isinstance(text, str) and _SITE.fullmatch(text)):
-        return text
-    raise SettingError(
-        f"Connection {connection_id!r}: extra 'site' must be empty or a short name of letters, digits, "
-        f"spaces and _ . - starting with a letter or digit, at most 64 characters (e.g. 'Berlin HQ'), "
-        f"got {raw!r}"
-    )
+    from number_inventory import tenants
+
+    return tenants.site_name(raw, what=f"Connection {connection_id!r}: extra 'site'")
 
 
 #: Where a device's numbers belong, which every device API takes: the tenant whose inventory they are

@@ -218,6 +218,7 @@ def finish_read(
     allow_mass_removal: bool = False,
     absent_reads: int = 1,
     read_at: dt.datetime | None = None,
+    site: str = "",
 ) -> dict[str, Any]:
     """Check a staged read and, when it is complete and plausible, make it the connection's kept read.
 
@@ -228,7 +229,7 @@ def finish_read(
     :class:`ReadRejected` after recording the failure; any other error is recorded as the read's
     failure too, then raised. ``absent_reads``: see ``reads/promote_read_connection.sql``; ``read_at``: when
     the read completed by the project's clock (default: the database's ``now()``), from which its age
-    is counted.
+    is counted; ``site``: the connection's site, recorded with the kept read (empty: none).
 
     Lock order, the same everywhere (``begin_read``, ``purge_connection``): the read's row, then
     the connection's row, then its registrations.
@@ -249,6 +250,7 @@ def finish_read(
                         "read_id": read_id,
                         "absent_reads": absent_reads,
                         "read_at": read_at,
+                        "site": site or None,
                     },
                 )
             _record_figures(conn, read_id, summary)
