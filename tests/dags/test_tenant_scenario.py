@@ -221,3 +221,18 @@ def test_a_stale_tenant_fails_the_daily_run_naming_it_but_another_tenant_still_r
         lambda c: c.execute('SELECT connection_id, "check" FROM audit_connection_finding').fetchall(),
     )
     assert findings == [("audiocodes_a", "stale_read")]
+
+
+def test_a_bad_tenant_extra_fails_the_sync_at_prepare_naming_the_connection(
+    db, sbcs, devices, monkeypatch, run_dag, output
+):
+    place(monkeypatch, devices, "audiocodes_b", "Beta-Corp")
+
+    state, tasks = run_dag(SYNC, D(2026, 11, 2))
+
+    assert state == "failed" and tasks["prepare"] == ["failed"]
+    assert (
+        "Connection 'audiocodes_b': extra 'tenant' must be empty (the global tenant) or a lower-case"
+        in output()
+    )
+    assert tenants.known(db) == [] and rows(db) == {}
