@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # include/ holds the package `number_inventory`; the root holds devtools/, scripts/, bench/ and tests/.
 export PYTHONPATH := $(CURDIR)/include:$(CURDIR)
 
-.PHONY: venv chromium demo airflow test lint format lock clean bench bench-small bench-10m docs docs-build
+.PHONY: venv chromium demo airflow test lint format lock clean bench bench-small bench-10m bench-export docs docs-build
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -46,6 +46,10 @@ bench: $(VENV)/.installed  ## the sync benchmark: 10k, 100k and 1M users (1M als
 # bench/results/ (see bench/README.md). Kept out of CI.
 bench-10m: $(VENV)/.installed  ## the sync benchmark at 1M and 10M users, with the peer and the scheduler at 1M (issue 15's targets)
 	$(PY) -m bench --sizes 1000000,10000000 --naive-sizes "" --peer-sizes 1000000 --airflow-size 0 --repeat 1
+
+# The CSV export (issue 25): rows/s and peak memory at 1M rows; 10M: $(PY) -m bench.export --rows 10000000
+bench-export: $(VENV)/.installed  ## the CSV export's rows/s and peak memory at 100k and 1M rows
+	$(PY) -m bench.export --rows 100000,1000000
 
 bench-small: $(VENV)/.installed  ## the benchmark at CI size (1,500 users), results in test-output/bench/
 	$(PY) -m bench --sizes 1500 --naive-sizes 1500 --airflow-size 0 --scheduler-size 0 --repeat 1 --out test-output/bench

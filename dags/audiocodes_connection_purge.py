@@ -56,14 +56,14 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
 )
 def audiocodes_connection_purge():
     @task
-    def prepare() -> dict:
+    def prepare(dag_run=None, dag=None, ti=None) -> dict:
         """Validate the Variables and the form, bring the schema up to date and fix the run day."""
-        return tasks.prepare("purge")
+        return tasks.prepare("purge", dag_run=dag_run, dag=dag, ti=ti)
 
     @task(outlets=[assets.INVENTORY])
-    def purge(prepared: dict) -> dict:
+    def purge(prepared: dict, params=None, dag_run=None, outlet_events=None) -> dict:
         """Drop the connection's kept read and cool its numbers that no other connection registers."""
-        return tasks.purge(prepared)
+        return tasks.purge(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
 
     purge(prepare())
 

@@ -49,9 +49,9 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
 )
 def audiocodes_number_sync():
     @task
-    def prepare() -> dict:
+    def prepare(dag_run=None, dag=None, ti=None) -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return tasks.prepare("sync")
+        return tasks.prepare("sync", dag_run=dag_run, dag=dag, ti=ti)
 
     @task
     def connections_to_read(prepared: dict) -> list[str]:
@@ -59,20 +59,25 @@ def audiocodes_number_sync():
         return tasks.connections_to_read(prepared)
 
     # The client retries transient errors itself; a failed read keeps the previous one until the next run.
-    @task(retries=0, execution_timeout=dag_defaults.READ_TIMEOUT, map_index_template="{{ connection_label }}")
-    def read_connection(connection_id: str, prepared: dict) -> dict:
+    # Each mapped read is named after its connection in the UI and in its alerts.
+    @task(
+        retries=0,
+        execution_timeout=dag_defaults.READ_TIMEOUT,
+        map_index_template="{{ task.op_kwargs['connection_id'] }}",
+    )
+    def read_connection(connection_id: str, prepared: dict, params=None, dag_run=None) -> dict:
         """Read all pages of one connection's registered users and keep the read if it is complete."""
-        return tasks.read_connection(connection_id, prepared)
+        return tasks.read_connection(connection_id, prepared, params=params, dag_run=dag_run)
 
     @task(trigger_rule="all_done_min_one_success", outlets=[assets.INVENTORY])
-    def reconcile(prepared: dict) -> dict:
+    def reconcile(prepared: dict, dag_run=None, outlet_events=None) -> dict:
         """Apply the transition table to the inventory from the kept reads, in one transaction."""
-        return tasks.reconcile(prepared)
+        return tasks.reconcile(prepared, dag_run=dag_run, outlet_events=outlet_events)
 
     @task(trigger_rule="all_done_min_one_success")
-    def check_reads(prepared: dict) -> None:
+    def check_reads(prepared: dict, dag_run=None, ti=None) -> None:
         """Fail the run, naming each connection whose read is missing or incomplete."""
-        tasks.check_reads(prepared)
+        tasks.check_reads(prepared, dag_run=dag_run, ti=ti)
 
     prepared = prepare()
     reads = read_connection.partial(prepared=prepared).expand(connection_id=connections_to_read(prepared))

@@ -10,6 +10,9 @@ Acts on numbers by hand, from the trigger form, instead of an `UPDATE` that the 
 | **Cancel cooling** | AudioCodes `Cooling` that a device registers | `Used` / `Device` / `AudioCodes` |
 | **Reserve** | `Available` | `Reserved` |
 | **Unreserve** | `Reserved` | `Available` |
+| **Add numbers** | not in the inventory | `Available`, with **site** and **label** |
+| **Remove numbers** | `Available` | not in the inventory |
+| **Import numbers** | not in the inventory | `Available` or `Reserved` (a CSV's lines) |
 
 Type the **numbers** one per line (any spelling: `+1 415-555 0100` is `+14155550100`; at most 10,000
 per run) and the **reason**. Every number is checked before anything is written, and the run writes
@@ -19,7 +22,15 @@ the action would free or hand out (release, reserve, unreserve). A number alread
 leads is left alone. Each change is recorded in `number_inventory_history` with the reason
 `manual_<action>`, the reason typed here and the user who triggered the run.
 
-The numbers are those of one **tenant** (empty: the global tenant; docs: *Tenants and sites*).
+Add and remove take a range (**first** and **last**, or **first** and **count**) or the **numbers**,
+up to 1,000,000 per run, in the **tenant** given (empty: the global one). Add never overwrites a
+number in the inventory: it names them and adds nothing. Remove refuses any number that is not
+Available or that a device registers. Import reads a CSV (**csv**, or **csv path** on the worker)
+with a header: `number` and any of `status` (Available or Reserved), `site`, `label`; numbers in
+the inventory already are left alone and reported.
+
+Every action works within the **tenant** given (empty: the global inventory).
+
 Trigger with **dry run** to check the numbers and see what would change, without writing anything.
 """
 
@@ -27,8 +38,21 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.action_form import (
+    ACTIONS,
+    MAX_BLOCK,
+    MAX_CSV_TEXT,
+    MAX_DAYS,
+    MAX_NUMBERS,
+    MAX_REASON,
+    MIN_REASON,
+)
 from number_inventory.airflow_glue import assets, dag_defaults, tasks
+
+
+def _text(title: str, description: str) -> Param:
+    """An optional one-line text field of the form."""
+    return Param(None, type=["null", "string"], maxLength=1000, title=title, description=description)
 
 
 @dag(
@@ -48,12 +72,40 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
             [],
             type="array",
             items={"type": "string"},
-            minItems=1,
             maxItems=MAX_NUMBERS,
             title="Numbers",
             description=f"One number per line, at most {MAX_NUMBERS:,}; separators such as spaces, "
-            "dashes and dots are ignored.",
+            "dashes and dots are ignored. Add and remove numbers take a range below instead.",
         ),
+        "first": _text(
+            "First (range)", "Add or remove numbers: the first number of the range, e.g. +4930123000."
+        ),
+        "last": _text(
+            "Last (range)", "The last number of the range (same digits as First), e.g. +4930123999."
+        ),
+        "count": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            maximum=MAX_BLOCK,
+            title="Count (range)",
+            description=f"Instead of Last: how many numbers from First (at most {MAX_BLOCK:,}).",
+        ),
+        "tenant": _text("Tenant", "Whose inventory the action works on; empty for the global one."),
+        "site": _text("Site", "Add or import numbers: the site the numbers belong to (optional)."),
+        "label": _text(
+            "Label", "Add or import numbers: a label for the block, e.g. Berlin HQ block 2 (optional)."
+        ),
+        "csv": Param(
+            None,
+            type=["null", "string"],
+            format="multiline",
+            maxLength=MAX_CSV_TEXT,
+            title="CSV (import)",
+            description="Import numbers: a header line 'number,status,site,label' (number required), "
+            "then one number per line; status Available (default) or Reserved.",
+        ),
+        "csv_path": _text("CSV path (import)", "Import numbers: instead of CSV, a CSV file on the worker."),
         "days": Param(
             None,
             type=["null", "integer"],
@@ -76,26 +128,19 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
             title="Dry run",
             description="Check the numbers and report what would change, without writing anything.",
         ),
-        "tenant": Param(
-            "",
-            type=["null", "string"],
-            title="Tenant",
-            description="The tenant whose numbers these are (its connections' extra 'tenant'); empty: "
-            "the global tenant. A tenant without an inventory is refused.",
-        ),
     },
 )
 def number_inventory_action():
     @task
-    def prepare() -> dict:
+    def prepare(dag_run=None, dag=None, ti=None) -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return tasks.prepare("action")
+        return tasks.prepare("action", dag_run=dag_run, dag=dag, ti=ti)
 
     # All or nothing, and a refusal is final: retrying would only refuse again.
     @task(retries=0, outlets=[assets.INVENTORY])
-    def act(prepared: dict) -> dict:
+    def act(prepared: dict, params=None, dag_run=None, outlet_events=None) -> dict:
         """Check every number, then apply the action to all of them in one transaction, or to none."""
-        return tasks.manual_action(prepared)
+        return tasks.manual_action(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
 
     act(prepare())
 

@@ -77,19 +77,19 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
 )
 def number_inventory_daily():
     @task
-    def prepare() -> dict:
+    def prepare(dag_run=None, dag=None, ti=None) -> dict:
         """Validate the Variables, bring the schema up to date and fix the run day."""
-        return tasks.prepare("daily")
+        return tasks.prepare("daily", dag_run=dag_run, dag=dag, ti=ti)
 
     @task(outlets=[assets.INVENTORY])
-    def release_and_audit(prepared: dict) -> dict:
+    def release_and_audit(prepared: dict, params=None, dag_run=None, outlet_events=None) -> dict:
         """Release due cooling numbers, recount Tags, audit and repair, in one transaction."""
-        return tasks.release_and_audit(prepared)
+        return tasks.release_and_audit(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
 
     @task(outlets=[assets.DAILY_REPORT])
-    def report(prepared: dict) -> dict:
+    def report(prepared: dict, params=None, dag_run=None, outlet_events=None) -> dict:
         """Write the run day's report as of the day's end, from the history (a past day: only this)."""
-        return tasks.daily_report(prepared)
+        return tasks.daily_report(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
 
     prepared = prepare()
     release_and_audit(prepared)

@@ -453,6 +453,84 @@ def tenant_list(user: User) -> Any:
     return {"tenants": [{"name": name, "label": name or "global"} for name in names]}
 
 
+# --- export and provisioning (issue 25) ----------------------------------------------------------
+
+TEXT = Query(max_length=200)
+
+
+def _filter(**given: str | None) -> Any:
+    from number_inventory import exports, views
+
+    try:
+        return exports.NumberFilter.parse(**given)
+    except views.BadQuery as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@app.get("/api/next-free")
+def next_free(
+    user: User,
+    tenant: Tenant,
+    count: Annotated[int, Query(ge=1, le=1000, description="how many numbers (at most 1000)")] = 10,
+    site: Annotated[str | None, TEXT] = None,
+    first: Annotated[str | None, Query(max_length=64, description="the range's first number")] = None,
+    last: Annotated[str | None, Query(max_length=64, description="the range's last number")] = None,
+    prefix: Annotated[str | None, Query(max_length=64)] = None,
+) -> Any:
+    """The first ``count`` Available numbers of a tenant, site, range or prefix, in number order, for
+    provisioning systems. Reads only: it reserves nothing (reserving is the ``reserve`` action)."""
+    from number_inventory import exports, tenants
+
+    wanted = _filter(site=site, first=first, last=last, prefix=prefix)
+
+    def work(conn: Any, *_: Any) -> Any:
+        name = exports.check_tenant(conn, tenant)
+        with tenants.within(conn, name):
+            found = exports.next_free(conn, wanted, count)
+        return {"tenant": name, "site": wanted.site, "count": len(found), "numbers": found}
+
+    return _read(work)
+
+
+@app.get("/api/numbers.csv")
+def export_numbers(
+    user: User,
+    tenant: Tenant,
+    status: Annotated[STATUS | None, Query()] = None,
+    vendor: Annotated[str | None, Query(max_length=100, description="a vendor ('' for none)")] = None,
+    prefix: Annotated[str | None, Query(max_length=64)] = None,
+    site: Annotated[str | None, TEXT] = None,
+) -> Response:
+    """The inventory rows the filters match as CSV, in number order, streamed: ten million rows are
+    sent as they are read, never held in memory."""
+    from fastapi.responses import StreamingResponse
+
+    from number_inventory import exports
+
+    wanted = _filter(status=status, vendor=vendor, prefix=prefix, site=site)
+    # Checked before the response starts: a bad tenant is an HTTP error, not a CSV cut short.
+    checked = _read(lambda conn, *_: exports.check_tenant(conn, tenant))
+    name = f"numbers-{checked}.csv" if checked else "numbers.csv"
+    return StreamingResponse(
+        _export(checked, wanted),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+def _export(tenant: str, wanted: Any) -> Any:
+    """The CSV's chunks, read on a connection of its own that lives as long as the response."""
+    from number_inventory import exports, tenants, views
+    from number_inventory.airflow_glue.connections import inventory_db
+
+    with (
+        inventory_db() as conn,
+        tenants.within(conn, tenant),
+        views.reading(conn, timeout_ms=exports.EXPORT_TIMEOUT_MS),
+    ):
+        yield from exports.export_csv(conn, wanted)
+
+
 class NumberInventoryViewPlugin(AirflowPlugin):
     """Registers the app with the API server and links its page from the navigation."""
 

@@ -38,7 +38,8 @@ from typing import Any
 import pandas as pd
 
 from number_inventory import numbers as nums
-from number_inventory.action_form import ACTIONS, MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.action_form import MAX_DAYS, MAX_NUMBERS, MAX_REASON, MIN_REASON
+from number_inventory.action_form import NUMBER_ACTIONS as ACTIONS
 from number_inventory.transitions import (
     _USED_BY_DEVICE,
     AUDIOCODES,

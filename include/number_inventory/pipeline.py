@@ -56,6 +56,26 @@ class RunSkipped(Exception):
 
 SYNC_BACKFILL = "the sync reads the devices as they are now, so a backfill changes nothing"
 
+
+class ReadsFailed(Exception):
+    """Configured connections without a complete read in this sync run (:func:`check_reads`): the run
+    fails, naming each and why (``problems``, a line each); their numbers keep their previous read.
+    No retry mends it: the next run reads them again."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            "Some connections were not read; their numbers keep their previous read:\n  "
+            + "\n  ".join(self.problems)
+        )
+
+
+class StaleReads(Exception):
+    """Configured connections whose last complete read is too old, found by a daily run that has
+    recorded everything else (:func:`check_fresh`): the run fails so that the on-call engineer is
+    alerted, naming each connection, its age and the releases it withholds."""
+
+
 #: Bindings staged per COPY while reading a connection, and the most AOR and contact text (in
 #: characters) a batch holds before it is staged: whichever comes first. The text bound keeps a
 #: read of long, hostile AORs from holding 20,000 of them.
@@ -625,8 +645,9 @@ def _have(connection_ids: Sequence[str]) -> str:
     return f"configured connections {', '.join(connection_ids)} have"
 
 
-def check_reads(conn: psycopg.Connection, run_id: str, connection_ids: Sequence[str]) -> list[str]:
-    """One line per configured connection that has no complete read in this run, saying why."""
+def check_reads(conn: psycopg.Connection, run_id: str, connection_ids: Sequence[str]) -> None:
+    """Raise :class:`ReadsFailed`, a line per configured connection that has no complete read in
+    this run saying why, when there is any."""
     reads = {r["connection_id"]: r for r in store.reads_of_run(conn, run_id)}
     problems = []
     for connection_id in connection_ids:
@@ -635,7 +656,22 @@ def check_reads(conn: psycopg.Connection, run_id: str, connection_ids: Sequence[
             problems.append(f"{connection_id}: not read in this run")
         elif read["state"] != "complete":
             problems.append(f"{connection_id}: {read['state']}: {read['error']}")
-    return problems
+    if problems:
+        raise ReadsFailed(problems)
+
+
+def check_fresh(summary: dict[str, Any], max_read_age_hours: int) -> None:
+    """Raise :class:`StaleReads` when the daily run summed up in ``summary`` (of :func:`daily`, which
+    committed first) found stale reads, naming each stale connection and each withheld release; a
+    dry run only reports them."""
+    stale = lines_across_tenants(summary, "stale_reads")
+    if stale and not summary["dry_run"]:
+        withheld = lines_across_tenants(summary, RELEASE_WITHHELD_STALE)
+        raise StaleReads(
+            f"stale_read: {len(stale)} configured connection(s) not read completely for more than "
+            f"{max_read_age_hours} hour(s); the rest of the daily run was done and recorded:\n  "
+            + "\n  ".join([*stale, *withheld])
+        )
 
 
 def manual_action(

@@ -9,15 +9,14 @@ the same backfill run forwards from an empty report table writes the same rows. 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import time
 
 import pytest
 
 from deploy.run_local_stack import LocalStack, wait_until
 from devtools import local_db
 from number_inventory import history, report, store
+from tests.deploy.helpers import Budget, start_for, tails_on_failure
 
 DAILY = "number_inventory_daily"
 BUDGET_SECONDS = 600
@@ -31,15 +30,6 @@ def stack(tmp_path):
         yield stack
     finally:
         stack.stop()
-
-
-@contextlib.contextmanager
-def tails_on_failure(stack: LocalStack):
-    try:
-        yield
-    except BaseException:
-        print(stack.log_tails(60))
-        raise
 
 
 def seed_history(dsn: str, days: list[dt.date]) -> None:
@@ -90,19 +80,15 @@ def report_rows(dsn: str) -> list[tuple]:
 def test_an_airflow_backfill_of_the_daily_run_fills_the_reports_and_changes_nothing(stack):
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(DAYS + 2, 2, -1)]  # all before today - 1
-    started = time.monotonic()
-
-    def left() -> float:
-        return max(5.0, BUDGET_SECONDS - (time.monotonic() - started))
+    budget = Budget(BUDGET_SECONDS)
 
     with tails_on_failure(stack):
-        stack.start(timeout=min(200, left()))
-        seed_history(stack.inventory_dsn, days)
-        with local_db.connect(stack.inventory_dsn) as conn:
+        start_for(
+            stack, DAILY, budget, lambda dsn: seed_history(dsn, days), start_seconds=200, parse_seconds=120
+        )
+        with local_db.connect(stack.inventory_dsn) as conn:  # no run yet: the stack schedules none
             before = history.inventory(conn)
             written = conn.execute("SELECT count(*) FROM number_inventory_history").fetchone()[0]
-        stack.wait_for_dag(DAILY, timeout=min(120, left()))
-        stack.unpause(DAILY)
 
         def backfill(backwards: bool) -> list[dict]:
             """Backfill the days (reprocessing runs done before) and wait until the backfill is done."""
@@ -121,7 +107,7 @@ def test_an_airflow_backfill_of_the_daily_run_fills_the_reports_and_changes_noth
             wait_until(
                 f"backfill {created['id']}",
                 lambda: stack.api("GET", f"/backfills/{created['id']}")["completed_at"],
-                left(),
+                budget.left(),
                 every=3,
             )
             runs = stack.api("GET", f"/dags/{DAILY}/dagRuns", params={"run_type": "backfill", "limit": 100})

@@ -7,10 +7,8 @@ scheduler, DAG processor, triggerer and one Celery worker, and two bundled devic
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
-import time
 
 import psutil
 import pytest
@@ -18,6 +16,7 @@ import pytest
 from deploy.run_local_stack import DEFAULT_REDIS_URL, SYNC_DAG, LocalStack, redis_reason
 from devtools import local_db
 from number_inventory import store
+from tests.deploy.helpers import Budget, start_for, tails_on_failure
 
 #: Every wait of the test together stays within this (the machine may be shared and small).
 BUDGET_SECONDS = 240
@@ -61,16 +60,6 @@ def alive(process: psutil.Process) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def tails_on_failure(stack: LocalStack):
-    """Print the end of every component's log when the block fails (pytest shows it with the failure)."""
-    try:
-        yield
-    except BaseException:
-        print(stack.log_tails(60))
-        raise
-
-
 def seed_inventory(dsn: str) -> None:
     """Rows that the sync must change, and rows it must leave alone."""
     with local_db.connect(dsn) as conn:
@@ -92,20 +81,13 @@ def test_a_sync_runs_on_celery_workers_through_the_rest_api(stack):
 
 
 def check_a_sync_run(stack: LocalStack) -> None:
-    started = time.monotonic()
+    budget = Budget(BUDGET_SECONDS, kept=20)  # 20 s kept for stopping
 
-    def left() -> float:
-        return max(5.0, BUDGET_SECONDS - 20 - (time.monotonic() - started))  # 20s kept for stopping
-
-    stack.start(timeout=min(150, left()))
-    seed_inventory(stack.inventory_dsn)
-
-    # the DAG processor parsed the DAGs without errors; unpause and trigger through the REST API
-    stack.wait_for_dag(SYNC_DAG, timeout=min(60, left()))
-    stack.unpause(SYNC_DAG)
+    # the DAG processor parsed the DAGs without errors; unpaused, the sync is triggered through the REST API
+    start_for(stack, SYNC_DAG, budget, seed_inventory, start_seconds=150, parse_seconds=60)
     logical = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=1)
     run_id = stack.trigger(SYNC_DAG, logical)
-    state = stack.wait_for_run(SYNC_DAG, run_id, timeout=left())
+    state = stack.wait_for_run(SYNC_DAG, run_id, timeout=budget.left())
     tis = stack.task_instances(SYNC_DAG, run_id)
     summary = [(ti["task_id"], ti["map_index"], ti["state"]) for ti in tis]
     failed_logs = [

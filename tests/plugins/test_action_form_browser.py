@@ -27,6 +27,10 @@ DAG_ID = "number_inventory_action"
 USER, PASSWORD = "duty-operator", "duty-Secret-7"
 REASON = "ticket INC-5150: numbers for the new Hamburg office"
 SCREENSHOT = OUTPUT / "number-inventory-action-form.png"
+RANGE_SCREENSHOT = OUTPUT / "number-inventory-add-numbers-form.png"
+#: The form's fields that an action leaves empty, as the run's conf holds them.
+UNUSED = dict.fromkeys(("first", "last", "count", "tenant", "site", "label", "csv", "csv_path", "days"))
+RANGE_REASON = "ticket CHG-2501: Berlin HQ block 2"
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -152,7 +156,7 @@ def test_the_form_submits_a_run_with_its_values_and_user(page, airflow):
     assert runs[0]["conf"] == {
         "action": "reserve",
         "numbers": ["2000", "+49 30 555-0123"],
-        "days": None,
+        **UNUSED,
         "reason": REASON,
         "dry_run": False,
         "tenant": "",
@@ -195,3 +199,84 @@ def test_the_view_shows_the_manual_action_with_its_user_and_reason(page, airflow
     expect(first.locator("td").nth(4)).to_have_text(f"{USER}: {REASON}")
     recent = page.locator("#changes-table tbody tr").first
     expect(recent.locator("td").nth(4)).to_have_text(f"{USER}: {REASON}")
+
+
+def run_of(url: str, action: str) -> dict:
+    """The latest run of ``action``, once the scheduler has finished it."""
+    runs = [
+        r for r in api(url, f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"] if r["conf"]["action"] == action
+    ]
+    run = max(runs, key=lambda r: r["run_after"])
+    deadline = time.monotonic() + 300
+    while run["state"] not in ("success", "failed") and time.monotonic() < deadline:
+        time.sleep(2)
+        run = api(url, f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
+    return run
+
+
+def submit(page, url: str, action_label: str, fields: dict[str, str]):
+    form = open_form(page, url)
+    form.get_by_role("combobox").click()
+    form.get_by_text(action_label, exact=True).click()
+    for name, value in fields.items():
+        # By name: a number field's id is the UI's own (its name is element_<param>).
+        form.locator(f"[name=element_{name}]").fill(value)
+    return form
+
+
+def test_a_range_of_100000_numbers_is_added_and_removed_through_the_form(page, airflow, inventory_dsn):
+    """Issue 25's done-when: the form adds +4930100000 – +4930199999 as Available for a site with a
+    label, then removes them, and the history records the user and the reason of each."""
+    url, logs = airflow
+    form = submit(
+        page,
+        url,
+        "Add numbers (a range or list, as Available)",
+        {
+            "first": "+4930100000",
+            "last": "+4930199999",
+            "site": "berlin",
+            "label": "HQ 2",
+            "reason": RANGE_REASON,
+        },
+    )
+    page.screenshot(path=str(RANGE_SCREENSHOT), full_page=True)
+    form.get_by_test_id("trigger-dag-submit").click()
+    page.wait_for_url(f"**/dags/{DAG_ID}/runs/**")
+    added = run_of(url, "add_numbers")
+    assert added["state"] == "success", (logs / "scheduler.log").read_text()[-4000:]
+    assert added["conf"]["first"] == "+4930100000" and added["triggering_user_name"] == USER
+
+    conn = local_db.connect(inventory_dsn)
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM number_inventory WHERE number LIKE '+49301%%' AND status = 'Available' "
+            "AND site = 'berlin' AND label = 'HQ 2'"
+        ).fetchone()[0]
+        == 100_000
+    )
+
+    form = submit(
+        page,
+        url,
+        "Remove numbers (Available ones of a range or list)",
+        {"first": "+4930100000", "count": "100000", "reason": RANGE_REASON},
+    )
+    form.get_by_test_id("trigger-dag-submit").click()
+    page.wait_for_url(f"**/dags/{DAG_ID}/runs/**")
+    removed = run_of(url, "remove_numbers")
+    assert removed["state"] == "success", (logs / "scheduler.log").read_text()[-4000:]
+    assert removed["conf"]["count"] == 100_000  # the form sends a number field as a number
+
+    assert (
+        conn.execute("SELECT count(*) FROM number_inventory WHERE number LIKE '+49301%%'").fetchone()[0] == 0
+    )
+    history = conn.execute(
+        "SELECT reason, actor, note, run_id, before_status, after_status, count(*) FROM number_inventory_history "
+        "WHERE reason IN ('manual_add_numbers', 'manual_remove_numbers') GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1"
+    ).fetchall()
+    conn.close()
+    assert history == [
+        ("manual_add_numbers", USER, RANGE_REASON, added["dag_run_id"], None, "Available", 100_000),
+        ("manual_remove_numbers", USER, RANGE_REASON, removed["dag_run_id"], "Available", None, 100_000),
+    ]

@@ -164,6 +164,29 @@ def test_the_cooling_queue_filters_by_prefix_and_sorts_by_number(page, inventory
     assert not problems
 
 
+def test_the_export_link_downloads_the_rows_its_filters_match(page, inventory, problems):
+    """Issue 25: the Export panel's link follows its filters, and the browser downloads the CSV with
+    the signed-in session's cookie."""
+    page.locator("#export-status").select_option("Cooling")
+    page.locator("#export-prefix").fill("+4989 777")
+    expect(page.locator("#export-link")).to_have_attribute(
+        "href", f"{PREFIX}/api/numbers.csv?status=Cooling&prefix=%2B4989+777"
+    )
+    with page.expect_download() as download:
+        page.locator("#export-link").click()
+    assert download.value.suggested_filename == "numbers.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    expected = inventory.execute(
+        "SELECT number FROM number_inventory WHERE status = 'Cooling' AND number LIKE '+4989777%' "
+        'ORDER BY number COLLATE "C"'
+    ).fetchall()
+    assert expected and [line.split(",")[0] for line in lines[1:]] == [n for (n,) in expected]
+    assert lines[0].startswith("number,status,")
+    page.locator("#export-status").select_option("")
+    page.locator("#export-prefix").fill("")
+    assert not problems
+
+
 def storied_number(inventory) -> tuple[str, str, int]:
     """The cooling number with the longest history: ``(number, status, changes)``."""
     return inventory.execute(

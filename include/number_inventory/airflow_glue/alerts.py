@@ -16,8 +16,8 @@ device, the audit's conflicts. Without the Variable nothing is sent. A notifier 
 or fails is logged and never hides the failure it reports.
 
 One fault, one alert: a task whose failure only repeats what failed tasks of its run have alerted
-already (the sync's ``check_reads`` after a failed ``read_connection``) says so under
-:data:`ALERTED_KEY` in its context, and sends nothing.
+already (the sync's ``check_reads`` after a failed ``read_connection``) says so on its exception
+(:func:`alerted_already`), and sends nothing.
 
 Imported by ``airflow_glue.dag_defaults`` at parse time: nothing here reads a Variable until a task fails.
 """
@@ -34,8 +34,18 @@ log = logging.getLogger(__name__)
 NOTIFIER_VARIABLE = "number_inventory_notifier"
 #: The name under which the alert reaches the notifier's templates.
 ALERT_KEY = "number_inventory_alert"
-#: Set in a task's context to why its failure needs no alert of its own (other tasks sent it).
-ALERTED_KEY = "number_inventory_alerted"
+#: The attribute of a task's exception saying why its failure needs no alert of its own.
+ALERTED = "number_inventory_alerted"
+
+
+def alerted_already(exc: BaseException, why: str) -> None:
+    """Mark the failure ``exc`` as needing no alert of its own: ``why`` (other tasks sent it)."""
+    setattr(exc, ALERTED, why)
+
+
+def alerted_by_others(exc: BaseException | None) -> str | None:
+    """Why the failure ``exc`` needs no alert of its own (:func:`alerted_already`), else ``None``."""
+    return getattr(exc, ALERTED, None)
 
 
 class NotifierError(ValueError):
@@ -74,7 +84,8 @@ def alert_for(context: Any) -> dict[str, str]:
         context.get("task"), "task_id", "?"
     )
     map_index = getattr(context.get("task_instance"), "map_index", -1)
-    label = context.get("connection_label")  # the mapped read's connection, when there is one
+    # A mapped task's name in the UI (its map_index_template): the read's connection.
+    label = getattr(context.get("task_instance"), "rendered_map_index", None)
     where = f"{task_id}[{label}]" if label else (f"{task_id}[{map_index}]" if map_index >= 0 else task_id)
     reason = str(context.get("exception") or "the task failed without an exception")
     subject = f"[number inventory] {dag_id}: {where} failed"
@@ -86,7 +97,7 @@ def on_failure(context: Any) -> None:
     """Task failure callback of every task: send the alert through the configured notifier."""
     from airflow.sdk import Variable
 
-    already = context.get(ALERTED_KEY)
+    already = alerted_by_others(context.get("exception"))
     if already:
         log.info("No alert for this failure: %s", already)
         return

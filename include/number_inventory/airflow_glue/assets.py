@@ -28,7 +28,7 @@ INVENTORY = _table("number_inventory")
 DAILY_REPORT = _table("number_inventory_daily_report")
 
 
-def outlet_extra(context: Any, asset: Asset, **extra: Any) -> None:
+def outlet_extra(outlet_events: Any, asset: Asset, **extra: Any) -> None:
     """Attach ``extra`` (JSON values: the run day, rows written, a dry run) to the event the running
-    task emits for ``asset`` when it succeeds."""
-    context["outlet_events"][asset].extra = extra
+    task emits for ``asset`` when it succeeds (``outlet_events``: the task's, from its context)."""
+    outlet_events[asset].extra = extra

@@ -23,11 +23,11 @@ KEY = "number_inventory_run_note"
 MAX_LENGTH = 1000
 
 
-def leave(context: Any, text: str) -> None:
-    """From a task: ask for ``text`` to become the run's note when the run ends."""
+def leave(ti: Any, text: str) -> None:
+    """From the running task ``ti``: ask for ``text`` to become the run's note when the run ends."""
     if len(text) > MAX_LENGTH:
         text = text[: MAX_LENGTH - 1] + "…"
-    context["ti"].xcom_push(key=KEY, value=text)
+    ti.xcom_push(key=KEY, value=text)
 
 
 def note_of(dag_run: Any, session: Any) -> str | None:

@@ -1,5 +1,9 @@
 """The task bodies of the DAGs: read the settings a task needs, open its connections, call the
 pipeline, log its summary. The DAG files only wire these together.
+
+A body takes what it needs of the running task's context as keyword arguments named after the
+context's keys (``params``, ``dag_run``, ``ti``, ``outlet_events``, ``dag``), which its DAG file's
+TaskFlow task declares with a default of ``None`` (Airflow fills them in) and hands on.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
 from number_inventory import clock, settings, tenants
+from number_inventory.action_form import BLOCK_ACTIONS
 from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
     MissingConnection,
@@ -45,9 +49,12 @@ def fails_at_once(task: Task | None = None, *, about: Callable[..., str] | None 
     each wait ``retry_delay``: a bad setting or parameter, a connection that is not defined in Airflow,
     an inventory database that does not exist or refuses the login, a schema the role may not change or
     a table it cannot adopt, a device read that failed (the read retried what could pass) or was
-    refused, a refused manual action. A run that must read and change nothing
+    refused, a refused manual action, a run day after today; and the deliberate failures of a run that
+    has done what it could: connections without a complete read (:class:`pipeline.ReadsFailed`),
+    stale reads (:class:`pipeline.StaleReads`). A run that must read and change nothing
     (:class:`pipeline.RunSkipped`) skips the task, saying why. ``about(*args, **kwargs)`` names the
-    subject the message starts with (``connection 'sbc1'``); every message is scrubbed of credentials."""
+    subject the message starts with (``connection 'sbc1'``); every message is scrubbed of credentials.
+    A failure marked as alerted by other tasks (:func:`alerts.alerted_already`) stays so."""
     if task is None:
         return functools.partial(fails_at_once, about=about)
 
@@ -76,7 +83,10 @@ def fails_at_once(task: Task | None = None, *, about: Callable[..., str] | None 
         except Exception as exc:
             if not _is_domain_error(exc):
                 raise
-            raise fail(exc) from None
+            failure = fail(exc)
+            if why := alerts.alerted_by_others(exc):
+                alerts.alerted_already(failure, why)
+            raise failure from None
 
     return run
 
@@ -86,39 +96,42 @@ def _is_domain_error(exc: Exception) -> bool:
     looked up only when its module was loaded (it loads pandas): an exception of a module never
     imported cannot be raised."""
     from number_inventory.device_apis.transport import DeviceReadError
+    from number_inventory.pipeline import ReadsFailed, StaleReads
     from number_inventory.schema import SchemaError
     from number_inventory.store import ReadRejected
 
     actions = sys.modules.get("number_inventory.actions")
     kinds: tuple[type[Exception], ...] = (
         SettingError,
+        clock.FutureRunDay,
         SchemaError,
         MissingConnection,
         DeviceReadError,
         ReadRejected,
+        ReadsFailed,
+        StaleReads,
     )
     return isinstance(exc, kinds) or (actions is not None and isinstance(exc, actions.ActionError))
 
 
-def run_info(context: Any, day: dt.date) -> RunInfo:
+def run_info(dag_run: Any, day: dt.date) -> RunInfo:
     """The running DAG run, for the history."""
     from number_inventory.store import RunInfo
 
-    return RunInfo(context["dag"].dag_id, context["run_id"], day)
+    return RunInfo(dag_run.dag_id, dag_run.run_id, day)
 
 
 @fails_at_once
-def prepare(kind: str) -> dict[str, Any]:
+def prepare(kind: str, *, dag_run: Any = None, dag: Any = None, ti: Any = None) -> dict[str, Any]:
     """Validate settings, bring the schema up to date and fix the run day, for later tasks; for the
-    sync, also whether it reads the devices (see :class:`Prepared`)."""
-
-    context = get_current_context()
+    sync, also whether it reads the devices (see :class:`Prepared`). Why a run does nothing, or only
+    reports, becomes its note (``run_notes``)."""
     values = read_settings()
     timezone = values["timezone"]
     if kind == "sync":
         require_connections(values["connections"])
-    day = run_day(context, timezone)
-    skip = decide_run(context, kind, day, timezone)
+    day = run_day(dag_run, timezone)
+    skip = decide_run(dag_run, dag, kind, day, timezone)
     if skip:
         skip = f"run day {day}: {skip}"
     report_only = daily_report_only(day, timezone) if kind == "daily" else None
@@ -140,10 +153,10 @@ def prepare(kind: str) -> dict[str, Any]:
     )
     if skip:
         log.warning("This run reads nothing and changes nothing: %s", skip)
-        run_notes.leave(context, f"Read nothing and changed nothing: {skip}")
+        run_notes.leave(ti, f"Read nothing and changed nothing: {skip}")
     if report_only:
         log.warning("This run changes nothing in the inventory and records no finding: %s", report_only)
-        run_notes.leave(context, f"Report only: {report_only}")
+        run_notes.leave(ti, f"Report only: {report_only}")
     return prepared.to_xcom()
 
 
@@ -164,16 +177,16 @@ def tenant_groups(conn: Any, prepared: Prepared) -> dict[str, list[str]]:
     return tenants.groups(prepared.connections, prepared.tenant_of, tenants.known(conn))
 
 
-@fails_at_once(about=lambda connection_id, xcom: f"connection {connection_id!r}")
-def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
+@fails_at_once(about=lambda connection_id, *_, **__: f"connection {connection_id!r}")
+def read_connection(
+    connection_id: str, xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None
+) -> dict[str, Any]:
     """Read one connection and keep the read when it is complete; fail the task, naming the
     connection and the reason, when it is not."""
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
-    context = get_current_context()
-    context["connection_label"] = connection_id  # shown as the mapped task's name in the UI
-    allow = settings.flag("allow_mass_removal", context["params"].get("allow_mass_removal"))
+    allow = settings.flag("allow_mass_removal", params.get("allow_mass_removal"))
     hook = device_hook(connection_id)
     tenant = prepared.tenant(connection_id)
     with inventory_db() as conn, tenants.within(conn, tenant):
@@ -181,7 +194,7 @@ def read_connection(connection_id: str, xcom: dict[str, Any]) -> dict[str, Any]:
             conn,
             hook.read,
             connection_id,
-            run_info(context, prepared.run_day),
+            run_info(dag_run, prepared.run_day),
             guard=prepared.guard,
             allow_mass_removal=allow,
             absent_reads=prepared.absent_reads,
@@ -222,14 +235,13 @@ def skip_unless_acting(prepared: Prepared) -> None:
 
 
 @fails_at_once
-def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
+def reconcile(xcom: dict[str, Any], *, dag_run: Any = None, outlet_events: Any = None) -> dict[str, Any]:
     """The sync's reconcile step, with its summary in the task log."""
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
-    context = get_current_context()
-    run = run_info(context, prepared.run_day)
+    run = run_info(dag_run, prepared.run_day)
     with inventory_db() as conn:
         summary = pipeline.per_tenant(
             conn,
@@ -240,64 +252,79 @@ def reconcile(xcom: dict[str, Any]) -> dict[str, Any]:
         )
     log_summary("Sync summary", summary)
     written = pipeline.total_across_tenants(summary, "written")
-    assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=written)
+    assets.outlet_extra(outlet_events, assets.INVENTORY, run_day=summary["run_day"], written=written)
     return summary
 
 
 @fails_at_once
-def check_reads(xcom: dict[str, Any]) -> None:
-    """Fail, naming each configured connection without a complete read in this run."""
+def check_reads(xcom: dict[str, Any], *, dag_run: Any = None, ti: Any = None) -> None:
+    """Fail (:class:`pipeline.ReadsFailed`), naming each configured connection without a complete
+    read in this run."""
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
-    context = get_current_context()
-    problems = []
-    with inventory_db() as conn:
-        for tenant, connection_ids in tenant_groups(conn, prepared).items():
-            with tenants.within(conn, tenant):
-                problems += pipeline.check_reads(conn, context["run_id"], connection_ids)
-    if problems:
+    try:
+        with inventory_db() as conn:
+            _check_reads_per_tenant(conn, dag_run.run_id, prepared)
+    except pipeline.ReadsFailed as exc:
         # Each failed read task alerted, naming its connection and why: this failure, which fails the
         # run, repeats them. It alerts only when some problem has no failed read task to report it.
-        try:
-            failed_reads = context["ti"].get_ti_count(
-                dag_id=context["dag"].dag_id,
-                task_ids=["read_connection"],
-                run_ids=[context["run_id"]],
-                states=["failed"],
+        failed_reads = _failed_reads(dag_run, ti)
+        if failed_reads >= len(exc.problems):
+            alerts.alerted_already(
+                exc,
+                f"the {failed_reads} failed read_connection task(s) of this run alerted for each connection",
             )
-        except Exception:  # better a repeated alert than none
-            log.exception("Could not count the failed read tasks of this run; check_reads alerts too")
-            failed_reads = 0
-        if failed_reads >= len(problems):
-            context[alerts.ALERTED_KEY] = (
-                f"the {failed_reads} failed read_connection task(s) of this run alerted for each connection"
-            )
-        raise AirflowFailException(
-            "Some connections were not read; their numbers keep their previous read:\n  "
-            + "\n  ".join(problems)
-        )
+        raise
     log.info("All %s connection(s) read completely", len(prepared.connections))
 
 
+def _check_reads_per_tenant(conn: Any, run_id: str, prepared: Prepared) -> None:
+    """:func:`pipeline.check_reads` within each tenant, for its connections; one
+    :class:`pipeline.ReadsFailed` names every problem of every tenant."""
+    from number_inventory import pipeline
+
+    problems: list[str] = []
+    for tenant, connection_ids in tenant_groups(conn, prepared).items():
+        try:
+            with tenants.within(conn, tenant):
+                pipeline.check_reads(conn, run_id, connection_ids)
+        except pipeline.ReadsFailed as exc:
+            problems += exc.problems
+    if problems:
+        raise pipeline.ReadsFailed(problems)
+
+
+def _failed_reads(dag_run: Any, ti: Any) -> int:
+    """How many read tasks of ``dag_run`` failed (0 when Airflow cannot say: better a repeated alert
+    than none)."""
+    try:
+        return ti.get_ti_count(
+            dag_id=dag_run.dag_id, task_ids=["read_connection"], run_ids=[dag_run.run_id], states=["failed"]
+        )
+    except Exception:
+        log.exception("Could not count the failed read tasks of this run; check_reads alerts too")
+        return 0
+
+
 @fails_at_once
-def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
+def release_and_audit(
+    xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None, outlet_events: Any = None
+) -> dict[str, Any]:
     """The daily step, with its summary in the task log. Fails after its transaction has committed
-    (releases, repairs and findings recorded) when a configured connection's read is stale, naming
-    each and its age, so that the on-call engineer is alerted; a dry run only reports it."""
+    (releases, repairs and findings recorded) when a configured connection's read is stale
+    (:class:`pipeline.StaleReads`), naming each and its age, so that the on-call engineer is
+    alerted; a dry run only reports it."""
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
     if prepared.report_only:
         raise AirflowSkipException(prepared.report_only)  # the report task writes the day's report
-    context = get_current_context()
-    dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
-    despite = settings.flag(
-        pipeline.RELEASE_DESPITE_STALE, context["params"].get(pipeline.RELEASE_DESPITE_STALE)
-    )
+    dry_run = settings.flag("dry_run", params.get("dry_run"))
+    despite = settings.flag(pipeline.RELEASE_DESPITE_STALE, params.get(pipeline.RELEASE_DESPITE_STALE))
     hours = prepared.max_read_age_hours
-    run = run_info(context, prepared.run_day)
+    run = run_info(dag_run, prepared.run_day)
     with inventory_db() as conn:
         summary = pipeline.per_tenant(
             conn,
@@ -312,35 +339,33 @@ def release_and_audit(xcom: dict[str, Any]) -> dict[str, Any]:
                 max_read_age=dt.timedelta(hours=hours),
                 timezone=prepared.timezone,
                 release_despite_stale=despite,
-                actor=triggering_user(context) if despite else None,
+                actor=triggering_user(dag_run) if despite else None,
             ),
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
-    written = pipeline.total_across_tenants(summary, "written")
     assets.outlet_extra(
-        context, assets.INVENTORY, run_day=summary["run_day"], written=written, dry_run=dry_run
+        outlet_events,
+        assets.INVENTORY,
+        run_day=summary["run_day"],
+        written=pipeline.total_across_tenants(summary, "written"),
+        dry_run=dry_run,
     )
-    stale = pipeline.lines_across_tenants(summary, "stale_reads")
-    if stale and not dry_run:
-        withheld = pipeline.lines_across_tenants(summary, pipeline.RELEASE_WITHHELD_STALE)
-        raise AirflowFailException(
-            f"stale_read: {len(stale)} configured connection(s) not read completely for more than {hours} "
-            "hour(s); the rest of the daily run was done and recorded:\n  " + "\n  ".join([*stale, *withheld])
-        )
+    pipeline.check_fresh(summary, hours)
     return summary
 
 
 @fails_at_once
-def daily_report(xcom: dict[str, Any]) -> dict[str, Any]:
+def daily_report(
+    xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None, outlet_events: Any = None
+) -> dict[str, Any]:
     """The daily run's report: the run day's report row(s) as of the day's end, from the history
     (``report``); a run that acts rewrites the day before's too, complete by now. A daily run for a
     past day does only this ("report only"): it neither fails on staleness nor records a finding."""
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
-    context = get_current_context()
-    dry_run = settings.flag("dry_run", context["params"].get("dry_run"))
-    run = run_info(context, prepared.run_day)
+    dry_run = settings.flag("dry_run", params.get("dry_run"))
+    run = run_info(dag_run, prepared.run_day)
     with inventory_db() as conn:
         summary = pipeline.per_tenant(
             conn,
@@ -352,7 +377,7 @@ def daily_report(xcom: dict[str, Any]) -> dict[str, Any]:
     title = "Daily report" + (f" ({clock.REPORT_ONLY})" if prepared.report_only else "")
     log_summary(title + (" (dry run: nothing written)" if dry_run else ""), summary)
     assets.outlet_extra(
-        context,
+        outlet_events,
         assets.DAILY_REPORT,
         days=summary["days"],
         dry_run=dry_run,
@@ -362,31 +387,34 @@ def daily_report(xcom: dict[str, Any]) -> dict[str, Any]:
 
 
 @fails_at_once
-def purge(xcom: dict[str, Any]) -> dict[str, Any]:
+def purge(
+    xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None, outlet_events: Any = None
+) -> dict[str, Any]:
     """The purge step: checks the form, then decommissions the connection."""
     from number_inventory import pipeline
 
     prepared = Prepared.from_xcom(xcom)
-    context = get_current_context()
-    connection_id = str(context["params"].get("connection_id") or "").strip()
-    confirm = str(context["params"].get("confirm") or "").strip()
+    connection_id = str(params.get("connection_id") or "").strip()
+    confirm = str(params.get("confirm") or "").strip()
     if not connection_id:
         raise SettingError("Parameter 'connection_id' is required: the connection to decommission")
     if confirm != connection_id:
         raise SettingError(
             f"Parameter 'confirm' must repeat the connection id {connection_id!r}; nothing was changed"
         )
-    tenant = purged_tenant(connection_id, context["params"].get("tenant"))
+    tenant = purged_tenant(connection_id, params.get("tenant"))
     with inventory_db() as conn, tenants.within(conn, tenant), tenants.naming(tenant):
         summary = pipeline.purge(
             conn,
-            run_info(context, prepared.run_day),
+            run_info(dag_run, prepared.run_day),
             connection_id,
             tenants.groups(prepared.connections, prepared.tenant_of).get(tenant, []),
             prepared.cooling_days,
         )
     log_summary(f"Purged connection {connection_id} ({tenants.label(tenant)})", summary)
-    assets.outlet_extra(context, assets.INVENTORY, run_day=summary["run_day"], written=summary["cooled"])
+    assets.outlet_extra(
+        outlet_events, assets.INVENTORY, run_day=summary["run_day"], written=summary["cooled"]
+    )
     if connection_id in prepared.connections:
         log.warning("Now remove %r from the Variable %s", connection_id, settings.CONNECTIONS_VARIABLE)
     return summary
@@ -412,14 +440,16 @@ def purged_tenant(connection_id: str, param: Any) -> str:
     return tenant
 
 
-def triggering_user(context: Any) -> str:
-    """Who triggered the running DAG run (``dag_test`` for ``dag.test()``), or ``unknown`` when Airflow
-    does not say (a run created without a user)."""
-    return getattr(context["dag_run"], "triggering_user_name", None) or "unknown"
+def triggering_user(dag_run: Any) -> str:
+    """Who triggered ``dag_run`` (``dag_test`` for ``dag.test()``), or ``unknown`` when Airflow does
+    not say (a run created without a user)."""
+    return getattr(dag_run, "triggering_user_name", None) or "unknown"
 
 
 @fails_at_once
-def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
+def manual_action(
+    xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None, outlet_events: Any = None
+) -> dict[str, Any]:
     """The manual action step: checks the form, then applies the action to every number or to none,
     recording who triggered the run and why."""
     import dataclasses
@@ -427,25 +457,27 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
     from number_inventory import actions, pipeline
 
     prepared = Prepared.from_xcom(xcom)
-    context = get_current_context()
-    params = context["params"]
+    if params.get("action") in BLOCK_ACTIONS:  # a range, list or CSV, written in bulk
+        from number_inventory.airflow_glue.block_actions import block_action
+
+        return block_action(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
     dry_run = settings.flag("dry_run", params.get("dry_run"))
     request = actions.parse_request(
         params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
     )
     run = dataclasses.replace(
-        run_info(context, prepared.run_day), actor=triggering_user(context), note=request.note
+        run_info(dag_run, prepared.run_day), actor=triggering_user(dag_run), note=request.note
     )
     log.info(
-        "%s of %s number(s) of %s for %s (%s)%s",
+        "%s of %s number(s) for %s (%s)%s",
         request.action,
         len(request.numbers),
-        tenants.label(tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")),
         run.actor,
         request.note,
         ", dry run: nothing is written" if dry_run else "",
     )
     tenant = tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")
+    # The form's tenant, as for block actions; an error names it.
     with inventory_db() as conn, tenants.within(conn, tenant), tenants.naming(tenant):
         summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
     changes = summary.pop("changes")
@@ -458,6 +490,10 @@ def manual_action(xcom: dict[str, Any]) -> dict[str, Any]:
         f"Manual action {request.action}" + (" (dry run: nothing written)" if dry_run else ""), summary
     )
     assets.outlet_extra(
-        context, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"], dry_run=dry_run
+        outlet_events,
+        assets.INVENTORY,
+        run_day=summary["run_day"],
+        written=summary["written"],
+        dry_run=dry_run,
     )
     return summary

@@ -136,13 +136,14 @@ def _quote(text: str) -> str:
 
 
 def checked_command(command: str) -> str:
-    """The command to send for the extra ``cli_command``: only ``show voip register db sbc list``,
-    whatever its case and spacing. Anything else (a configuration command, several lines, ``;``)
-    is refused before any request: the CLI script resource runs whatever it is given, with the
-    Administrator rights it needs."""
+    """The command to send for the extra ``cli_command`` (its :class:`Extra` check): only
+    ``show voip register db sbc list``, whatever its case and spacing. Anything else (a
+    configuration command, several lines, ``;``) is a :class:`ValueError`, so the contract is refused
+    before any request: the CLI script resource runs whatever it is given, with the Administrator
+    rights it needs."""
     text = command.strip()
     if "\n" in text or "\r" in text or " ".join(text.lower().split()) != COMMAND:
-        raise DeviceReadError(
+        raise ValueError(
             f"the 'cli_command' extra may only be {COMMAND!r}, got {_quote(command)}: this adapter sends "
             "no other CLI script, since the device runs any command it is given (configuration too) with "
             "the Administrator rights the CLI script resource needs; remove the extra or set it to that command"

@@ -29,9 +29,14 @@ class Extra:
 
     Its type is its default's (or ``kind``, for an extra whose default ``None`` means "worked out
     when used"): a text must be non-empty (and one of ``choices`` when given, and start with
-    ``prefix`` when given); a number must be finite and at least ``minimum`` (whole for an ``int``;
-    extras may hold numbers as text). ``check(raw, connection_id)`` replaces those rules for an extra
-    with rules of its own (the tenant's name). ``label`` puts it on the connection form."""
+    ``prefix`` when given, and pass ``check`` when given); a number must be finite and at least
+    ``minimum`` (whole for an ``int``; extras may hold numbers as text). ``label`` puts it on the
+    connection form.
+
+    ``check(text)`` is an extra's own rule: it returns the value to use (the text, or its one proper
+    spelling) or raises :class:`ValueError` saying what is wrong. It runs wherever a contract is made
+    (:meth:`value` for a connection's extras, :class:`Contract` for code), so a value it refuses never
+    reaches an adapter, let alone a device."""
 
     name: str
     default: str | int | float | None
@@ -41,7 +46,7 @@ class Extra:
     prefix: str = ""
     label: str = ""
     kind: type | None = None
-    check: Callable[[Any, str], str] | None = None
+    check: Callable[[str], str] | None = None
 
     @property
     def type(self) -> type:
@@ -51,12 +56,10 @@ class Extra:
     def value(self, raw: Any, connection_id: str) -> str | int | float:
         """``raw`` checked and converted; :class:`SettingError` names the connection, the extra and
         what it allows."""
-        if self.check is not None:
-            return self.check(raw, connection_id)
         if self.type is str:
             if isinstance(raw, str) and raw and (not self.choices or raw in self.choices):
                 if raw.startswith(self.prefix):
-                    return raw
+                    return self.checked(raw, f"Connection {connection_id!r}: ")
                 raise SettingError(
                     f"Connection {connection_id!r}: extra {self.name!r} must start with {self.prefix!r}, "
                     f"got {raw!r}"
@@ -79,6 +82,15 @@ class Extra:
             ) from None
         return int(number) if self.type is int else number
 
+    def checked(self, text: Any, subject: str = "") -> Any:
+        """``text`` as :attr:`check` has it; :class:`SettingError` (``subject`` first) when refused."""
+        if self.check is None:
+            return text
+        try:
+            return self.check(text)
+        except ValueError as exc:
+            raise SettingError(f"{subject}{exc}") from None
+
 
 #: The shared transport's extras, which every device API takes. ``deadline_seconds`` bounds the wall
 #: clock of one request (a device trickling its answer a byte at a time defeats ``timeout_seconds``).
@@ -90,16 +102,22 @@ TRANSPORT_EXTRAS = (
 )
 
 
-def _tenant(raw: Any, connection_id: str) -> str:
+def _tenant(text: str) -> str:
     from number_inventory import tenants
 
-    return tenants.tenant_name(raw, what=f"Connection {connection_id!r}: extra 'tenant'")
+    try:
+        return tenants.tenant_name(text, what="extra 'tenant'")
+    except SettingError as exc:
+        raise ValueError(str(exc)) from None
 
 
-def _site(raw: Any, connection_id: str) -> str:
+def _site(text: str) -> str:
     from number_inventory import tenants
 
-    return tenants.site_name(raw, what=f"Connection {connection_id!r}: extra 'site'")
+    try:
+        return tenants.site_name(text, what="extra 'site'")
+    except SettingError as exc:
+        raise ValueError(str(exc)) from None
 
 
 #: Where a device's numbers belong, which every device API takes: the tenant whose inventory they are
@@ -154,8 +172,11 @@ class Contract:
         unknown = sorted(set(values) - set(extras))
         if unknown:
             raise TypeError(f"device api {api!r} has no extra {', '.join(map(repr, unknown))}")
+        checked = {name: extras[name].checked(value) for name, value in values.items()}
         object.__setattr__(self, "api", api)
-        object.__setattr__(self, "_values", {name: values.get(name, e.default) for name, e in extras.items()})
+        object.__setattr__(
+            self, "_values", {name: checked.get(name, e.default) for name, e in extras.items()}
+        )
 
     @classmethod
     def for_api(cls, api: str = "json", **values: Any) -> Contract:

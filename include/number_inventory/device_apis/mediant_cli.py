@@ -79,12 +79,9 @@ def run(
     count_registered: bool = False,
 ) -> cli_listing.Listing:
     """Run ``cli_command`` and parse its output; anything but a complete listing is a failed read.
-    A ``cli_command`` that is not the one show command is refused before any request."""
+    The contract holds the one show command: its extra's check refused any other when it was made."""
     contract = transport.contract
-    try:
-        command = cli_listing.checked_command(contract.cli_command)
-    except DeviceReadError as exc:
-        raise DeviceReadError(f"{transport.where}: {exc}") from None
+    command = contract.cli_command
     where = f"{transport.where} running {command!r}"
     script = (command + "\n").encode()
     answer = transport.request(
@@ -139,7 +136,12 @@ API = DeviceApi(
     summary="mediant-cli: a Mediant SBC's 'show voip register db sbc list' through its REST CLI script",
     extras=(
         json_list.path_extra("/api/v1/files/cliScript/incremental"),
-        Extra("cli_command", "show voip register db sbc list", "the CLI command whose output is read"),
+        Extra(
+            "cli_command",
+            cli_listing.COMMAND,
+            "the CLI command whose output is read",
+            check=cli_listing.checked_command,
+        ),
         Extra(
             "max_output_bytes",
             256 * 1024 * 1024,

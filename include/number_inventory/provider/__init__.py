@@ -26,6 +26,7 @@ def conn_fields() -> dict[str, dict[str, Any]]:
     out when Airflow asks, not on import: the DAG files import this package's constants, and parsing
     them must not load the device clients (``requests``)."""
     from number_inventory.device_apis import registry
+    from number_inventory.device_apis.contract import PLACEMENT_EXTRAS
 
     fields: dict[str, dict[str, Any]] = {
         "api": {
@@ -39,7 +40,7 @@ def conn_fields() -> dict[str, dict[str, Any]]:
         }
     }
     for name, (extra, apis) in registry.form_extras().items():
-        if extra.check is not None:  # a placement extra: its own rules, empty by default
+        if extra in PLACEMENT_EXTRAS:  # tenant, site: empty by default
             schema: dict[str, Any] = {"type": ["string", "null"]}
             description = extra.description[:1].upper() + extra.description[1:]
         elif isinstance(extra.default, str):

@@ -17,6 +17,7 @@ One module per concern; callers use them through this package (``store.apply_cha
 - ``findings``: the audit's findings.
 - ``reads``: staging, checking and keeping a device read.
 - ``registrations``: what the kept reads register, and purging a connection's kept read.
+- ``blocks``: adding, removing and importing blocks of numbers (``number_blocks``) in bulk.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def test_the_window_is_the_latest_only_operators(schedule, days_back):
         operator = LatestOnlyOperator(task_id="latest_only")
     dag_run = run_of(dag, start)
 
-    ours = latest_only_window({"dag_run": dag_run, "dag": dag})
+    ours = latest_only_window(dag_run, dag)
     airflows = operator._get_compare_dates(dag_run)
 
     assert ours is not None and airflows is not None

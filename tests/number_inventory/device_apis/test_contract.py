@@ -196,6 +196,40 @@ def test_mediant_cli_max_output_bytes_must_be_above_zero() -> None:
         from_extras({"api": "mediant-cli", "max_output_bytes": 0}, "sbc1")
 
 
+def test_an_extras_own_check_runs_wherever_a_contract_is_made(monkeypatch) -> None:
+    """``Extra.check``: a connection's extras and a contract made in code are refused alike, naming the
+    extra; the value kept is the one the check returns."""
+
+    def one_word(text: str) -> str:
+        if len(text.split()) != 1:
+            raise ValueError(f"the 'word' extra must be one word, got {text!r}")
+        return text.strip().lower()
+
+    api = DeviceApi(
+        "worded", "worded: a test api", (Extra("word", "yes", "one word", check=one_word),), None, None
+    )
+    monkeypatch.setitem(registry.APIS, "worded", api)
+    with pytest.raises(
+        SettingError, match=r"^Connection 'sbc1': the 'word' extra must be one word, got 'a b'$"
+    ):
+        from_extras({"api": "worded", "word": "a b"}, "sbc1")
+    with pytest.raises(SettingError, match=r"^the 'word' extra must be one word, got 'a b'$"):
+        Contract("worded", word="a b")
+    assert from_extras({"api": "worded", "word": " YES "}, "sbc1").word == "yes"
+    assert Contract("worded", word="No").replace(retries=1).word == "no"
+
+
+def test_mediant_cli_sends_only_the_show_command_in_any_spelling() -> None:
+    assert (
+        from_extras(
+            {"api": "mediant-cli", "cli_command": " SHOW voip\tregister db sbc list "}, "sbc1"
+        ).cli_command
+        == "show voip register db sbc list"
+    )
+    with pytest.raises(SettingError, match=r"^Connection 'sbc1': the 'cli_command' extra may only be"):
+        from_extras({"api": "mediant-cli", "cli_command": "configure voip"}, "sbc1")
+
+
 def test_a_contract_survives_pickling_and_cannot_be_changed() -> None:
     import pickle
 
@@ -233,7 +267,7 @@ def test_every_api_takes_a_tenant_and_a_site_empty_by_default(api: str) -> None:
     [
         ({"tenant": "Acme"}, "Connection 'sbc1': extra 'tenant' must be empty .* lower-case name"),
         ({"tenant": "ac me"}, "extra 'tenant' must be empty"),
-        ({"tenant": 7}, "extra 'tenant' must be text"),
+        ({"tenant": 7}, "Connection 'sbc1': extra 'tenant' must be a non-empty text"),
         ({"site": "-berlin"}, "Connection 'sbc1': extra 'site' must be empty or a short name"),
         ({"site": "x" * 65}, "extra 'site' must be empty or a short name"),
         ({"site": "a;b"}, "extra 'site'"),

@@ -11,34 +11,14 @@ import subprocess
 import sys
 
 import pytest
-import requests
 
 import devtools
-from devtools.device_server import KPI_PATH, KPI_SCOPE_PATH, DeviceServer, render_cli_listing
+from devtools.device_server import KPI_PATH, KPI_SCOPE_PATH, render_cli_listing
 from number_inventory.device_apis.contract import Contract
 from number_inventory.device_apis.counter import value
 from number_inventory.device_client import DeviceReadError, probe, read_registered_users
 from number_inventory.settings import SettingError
-
-PASSWORD = "counter-test-pass"
-
-
-@pytest.fixture
-def device():
-    with DeviceServer("admin", PASSWORD, max_page_size=50) as server:
-        yield server
-
-
-@pytest.fixture
-def cursor_device():
-    with DeviceServer("admin", PASSWORD, max_page_size=50, paging="cursor") as server:
-        yield server
-
-
-def session() -> requests.Session:
-    s = requests.Session()
-    s.auth = ("admin", PASSWORD)
-    return s
+from tests.number_inventory.device_apis.conftest import PASSWORD, session
 
 
 def cli(**values) -> Contract:

@@ -4,32 +4,21 @@ complete read is for each, and each fault that must fail it."""
 from __future__ import annotations
 
 import pytest
-import requests
 
-from devtools.device_server import DeviceServer, render_cli_listing
+from devtools.device_server import render_cli_listing
 from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import DeviceReadError, probe, read_registered_users
 from number_inventory.numbers import contacts_active
-
-PASSWORD = "apis-test-pass"
-
-
-@pytest.fixture
-def device():
-    with DeviceServer("admin", PASSWORD, max_page_size=25) as server:
-        yield server
+from number_inventory.provider.hooks.audiocodes import AudioCodesHook
+from number_inventory.settings import SettingError
+from tests.conftest import http_connection
+from tests.number_inventory.device_apis.conftest import PASSWORD, session
 
 
 @pytest.fixture
-def cursor_device():
-    with DeviceServer("admin", PASSWORD, max_page_size=25, paging="cursor") as server:
-        yield server
-
-
-def session(password: str = PASSWORD) -> requests.Session:
-    s = requests.Session()
-    s.auth = ("admin", password)
-    return s
+def max_page_size() -> int:
+    """25 a page: a cursor read of 113 takes 5 pages though it asks for 100."""
+    return 25
 
 
 def cli(**values) -> Contract:
@@ -125,20 +114,31 @@ def test_an_injected_400_fails_too(device):
     ],
     ids=["configuration", "misspelled", "two-lines", "semicolon", "pipe", "broken-over-lines"],
 )
-def test_any_script_but_the_one_show_command_is_refused_before_a_request(device, command):
+def test_any_script_but_the_one_show_command_is_refused_before_a_request(device, command, monkeypatch):
+    """The extra's own check refuses it where a contract is made, before any adapter runs: from a
+    connection's extras (the hook's read and its Test button) and in code."""
     device.register_numbers(range(10))
     served = device.requests_served
 
-    with pytest.raises(DeviceReadError) as caught:
-        read(device, cli(cli_command=command))
+    with pytest.raises(SettingError) as caught:
+        Contract.from_extras({"api": "mediant-cli", "cli_command": command}, "sbc1")
 
     message = str(caught.value)
-    assert "the 'cli_command' extra may only be 'show voip register db sbc list'" in message
+    assert message.startswith(
+        "Connection 'sbc1': the 'cli_command' extra may only be 'show voip register db sbc list', got "
+    )
     assert "remove the extra or set it to that command" in message
-    assert not caught.value.retryable and device.requests_served == served  # nothing was sent
-    with pytest.raises(DeviceReadError, match="may only be"):
-        probe(session(), device.url, cli(cli_command=command))
-    assert device.requests_served == served
+    with pytest.raises(SettingError, match="may only be"):
+        cli(cli_command=command)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SBC1", http_connection(device, PASSWORD, api="mediant-cli", cli_command=command)
+    )
+    hook = AudioCodesHook(audiocodes_conn_id="sbc1")
+    with pytest.raises(SettingError, match="may only be"):
+        hook.read(on_page=lambda page: None, on_restart=lambda: None)
+    ok, said = hook.test_connection()
+    assert not ok and "the 'cli_command' extra may only be" in said
+    assert device.requests_served == served  # nothing was sent
 
 
 def test_the_show_command_in_another_case_and_spacing_is_sent_as_the_command(device):
