@@ -32,6 +32,13 @@ the inventory already are left alone and reported.
 Every action works within the **tenant** given (empty: the global inventory).
 
 Trigger with **dry run** to check the numbers and see what would change, without writing anything.
+
+**Canonicalise numbers** moves the inventory to the dial plan of the **connection** named in the form
+(after its `country_code` extra was set; numbers are not used): spellings of one number
+(`0301234567`, `+49301234567`) become one row in canonical form where that is unambiguous, the
+connection's kept read is renamed with them, and every other case is an audit finding for an
+operator. It only reports unless **canonicalise: apply** is set. Until it has run without findings,
+the connection's reads under the new plan are refused.
 """
 
 from __future__ import annotations
@@ -75,7 +82,19 @@ def _text(title: str, description: str) -> Param:
             maxItems=MAX_NUMBERS,
             title="Numbers",
             description=f"One number per line, at most {MAX_NUMBERS:,}; separators such as spaces, "
-            "dashes and dots are ignored. Add and remove numbers take a range below instead.",
+            "dashes and dots are ignored. Add and remove numbers take a range below instead; not used by Canonicalise numbers.",
+        ),
+        "connection_id": Param(
+            None,
+            type=["null", "string"],
+            title="Connection (canonicalise numbers)",
+            description="For Canonicalise numbers: the AudioCodes connection whose dial plan applies.",
+        ),
+        "canonicalise_apply": Param(
+            False,
+            type="boolean",
+            title="Canonicalise: apply",
+            description="For Canonicalise numbers: write the merges and renames. Unset, it only reports.",
         ),
         "first": _text(
             "First (range)", "Add or remove numbers: the first number of the range, e.g. +4930123000."
@@ -138,9 +157,11 @@ def number_inventory_action():
 
     # All or nothing, and a refusal is final: retrying would only refuse again.
     @task(retries=0, outlets=[assets.INVENTORY])
-    def act(prepared: dict, params=None, dag_run=None, outlet_events=None) -> dict:
+    def act(prepared: dict, params=None, dag_run=None, ti=None, outlet_events=None) -> dict:
         """Check every number, then apply the action to all of them in one transaction, or to none."""
-        return tasks.manual_action(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
+        return tasks.manual_action(
+            prepared, params=params, dag_run=dag_run, ti=ti, outlet_events=outlet_events
+        )
 
     act(prepare())
 

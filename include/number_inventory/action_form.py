@@ -17,8 +17,12 @@ BLOCK_ACTIONS: dict[str, str] = {
     "remove_numbers": "Remove numbers (Available ones of a range or list)",
     "import_numbers": "Import numbers (CSV: number, status, site, label)",
 }
+#: The actions on a connection rather than on numbers, with their labels: the form offers these too.
+CONNECTION_ACTIONS: dict[str, str] = {
+    "canonicalise_numbers": "Canonicalise numbers to a connection's dial plan (merge spellings)",
+}
 #: Every action of the form.
-ACTIONS: dict[str, str] = {**NUMBER_ACTIONS, **BLOCK_ACTIONS}
+ACTIONS: dict[str, str] = {**NUMBER_ACTIONS, **BLOCK_ACTIONS, **CONNECTION_ACTIONS}
 #: At most this many numbers per run: one run is one transaction, and its refusals must stay readable.
 MAX_NUMBERS = 10_000
 #: At most this many numbers per run of a block action: a range of a million is one transaction.

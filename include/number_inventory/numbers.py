@@ -3,7 +3,9 @@
 AudioCodes devices report AORs in many spellings (``1000@10.8.5.71``, ``+14155550100``,
 ``sip:+1-415-555-0100;user=phone@host``, ``tel:+14155550100``) and also AORs that are not numbers
 at all (``alice``, ``conf-room-3``). The inventory keys on the normalised form: digits with an
-optional leading ``+``. Everything here works on whole columns because a device can hold hundreds
+optional leading ``+``. A connection with a dial plan (:mod:`number_inventory.dial_plan`) turns that
+form into the canonical one: E.164 for DIDs, with a ``tel:`` URI's extension kept
+(``+12065551000;ext=524``), and bare extensions. Everything here works on whole columns because a device can hold hundreds
 of thousands of registrations: pandas Series, or plain sequences for the pages of a read.
 """
 
@@ -16,8 +18,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is imported where a Series is built: most pages of a read need none
     import pandas as pd
 
-#: The normalised form of an inventory number (also enforced by a CHECK in the schema).
-NUMBER_PATTERN = r"^\+?[0-9]{1,32}$"
+    from number_inventory.dial_plan import DialPlan
+
+#: The normalised form of an inventory number (also enforced by a CHECK in the schema, migration
+#: 0022): digits with an optional leading ``+``, and for a DID read under a dial plan its extension.
+NUMBER_PATTERN = r"^(?:\+[0-9]{1,32}(?:;ext=[0-9]{1,16})?|[0-9]{1,32})$"
+# What a user part must be, once cleaned, to be a number (the extension is read apart).
+_USER_NUMBER = r"^\+?[0-9]{1,32}$"
+# A ``;ext=`` parameter of the user part (RFC 3966), with the separators its digits may carry.
+_EXTENSION = re.compile(r";\s*ext\s*=\s*([^;@>]*)", re.IGNORECASE)
+_ANY_EXTENSION = re.compile(r";\s*ext\s*=", re.IGNORECASE)
+#: The most digits of a ``;ext=`` extension (the schema's check, migration 0022).
+MAX_EXTENSION_DIGITS = 16
 
 _SCHEME = r"^\s*<?\s*(?:(?:sips?|tel):)?"
 # Visual separators that dial plans and tel URIs allow inside a number (RFC 3966).
@@ -41,9 +53,11 @@ def normalise_aors(aors: pd.Series) -> pd.Series:
     return pd.Series(aor_numbers(values), index=aors.index, dtype="string")
 
 
-def aor_numbers(aors: Sequence[str | None]) -> list[str | None]:
+def aor_numbers(aors: Sequence[str | None], plan: DialPlan | None = None) -> list[str | None]:
     """:func:`normalise_aors` over a plain sequence, for a read's pages: the number of each AOR, or
-    ``None``."""
+    ``None``; under ``plan``, its canonical form (:func:`planned_numbers`)."""
+    if plan is not None:
+        return planned_numbers(aors, plan)
     match = _PLAIN.match
     # An AOR spelled the way devices almost always spell it (``1000@10.8.5.71``, ``+14155550100``)
     # is already in normal form: the general rules would give the same number, at many times the cost.
@@ -58,6 +72,43 @@ def aor_numbers(aors: Sequence[str | None]) -> list[str | None]:
     return numbers
 
 
+def planned_numbers(aors: Sequence[str | None], plan: DialPlan) -> list[str | None]:
+    """The canonical form of each AOR's number under a connection's dial plan, or ``None`` where
+    the AOR is not a number or not a valid one under the plan (skipped and counted, as ``alice``).
+    The numbers are read as without a plan, then each distinct one is mapped once (the plan caches)."""
+    canonical = plan.canonical
+    numbers = aor_numbers(aors)
+    extensions = _extensions(aors)
+    if extensions is None:
+        return [None if number is None else canonical(number) for number in numbers]
+    return [
+        None if number is None or extension == "" else canonical(number, extension)
+        for number, extension in zip(numbers, extensions, strict=True)
+    ]
+
+
+def _extensions(aors: Sequence[str | None]) -> list[str | None] | None:
+    """The digits of each AOR's ``;ext=`` (``None``: it has none; ``""``: it has one that is not
+    1 to 16 digits), or ``None`` for a page where no AOR has one (the usual page)."""
+    try:
+        joined = "\x00".join(aors)
+    except TypeError:  # a missing AOR
+        joined = "\x00".join(aor or "" for aor in aors)
+    if _ANY_EXTENSION.search(joined) is None:  # one pass over the page, at C speed
+        return None
+    found = []
+    for aor in aors:
+        match = _EXTENSION.search(aor.split("@", 1)[0]) if aor else None
+        if match is None:
+            found.append(None)
+            continue
+        digits = re.sub(_SEPARATORS, "", match[1])
+        found.append(
+            digits if digits.isascii() and digits.isdigit() and len(digits) <= MAX_EXTENSION_DIGITS else ""
+        )
+    return found
+
+
 def _normalise_spellings(aors: pd.Series) -> pd.Series:
     """The general rules, for every other spelling (schemes, separators, parameters, ``%2B``)."""
     user = (
@@ -70,12 +121,13 @@ def _normalise_spellings(aors: pd.Series) -> pd.Series:
         .str.replace(_SEPARATORS, "", regex=True)
         .str.rstrip(">")
     )
-    return user.where(user.str.fullmatch(NUMBER_PATTERN).fillna(False).astype(bool))
+    return user.where(user.str.fullmatch(_USER_NUMBER).fillna(False).astype(bool))
 
 
-def normalise_number(text: str) -> str | None:
-    """Normalise one AOR or number; ``None`` when it is not a number."""
-    return aor_numbers([text])[0]
+def normalise_number(text: str, plan: DialPlan | None = None) -> str | None:
+    """Normalise one AOR or number (under ``plan``, to its canonical form); ``None`` when it is not
+    a number."""
+    return aor_numbers([text], plan)[0]
 
 
 def binding_active(contacts: pd.Series) -> pd.Series:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the planners (pandas) are imported by the steps that plan: 
     import pandas as pd
 
     from number_inventory import actions
+    from number_inventory.dial_plan import DialPlan
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +105,16 @@ def read_connection(
     allow_mass_removal: bool = False,
     absent_reads: int = 1,
     now: Callable[[], dt.datetime] | None = None,
+    dial_plan: DialPlan | None = None,
     site: str = "",
 ) -> dict[str, Any]:
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
     (see ``reads/promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
-    (default: the database's); ``site``: the connection's extra ``site``, recorded with the kept read.
-    Works on the inventory of ``conn``'s tenant (``tenants.within``)."""
+    (default: the database's); ``dial_plan``: the connection's, which makes its numbers canonical;
+    ``site``: the connection's extra ``site``, recorded with the kept read. Works on the inventory of
+    ``conn``'s tenant (``tenants.within``)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
     # STAGE_BATCH bindings and STAGE_BATCH_CHARS of their text.
@@ -121,7 +124,7 @@ def read_connection(
     def flush() -> None:
         nonlocal chars
         if batch:
-            store.stage_bindings(conn, read, batch)
+            store.stage_bindings(conn, read, batch, dial_plan)
             batch.clear()
         chars = 0
 
@@ -157,6 +160,7 @@ def read_connection(
         allow_mass_removal=allow_mass_removal,
         absent_reads=absent_reads,
         read_at=now() if now else None,
+        plan=dial_plan,
         site=site,
     )
     if read.skipped_samples:
@@ -731,3 +735,42 @@ def _described(change: dict[str, Any]) -> str:
         return f"{status} ({release})" if release else str(status)
 
     return f"{change['number']}: {state('before_')} → {state('')}"
+
+
+def canonicalise(
+    conn: psycopg.Connection, run: RunInfo, connection_id: str, dial_plan: DialPlan, *, apply: bool = False
+) -> dict[str, Any]:
+    """The action ``canonicalise_numbers``: move the inventory and ``connection_id``'s kept read to
+    its ``dial_plan`` (see :mod:`number_inventory.canonical`), under the inventory lock, in one
+    transaction. Without ``apply`` (the default) it only reports what it would do. Returns a summary
+    whose ``moves`` and ``findings`` say, one line each, what was (or would be) merged or renamed and
+    what is left for an operator."""
+    from number_inventory import canonical
+
+    with conn.transaction():
+        store.lock_inventory(conn)
+        bare, registered = store.numbers_to_canonicalise(conn, dial_plan, connection_id)
+        found = canonical.candidates(dial_plan, dict.fromkeys([*bare, *registered]))
+        rows = store.canonical_rows(conn, [*found, *{c for c in found.values() if c}])
+        plan = canonical.plan_canonical(found, rows, registered)
+        summary = {
+            "run_day": run.run_day.isoformat(),
+            "action": canonical.ACTION,
+            "connection_id": connection_id,
+            "dial_plan": dial_plan.describe(),
+            "reason": run.note,
+            "actor": run.actor,
+            "applied": apply,
+            **plan.counts(),
+            "accepted": plan.accepted,
+            "moves": [f"{old} → {new}" for old, new, _ in plan.moves],
+            "findings": [f"{f['number']}: {f['check']}: {f['why']}" for f in plan.findings],
+        }
+        if not apply:
+            summary["written"] = 0
+            return summary
+        summary["written"] = store.write_canonical(conn, plan, run, connection_id, dial_plan)
+        store.record_run(
+            conn, "action", run, {k: v for k, v in summary.items() if k not in ("moves", "findings")}
+        )
+    return summary

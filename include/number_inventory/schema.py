@@ -46,10 +46,11 @@ REQUIRED = ("number", "status")
 ADDED_TYPES = {"usage": "text", "vendor": "text", "tag": "text", "release_date": "date"}
 UPDATED_AT_TYPES = ("timestamp with time zone", "timestamp without time zone")
 STATUSES = ("Available", "Used", "Used-Utility", "Reserved", "Cooling")
-#: 0001's checks, by name: later migrations replace them by these names.
+#: 0001's checks, by name: later migrations replace them by these names (the number's: 0022).
 NUMBER_CHECK = (
     "CASE rtrim(number, '0123456789') WHEN '' THEN octet_length(number) BETWEEN 1 AND 32 "
-    "WHEN '+' THEN octet_length(number) BETWEEN 2 AND 33 ELSE false END"
+    "WHEN '+' THEN octet_length(number) BETWEEN 2 AND 33 "
+    "ELSE number ~ '^\\+[0-9]{1,32};ext=[0-9]{1,16}$' END"
 )
 CHECKS = {
     "number_is_normalised": NUMBER_CHECK,

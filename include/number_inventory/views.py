@@ -39,8 +39,8 @@ COOLING_SORTS = {
     "release_date": 'release_date {direction}, number COLLATE "C" {direction}',
     "number": 'number COLLATE "C" {direction}',
 }
-#: A number as the inventory keeps it (the check of migration 0001).
-NUMBER_KEY = re.compile(r"\+?[0-9]{1,32}")
+#: A number as the inventory keeps it (the check of migration 0022).
+NUMBER_KEY = re.compile(nums.NUMBER_PATTERN)
 #: At most this many findings about whole connections are shown with the latest audit.
 CONNECTION_FINDINGS = 100
 #: The release date part of a cooling-queue key for a cooling number without a release date.
@@ -116,7 +116,10 @@ def _id_after(after: int | None, newest_first: bool) -> tuple[pgsql.Composable, 
 
 def number_or_none(text: str) -> str | None:
     """The inventory number typed in ``text`` (``+1 415-555 0100``, ``tel:+14155550100`` ...), or
-    ``None`` when it is not one."""
+    ``None`` when it is not one. A number already in the inventory's form is taken as it is (a DID's
+    extension, ``+12065551000;ext=524``, included)."""
+    if NUMBER_KEY.fullmatch(text.strip()):
+        return text.strip()
     return nums.normalise_number(text) if text.strip() else None
 
 
@@ -471,11 +474,19 @@ def latest_audit(
     """The daily run of the latest run day (its summary counts every finding by check), what it found
     about whole connections (``connection_findings``: stale reads, unconfigured connections, releases
     withheld; at most :data:`CONNECTION_FINDINGS`) and one page of its findings about numbers, from the
-    first or after the finding ``after`` (an id: the ``next`` of the page before)."""
+    first or after the finding ``after`` (an id: the ``next`` of the page before); and what the action
+    ``canonicalise_numbers`` left for an operator (``canonical_findings``: the spellings it would not
+    merge, by connection; at most :data:`CONNECTION_FINDINGS`)."""
     check_page(limit, offset, after)
+    canonical = _rows(conn, sql("view/canonical_findings"), {"limit": CONNECTION_FINDINGS})
     daily = _rows(conn, sql("view/last_daily_run"))
     if not daily:
-        return {"run": None, "connection_findings": [], **_page([], limit, offset, _row_id, after)}
+        return {
+            "run": None,
+            "connection_findings": [],
+            "canonical_findings": canonical,
+            **_page([], limit, offset, _row_id, after),
+        }
     run = daily[0]
     by_connection = _rows(
         conn,
@@ -489,7 +500,12 @@ def latest_audit(
         query,
         {**params, "run_day": run["run_day"], "run_id": run["run_id"], "limit": limit + 1, "offset": offset},
     )
-    return {"run": run, "connection_findings": by_connection, **_page(rows, limit, offset, _row_id, after)}
+    return {
+        "run": run,
+        "connection_findings": by_connection,
+        "canonical_findings": canonical,
+        **_page(rows, limit, offset, _row_id, after),
+    }
 
 
 def connections(

@@ -83,8 +83,8 @@ def test_a_read_abandoned_by_a_second_read_never_becomes_complete(db, pg, device
     staged: dict[int, int] = {}
     stage_bindings = store.stage_bindings
 
-    def counted(conn, read_, items):
-        skipped = stage_bindings(conn, read_, items)
+    def counted(conn, read_, items, plan=None):
+        skipped = stage_bindings(conn, read_, items, plan)
         staged[read_.read_id] = read_.staged
         return skipped
 

@@ -32,6 +32,7 @@ from number_inventory.airflow_glue.connections import (
 from number_inventory.airflow_glue.prepared import Prepared
 from number_inventory.airflow_glue.run_day import daily_report_only, decide_run, run_day
 from number_inventory.airflow_glue.variables import read_settings
+from number_inventory.dial_plan import CANONICALISE_ACTION
 from number_inventory.settings import SettingError
 
 if TYPE_CHECKING:
@@ -199,6 +200,7 @@ def read_connection(
             allow_mass_removal=allow,
             absent_reads=prepared.absent_reads,
             now=functools.partial(clock.now, prepared.timezone),
+            dial_plan=hook.dial_plan(),
             site=hook.contract().site,
         )
     log.info(
@@ -448,7 +450,12 @@ def triggering_user(dag_run: Any) -> str:
 
 @fails_at_once
 def manual_action(
-    xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None, outlet_events: Any = None
+    xcom: dict[str, Any],
+    *,
+    params: Any = None,
+    dag_run: Any = None,
+    ti: Any = None,
+    outlet_events: Any = None,
 ) -> dict[str, Any]:
     """The manual action step: checks the form, then applies the action to every number or to none,
     recording who triggered the run and why."""
@@ -462,6 +469,8 @@ def manual_action(
 
         return block_action(prepared, params=params, dag_run=dag_run, outlet_events=outlet_events)
     dry_run = settings.flag("dry_run", params.get("dry_run"))
+    if params.get("action") == CANONICALISE_ACTION:
+        return canonicalise(prepared, params, dry_run, dag_run=dag_run, ti=ti)
     request = actions.parse_request(
         params.get("action"), params.get("numbers"), params.get("days"), params.get("reason")
     )
@@ -496,4 +505,56 @@ def manual_action(
         written=summary["written"],
         dry_run=dry_run,
     )
+    return summary
+
+
+def canonicalise(prepared: Prepared, params: Any, dry_run: bool, *, dag_run: Any, ti: Any) -> dict[str, Any]:
+    """The action ``canonicalise_numbers``: moves the inventory and the kept read of the form's
+    ``connection_id`` to its dial plan; only reports unless the form's ``canonicalise_apply`` is set
+    (and ``dry_run`` is not). What an operator must resolve is logged and left as a run note."""
+    import dataclasses
+
+    from number_inventory import pipeline
+    from number_inventory.action_form import MAX_REASON, MIN_REASON
+
+    connection_id = params.get("connection_id")
+    note = params.get("reason").strip() if isinstance(params.get("reason"), str) else ""
+    if not isinstance(connection_id, str) or not connection_id.strip():
+        raise SettingError(
+            f"Parameter 'connection_id' is required for {CANONICALISE_ACTION}: the connection whose dial "
+            "plan applies; nothing was written"
+        )
+    if not MIN_REASON <= len(note) <= MAX_REASON:
+        raise SettingError(
+            f"Parameter 'reason' is required: say why, in {MIN_REASON} to {MAX_REASON} characters; nothing "
+            "was written"
+        )
+    connection_id = connection_id.strip()
+    plan = device_hook(connection_id).dial_plan()
+    if plan is None:
+        raise SettingError(
+            f"connection {connection_id!r} has no dial plan (its extra 'country_code' is not set): give it "
+            f"one before running {CANONICALISE_ACTION}; nothing was written"
+        )
+    apply = settings.flag("canonicalise_apply", params.get("canonicalise_apply")) and not dry_run
+    run = dataclasses.replace(run_info(dag_run, prepared.run_day), actor=triggering_user(dag_run), note=note)
+    with inventory_db() as conn:
+        summary = pipeline.canonicalise(conn, run, connection_id, plan, apply=apply)
+    moves, findings = summary.pop("moves"), summary.pop("findings")
+    log.info(
+        "%s %s spelling(s):\n  %s",
+        "Moved" if apply else "Would move",
+        len(moves),
+        "\n  ".join(moves) or "none",
+    )
+    if findings:
+        log.warning("Left for an operator (audit findings):\n  %s", "\n  ".join(findings))
+        run_notes.leave(
+            ti,
+            f"{len(findings)} number(s) left for an operator (audit findings); the dial plan of "
+            f"{connection_id} is not accepted until they are resolved and {CANONICALISE_ACTION} runs again",
+        )
+    elif not apply:
+        run_notes.leave(ti, f"Report only: set canonicalise_apply to move {len(moves)} spelling(s)")
+    log_summary(f"{CANONICALISE_ACTION} for {connection_id}" + ("" if apply else " (report only)"), summary)
     return summary

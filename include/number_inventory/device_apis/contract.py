@@ -4,7 +4,8 @@ Each device API is one module of this package that declares a :class:`DeviceApi`
 connection's extra ``api``), its own extras with their defaults and limits (:class:`Extra`), its
 ``read`` and its ``probe``. :mod:`number_inventory.device_apis.registry` lists them; the connection
 form, the validation of a connection's extras and the dispatch of a read all derive from that list.
-The shared transport's extras (:data:`TRANSPORT_EXTRAS`: timeouts, retries, backoff) apply to every API.
+The shared transport's extras (:data:`TRANSPORT_EXTRAS`: timeouts, retries, backoff) and the dial
+plan's (:data:`DIAL_PLAN_EXTRAS`: how the device's numbers become canonical) apply to every API.
 
 A :class:`Contract` holds the value of every extra of one API, its defaults filled in, and nothing of
 another API's: ``contract.page_size`` of a ``mediant-cli`` contract is an error, not a silent default.
@@ -47,6 +48,9 @@ class Extra:
     label: str = ""
     kind: type | None = None
     check: Callable[[str], str] | None = None
+    #: Taken as given and checked with the others of its kind (the dial plan's, by
+    #: :func:`number_inventory.dial_plan.from_values`, which knows how they depend on each other).
+    checked_apart: bool = False
 
     @property
     def type(self) -> type:
@@ -56,6 +60,8 @@ class Extra:
     def value(self, raw: Any, connection_id: str) -> str | int | float:
         """``raw`` checked and converted; :class:`SettingError` names the connection, the extra and
         what it allows."""
+        if self.checked_apart:
+            return raw
         if self.type is str:
             if isinstance(raw, str) and raw and (not self.choices or raw in self.choices):
                 if raw.startswith(self.prefix):
@@ -99,6 +105,39 @@ TRANSPORT_EXTRAS = (
     Extra("retries", 4, "retries of a request that may pass (connection errors, 409, 429, 5xx)"),
     Extra("backoff_seconds", 0.5, "the first retry's delay, doubled for each retry after it"),
     Extra("deadline_seconds", 300.0, "the wall-clock bound of one request, headers and body", minimum=0.001),
+)
+
+#: A connection's dial plan, which every device API takes (:mod:`number_inventory.dial_plan`):
+#: without ``country_code`` there is none, and numbers are kept as the device spells them.
+DIAL_PLAN_EXTRAS = tuple(
+    Extra(name, None, description, kind=str, label=label, checked_apart=True)
+    for name, description, label in (
+        (
+            "country_code",
+            "the country calling code of the device's numbers, e.g. 49",
+            "Dial plan: country code",
+        ),
+        (
+            "national_prefix",
+            "the trunk prefix of a national number (default: the country's, 0 for 49)",
+            "Dial plan: national prefix",
+        ),
+        (
+            "international_prefix",
+            "the prefix of an international number (default: the country's, 00 for 49)",
+            "Dial plan: international prefix",
+        ),
+        (
+            "extension_digits",
+            "the most digits of an internal extension (default 6)",
+            "Dial plan: extension digits",
+        ),
+        (
+            "extension_did_prefix",
+            "the DID an extension is appended to (e.g. +4930123); empty: extensions stay extensions",
+            "Dial plan: extension DID prefix",
+        ),
+    )
 )
 
 
@@ -154,8 +193,9 @@ class DeviceApi:
     probe: Callable[[Transport], ProbeResult]
 
     def all_extras(self) -> dict[str, Extra]:
-        """Its extras, the transport's and the placement's, by name."""
-        return {extra.name: extra for extra in (*PLACEMENT_EXTRAS, *TRANSPORT_EXTRAS, *self.extras)}
+        """Its extras, the transport's, the placement's and the dial plan's, by name."""
+        extras = (*PLACEMENT_EXTRAS, *TRANSPORT_EXTRAS, *DIAL_PLAN_EXTRAS, *self.extras)
+        return {extra.name: extra for extra in extras}
 
 
 class Contract:

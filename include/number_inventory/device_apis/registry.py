@@ -13,8 +13,15 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from number_inventory import dial_plan
 from number_inventory.device_apis import cursor, json_list, mediant_cli
-from number_inventory.device_apis.contract import PLACEMENT_EXTRAS, Contract, DeviceApi, Extra
+from number_inventory.device_apis.contract import (
+    DIAL_PLAN_EXTRAS,
+    PLACEMENT_EXTRAS,
+    Contract,
+    DeviceApi,
+    Extra,
+)
 from number_inventory.settings import SettingError
 
 #: Every device API, the first the default of a connection without an ``api`` extra.
@@ -56,7 +63,8 @@ def extra_names() -> frozenset[str]:
 
 def form_extras() -> dict[str, tuple[Extra, list[str]]]:
     """The extras shown on the connection form (those with a ``label``), each with the APIs that
-    take it: the placement's (tenant, site) first, then the APIs' own in the order they declare them."""
+    take it: the placement's (tenant, site) first, then the APIs' own in the order they declare them,
+    then the dial plan's (every API's)."""
     shown: dict[str, tuple[Extra, list[str]]] = {
         extra.name: (extra, list(APIS)) for extra in PLACEMENT_EXTRAS
     }
@@ -64,6 +72,8 @@ def form_extras() -> dict[str, tuple[Extra, list[str]]]:
         for extra in api.extras:
             if extra.label:
                 shown.setdefault(extra.name, (extra, []))[1].append(api.name)
+    for extra in DIAL_PLAN_EXTRAS:
+        shown[extra.name] = (extra, list(APIS))
     return shown
 
 
@@ -109,4 +119,5 @@ def contract_from_extras(extras: Mapping[str, Any], connection_id: str) -> Contr
         for name, extra in api.all_extras().items()
         if name in extras
     }
+    dial_plan.from_values(values, connection_id)  # its extras are checked together
     return Contract(api.name, **values)

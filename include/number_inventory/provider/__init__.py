@@ -40,7 +40,7 @@ def conn_fields() -> dict[str, dict[str, Any]]:
         }
     }
     for name, (extra, apis) in registry.form_extras().items():
-        if extra in PLACEMENT_EXTRAS:  # tenant, site: empty by default
+        if extra in PLACEMENT_EXTRAS or extra.checked_apart:  # tenant, site, the dial plan: empty by default
             schema: dict[str, Any] = {"type": ["string", "null"]}
             description = extra.description[:1].upper() + extra.description[1:]
         elif isinstance(extra.default, str):

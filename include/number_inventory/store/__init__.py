@@ -18,11 +18,13 @@ One module per concern; callers use them through this package (``store.apply_cha
 - ``reads``: staging, checking and keeping a device read.
 - ``registrations``: what the kept reads register, and purging a connection's kept read.
 - ``blocks``: adding, removing and importing blocks of numbers (``number_blocks``) in bulk.
+- ``canonical``: moving the inventory to a connection's dial plan (``canonicalise_numbers``).
 """
 
 from __future__ import annotations
 
 from number_inventory.store.bulk_load import deferred_indexes
+from number_inventory.store.canonical import canonical_rows, numbers_to_canonicalise, write_canonical
 from number_inventory.store.findings import record_connection_findings, record_findings
 from number_inventory.store.inventory import (
     ChangeWriter,
@@ -75,6 +77,7 @@ __all__ = [
     "abandon_reads",
     "apply_changes",
     "begin_read",
+    "canonical_rows",
     "deferred_indexes",
     "fail_read",
     "finish_read",
@@ -90,6 +93,7 @@ __all__ = [
     "lock_inventory",
     "migrate",
     "number_ranges",
+    "numbers_to_canonicalise",
     "pending_migrations",
     "purge_connection",
     "purged_numbers",
@@ -105,4 +109,5 @@ __all__ = [
     "stale_connections",
     "tune_transaction",
     "unconfigured_connections",
+    "write_canonical",
 ]

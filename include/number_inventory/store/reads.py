@@ -14,6 +14,7 @@ from psycopg import sql as pgsql
 
 from number_inventory import contacts as contacts_module
 from number_inventory import numbers as nums
+from number_inventory.dial_plan import CANONICALISE_ACTION, DialPlan
 from number_inventory.scrub import scrub
 from number_inventory.settings import MassRemovalGuard
 from number_inventory.store.inventory import tune_transaction
@@ -157,9 +158,15 @@ def abandon_reads(conn: psycopg.Connection, connection_id: str, error: str) -> N
         conn.execute(stage_statement("reads/drop_staged_read", read_id))
 
 
-def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[tuple[str, str]]) -> int:
-    """Count one page of ``(aor, contact)`` bindings into ``read`` and stage the number and active
-    flag of each binding that has a number. Returns how many bindings carried no number."""
+def stage_bindings(
+    conn: psycopg.Connection,
+    read: StagedRead,
+    items: Sequence[tuple[str, str]],
+    plan: DialPlan | None = None,
+) -> int:
+    """Count one page of ``(aor, contact)`` bindings into ``read`` and stage the number (under the
+    connection's dial plan ``plan``, its canonical form) and active flag of each binding that has
+    a number. Returns how many bindings carried no number."""
     if not items:
         return 0
     aors = [aor for aor, _ in items]
@@ -168,7 +175,7 @@ def stage_bindings(conn: psycopg.Connection, read: StagedRead, items: Sequence[t
     if "\x00" in "".join(aors) or "\x00" in "".join(contacts):
         aors = [aor.replace("\x00", "") for aor in aors]
         contacts = [contact.replace("\x00", "") for contact in contacts]
-    numbers = nums.aor_numbers(aors)
+    numbers = nums.aor_numbers(aors, plan)
     active = nums.contacts_active(contacts)
     read.count(aors, contacts, numbers, active)
     # COPY's text format, written directly: a normalised number needs no escaping, a contact (kept for
@@ -218,6 +225,7 @@ def finish_read(
     allow_mass_removal: bool = False,
     absent_reads: int = 1,
     read_at: dt.datetime | None = None,
+    plan: DialPlan | None = None,
     site: str = "",
 ) -> dict[str, Any]:
     """Check a staged read and, when it is complete and plausible, make it the connection's kept read.
@@ -229,7 +237,9 @@ def finish_read(
     :class:`ReadRejected` after recording the failure; any other error is recorded as the read's
     failure too, then raised. ``absent_reads``: see ``reads/promote_read_connection.sql``; ``read_at``: when
     the read completed by the project's clock (default: the database's ``now()``), from which its age
-    is counted; ``site``: the connection's site, recorded with the kept read (empty: none).
+    is counted; ``plan``: the dial plan the read was made under, which must be the kept read's
+    (:func:`_check_dial_plan`). ``site``: the connection's site, recorded with
+    the kept read (empty: none).
 
     Lock order, the same everywhere (``begin_read``, ``purge_connection``): the read's row, then
     the connection's row, then its registrations.
@@ -241,6 +251,8 @@ def finish_read(
             if owned is None:
                 state, error = conn.execute(sql("reads/read_state"), {"read_id": read_id}).fetchone()
                 raise _NotKept(f"the read is no longer running ({state}: {error}); it is never kept", {})
+            described = plan.describe() if plan else None
+            _check_dial_plan(conn, connection_id, described)
             summary = _check_read(conn, read, connection_id, total, pages, guard, allow_mass_removal)
             for name in PROMOTE_READ:
                 conn.execute(
@@ -250,6 +262,7 @@ def finish_read(
                         "read_id": read_id,
                         "absent_reads": absent_reads,
                         "read_at": read_at,
+                        "dial_plan": described,
                         "site": site or None,
                     },
                 )
@@ -265,6 +278,25 @@ def finish_read(
             log.exception("could not record the failure of read %s", read_id)
         raise
     return {**summary, "state": "complete"}
+
+
+def _check_dial_plan(conn: psycopg.Connection, connection_id: str, described: str | None) -> None:
+    """Inside ``finish_read``'s transaction: :class:`_NotKept` when the connection's kept read was
+    made under another dial plan (or none). The new read spells the connection's numbers otherwise
+    (``+49301234567`` for ``0301234567``): kept, it would cool every old spelling and register the
+    new ones as new numbers. The action :data:`CANONICALISE_ACTION` moves the inventory and the kept
+    read to the plan first; a connection's first read may have any plan."""
+    row = conn.execute(sql("reads/connection_dial_plan"), {"connection_id": connection_id}).fetchone()
+    if row is None or row[0] == described:
+        return
+    raise _NotKept(
+        f"the connection's dial plan changed (kept read: {row[0] or 'no dial plan'}; this read: "
+        f"{described or 'no dial plan'}): kept, this read would cool the numbers as the device spelled "
+        f"them before and register their new spellings as new numbers. Run the action "
+        f"{CANONICALISE_ACTION} of number_inventory_action for this connection (a dry run first), "
+        "which moves the inventory and the kept read to the plan, then sync again",
+        {},
+    )
 
 
 def _check_read(

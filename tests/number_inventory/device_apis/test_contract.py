@@ -246,10 +246,20 @@ def test_a_contract_survives_pickling_and_cannot_be_changed() -> None:
 def test_the_form_offers_every_registered_api_and_their_labelled_extras() -> None:
     fields = conn_fields()
     assert fields["api"]["schema"]["enum"] == list(registry.APIS)
-    assert list(fields) == ["api", "tenant", "site", "path", "page_size", "verify"]
+    plan = [
+        "country_code",
+        "national_prefix",
+        "international_prefix",
+        "extension_digits",
+        "extension_did_prefix",
+    ]
+    assert list(fields) == ["api", "tenant", "site", "path", "page_size", *plan, "verify"]
     assert fields["tenant"]["label"] == "Tenant" and "global tenant" in fields["tenant"]["description"]
     assert "(json, mediant-cli, cursor)" in fields["path"]["description"]
     assert fields["page_size"]["schema"] == {"type": ["integer", "null"], "minimum": 1}
+    # The dial plan's extras are every API's, as text (a prefix "00" is not the number 0).
+    assert fields["country_code"]["schema"] == {"type": ["string", "null"]}
+    assert fields["country_code"]["label"] == "Dial plan: country code"
 
 
 # --- tenant and site: extras of every device API, never sent to the device -------------------------

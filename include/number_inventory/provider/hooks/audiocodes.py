@@ -14,10 +14,11 @@ from typing import Any
 import requests
 from airflow.providers.http.hooks.http import HttpHook
 
-from number_inventory import device_client
+from number_inventory import device_client, dial_plan
 from number_inventory.device_apis import registry
 from number_inventory.device_apis.contract import Contract
 from number_inventory.device_client import Binding, DeviceReadError, ReadResult
+from number_inventory.dial_plan import DialPlan
 from number_inventory.provider import CONN_TYPE, conn_fields
 from number_inventory.scrub import Scrubber
 from number_inventory.settings import SettingError
@@ -47,6 +48,11 @@ class AudioCodesHook(HttpHook):
     def contract(self) -> Contract:
         """The device contract from the connection's extras; :class:`SettingError` names the bad one."""
         return Contract.from_extras(self._extras(), self.audiocodes_conn_id)
+
+    def dial_plan(self) -> DialPlan | None:
+        """The connection's dial plan (``None``: numbers kept as the device spells them);
+        :class:`SettingError` names the bad extra."""
+        return dial_plan.from_values(self.contract().values(), self.audiocodes_conn_id)
 
     def scrubber(self) -> Scrubber:
         """What removes this connection's credential (its password in every form, and the values of
