@@ -11,6 +11,9 @@ next sync after its first complete read cools them.
 This is the one way to decommission a device: dropping its id from `audiocodes_connections` alone
 does not cool its numbers (its kept read keeps registering them, and the daily audit reports it).
 
+It works within the connection's tenant (its extra `tenant`; for a connection Airflow no longer
+defines, the **tenant** parameter): numbers other tenants' connections register are never touched.
+
 Manual only. Type the connection id, and type it again to confirm. Afterwards remove the id from the
 Variable `audiocodes_connections`, or the next sync reads the device again.
 """
@@ -40,6 +43,14 @@ from number_inventory.airflow_glue import assets, dag_defaults, tasks
             type="string",
             title="Confirm",
             description="Type the connection id again to confirm.",
+        ),
+        "tenant": Param(
+            "",
+            type=["null", "string"],
+            title="Tenant",
+            description="Only for a connection Airflow no longer defines: the tenant whose inventory "
+            "holds its kept read (empty: the global tenant). A defined connection's own extra "
+            "'tenant' decides; naming another tenant is refused.",
         ),
     },
 )

@@ -11,7 +11,9 @@ Reads the registered users of every AudioCodes connection listed in the Variable
 
 One mapped `read_connection` task per connection stages its complete read in PostgreSQL; a read that
 fails, is cut short or does not add up is kept out, and that connection's numbers stay as they were.
-`reconcile` then applies the whole transition table in one transaction. The run fails at
+`reconcile` then applies the whole transition table in one transaction, once per tenant (a
+connection's extra `tenant`; docs: *Tenants and sites*) with that tenant's connections alone: a number
+is never cooled because another tenant's device stopped registering it. The run fails at
 `check_reads` when any connection was not read, naming it and why.
 
 The devices are read as they are now, so only a manual run or the latest scheduled interval reads

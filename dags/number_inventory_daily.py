@@ -23,6 +23,10 @@ Runs once a day, for its run day R:
 
 Both happen in one transaction.
 
+**Per tenant.** Steps 1–4 run for the global tenant and then for every known tenant (docs: *Tenants
+and sites*), each within its own inventory and with its own connections only: one tenant's stale
+read or failure neither withholds nor blocks another's release; the run fails afterwards, naming it.
+
 4. **report** (beside them): the run day's report in the table `number_inventory_daily_report`,
    computed from the history as of the end of that day: counts by status, usage and vendor, the
    numbers that went to cooling, came back, were released or were changed by hand that day, and the

@@ -7,7 +7,10 @@ only users the API server's auth manager authenticates, exactly as the core API 
 requests get 401 (403 for a bad token); the page sends them to the login page.
 
 Each request opens its own connection to ``number_inventory_db`` (never at import) and reads in a
-read-only transaction (``number_inventory.views``). Airflow imports this file in every
+read-only transaction (``number_inventory.views``), within the tenant its ``tenant`` parameter names
+(empty: the global tenant). The Variable ``number_inventory_view_tenants`` may restrict users to
+tenants by role or name (``number_inventory.tenants.visible``): a request for another tenant is
+refused with 403, and ``/api/tenants`` lists only the tenants the user may see. Airflow imports this file in every
 process that loads plugins, task workers included, so everything heavy is imported inside the
 functions that run in the API server.
 """
@@ -78,6 +81,52 @@ async def airflow_user(request: Request) -> Any:
     return user
 
 
+def _user_keys(user: Any) -> tuple[str, list[str]]:
+    """The name and roles of an auth manager's user, as the tenant mapping names them: the simple
+    auth manager's user has one ``role``, the FAB auth manager's a list of ``roles``."""
+    name = str(user.get_name()) if hasattr(user, "get_name") else str(getattr(user, "username", ""))
+    roles = [getattr(role, "name", role) for role in getattr(user, "roles", None) or []]
+    if getattr(user, "role", None):
+        roles.append(user.role)
+    return name, [str(role) for role in roles]
+
+
+def visible_tenants(user: Any) -> frozenset[str] | None:
+    """The tenants ``user`` may see (``None``: every tenant), from the Variable
+    ``number_inventory_view_tenants``; a bad Variable is a 503 naming it."""
+    from airflow.sdk import Variable
+
+    from number_inventory import tenants
+    from number_inventory.settings import SettingError
+
+    try:
+        access = tenants.view_access(Variable.get(tenants.VIEW_ACCESS_VARIABLE, default=None))
+    except SettingError as exc:
+        raise HTTPException(503, str(exc)) from None
+    return tenants.visible(access, *_user_keys(user))
+
+
+def _tenant(
+    user: Annotated[Any, Depends(airflow_user)],
+    tenant: Annotated[
+        str | None,
+        Query(max_length=40, description="the tenant whose inventory to read (empty: the global tenant)"),
+    ] = None,
+) -> str:
+    """FastAPI dependency: the tenant a request reads, checked (422) and allowed to its user (403)."""
+    from number_inventory import tenants
+    from number_inventory.settings import SettingError
+
+    try:
+        name = tenants.tenant_name(tenant, what="tenant")
+    except SettingError as exc:
+        raise HTTPException(422, str(exc)) from None
+    allowed = visible_tenants(user)
+    if allowed is not None and name not in allowed:
+        raise HTTPException(403, f"You may not see {tenants.label(name)}'s inventory")
+    return name
+
+
 # --- reading the inventory ----------------------------------------------------------------------
 
 
@@ -89,21 +138,25 @@ def _today(timezone: str) -> dt.date:
     return clock.today(timezone)
 
 
-def _read(work: Callable[..., Any]) -> Any:
-    """Run ``work(conn, timezone, configured)`` in a read-only transaction on ``number_inventory_db``
-    and turn what can go wrong into an HTTP answer that says what to fix."""
+def _read(work: Callable[..., Any], tenant: str = "") -> Any:
+    """Run ``work(conn, timezone, configured)`` in a read-only transaction on ``number_inventory_db``,
+    within ``tenant``'s inventory (404 when it has none), and turn what can go wrong into an HTTP
+    answer that says what to fix."""
     import psycopg
     from airflow.exceptions import AirflowNotFoundException
 
-    from number_inventory import views
+    from number_inventory import tenants, views
     from number_inventory.airflow_glue import variables
     from number_inventory.airflow_glue.connections import inventory_db
     from number_inventory.settings import INVENTORY_CONN_ID, SettingError
 
     try:
         timezone, configured = variables.timezone(), variables.connection_ids()
-        with inventory_db() as conn, views.reading(conn):
-            return work(conn, timezone, configured)
+        with inventory_db() as conn:
+            if not tenants.exists(conn, tenant):
+                raise HTTPException(404, f"{tenants.label(tenant)} has no inventory")
+            with tenants.within(conn, tenant), views.reading(conn):
+                return work(conn, timezone, configured)
     except views.BadQuery as exc:
         raise HTTPException(422, str(exc)) from None
     except SettingError as exc:
@@ -162,6 +215,8 @@ app = FastAPI(
     openapi_url=None,
 )
 User = Annotated[Any, Depends(airflow_user)]
+Tenant = Annotated[str, Depends(_tenant)]
+SITE = Query(max_length=64, description="only numbers of this site: their own, or a registering connection's")
 
 
 @app.get("/openapi.json", include_in_schema=False)
@@ -205,17 +260,18 @@ def icon() -> Response:
 
 
 @app.get("/api/summary")
-def summary(user: User) -> Any:
+def summary(user: User, tenant: Tenant) -> Any:
     """Counts by status and vendor, the AudioCodes share, releases per day for the next 30 days,
     Used / Cooling / Available over the last 30 days, and the latest daily run."""
     from number_inventory import views
 
-    return _read(lambda conn, tz, _: views.summary(conn, _today(tz), tz))
+    return _read(lambda conn, tz, _: views.summary(conn, _today(tz), tz), tenant)
 
 
 @app.get("/api/trend")
 def trend(
     user: User,
+    tenant: Tenant,
     from_: Annotated[dt.date | None, Query(alias="from", description="first day (YYYY-MM-DD)")] = None,
     to: Annotated[dt.date | None, Query(description="last day (YYYY-MM-DD), default today")] = None,
     days: Annotated[
@@ -230,32 +286,43 @@ def trend(
         first, last = views.trend_range(_today(timezone), from_, to, days)
         return views.report_trend(conn, first, last)
 
-    return _read(work)
+    return _read(work, tenant)
 
 
 @app.get("/api/numbers")
 def numbers(
     user: User,
+    tenant: Tenant,
     status: Annotated[STATUS | None, Query()] = None,
+    site: Annotated[str | None, SITE] = None,
     prefix: Annotated[str | None, Query(max_length=64)] = None,
     limit: int = LIMIT,
     offset: int = OFFSET,
     after: Annotated[str | None, AFTER_KEY] = None,
 ) -> Any:
-    """One page of inventory rows in number order, by status and number prefix; ``next`` is the
+    """One page of inventory rows in number order, by status, number prefix and site; ``next`` is the
     ``after`` of the page that follows."""
     from number_inventory import views
 
     return _read(
         lambda conn, *_: views.numbers_page(
-            conn, status=status, prefix=views.parse_prefix(prefix), limit=limit, offset=offset, after=after
-        )
+            conn,
+            status=status,
+            prefix=views.parse_prefix(prefix),
+            limit=limit,
+            offset=offset,
+            after=after,
+            site=views.parse_site(site),
+        ),
+        tenant,
     )
 
 
 @app.get("/api/cooling")
 def cooling(
     user: User,
+    tenant: Tenant,
+    site: Annotated[str | None, SITE] = None,
     prefix: Annotated[str | None, Query(max_length=64)] = None,
     sort: Literal["release_date", "number"] = "release_date",
     order: Literal["asc", "desc"] = "asc",
@@ -277,7 +344,9 @@ def cooling(
             limit=limit,
             offset=offset,
             after=after,
-        )
+            site=views.parse_site(site),
+        ),
+        tenant,
     )
 
 
@@ -285,12 +354,12 @@ NUMBER = PathParam(max_length=64, description="a number, e.g. 4930100 or +141555
 
 
 @app.get("/api/numbers/{number}")
-def number(user: User, number: Annotated[str, NUMBER]) -> Any:
+def number(user: User, tenant: Tenant, number: Annotated[str, NUMBER]) -> Any:
     """One number: its inventory row, the connections that register it, its cooling details."""
     from number_inventory import views
 
     wanted = _number(number)
-    found = _read(lambda conn, tz, _: views.number_detail(conn, wanted, _today(tz)))
+    found = _read(lambda conn, tz, _: views.number_detail(conn, wanted, _today(tz)), tenant)
     if found["row"] is None and not found["registrations"]:
         raise HTTPException(404, f"{wanted} is not in the inventory")
     return found
@@ -299,6 +368,7 @@ def number(user: User, number: Annotated[str, NUMBER]) -> Any:
 @app.get("/api/numbers/{number}/history")
 def number_history(
     user: User,
+    tenant: Tenant,
     number: Annotated[str, NUMBER],
     limit: int = Query(100, ge=1, le=500),
     offset: int = OFFSET,
@@ -308,33 +378,43 @@ def number_history(
     from number_inventory import views
 
     wanted = _number(number)
-    return _read(lambda conn, *_: views.number_history(conn, wanted, limit=limit, offset=offset, after=after))
+    return _read(
+        lambda conn, *_: views.number_history(conn, wanted, limit=limit, offset=offset, after=after), tenant
+    )
 
 
 @app.get("/api/changes")
 def changes(
-    user: User, limit: int = LIMIT, offset: int = OFFSET, after: Annotated[int | None, AFTER_ID] = None
+    user: User,
+    tenant: Tenant,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    after: Annotated[int | None, AFTER_ID] = None,
 ) -> Any:
     """Recent changes to the inventory (the history), newest first; ``next`` is the ``after`` of the
     page that follows."""
     from number_inventory import views
 
-    return _read(lambda conn, *_: views.recent_changes(conn, limit=limit, offset=offset, after=after))
+    return _read(lambda conn, *_: views.recent_changes(conn, limit=limit, offset=offset, after=after), tenant)
 
 
 @app.get("/api/audit")
 def audit(
-    user: User, limit: int = LIMIT, offset: int = OFFSET, after: Annotated[int | None, AFTER_ID] = None
+    user: User,
+    tenant: Tenant,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    after: Annotated[int | None, AFTER_ID] = None,
 ) -> Any:
     """The latest daily run's audit: its summary and its findings; ``next`` is the ``after`` of the
     page that follows."""
     from number_inventory import views
 
-    return _read(lambda conn, *_: views.latest_audit(conn, limit=limit, offset=offset, after=after))
+    return _read(lambda conn, *_: views.latest_audit(conn, limit=limit, offset=offset, after=after), tenant)
 
 
 @app.get("/api/connections")
-def connections(user: User) -> Any:
+def connections(user: User, tenant: Tenant) -> Any:
     """Each connection: configured or not, last complete read (time, age, bindings, numbers), the last
     failure and why, and whether it is stale (older than ``audiocodes_max_read_age_hours``, or never
     read), measured on the project's clock as the daily audit measures it."""
@@ -345,15 +425,36 @@ def connections(user: User) -> Any:
     def work(conn: Any, timezone: str, configured: list[str]) -> Any:
         hours = settings.max_read_age_hours(Variable.get(settings.READ_AGE_VARIABLE, default=None))
         return views.connections(
-            conn, configured, now=clock.now(timezone), max_read_age=dt.timedelta(hours=hours)
+            conn,
+            _of_tenant(configured, tenant),
+            now=clock.now(timezone),
+            max_read_age=dt.timedelta(hours=hours),
         )
 
-    return _read(work)
+    return _read(work, tenant)
+
+
+def _of_tenant(configured: list[str], tenant: str) -> list[str]:
+    """The configured connections of ``tenant`` (their extra ``tenant``)."""
+    from number_inventory.airflow_glue.connections import tenants_of
+
+    tenant_of = tenants_of(configured)
+    return [c for c in configured if tenant_of.get(c, "") == tenant]
+
+
+@app.get("/api/tenants")
+def tenant_list(user: User) -> Any:
+    """The tenants this user may see: the global one (``""``) and each named tenant with an inventory."""
+    from number_inventory import tenants
+
+    allowed = visible_tenants(user)
+    known = _read(lambda conn, *_: tenants.known(conn))
+    names = [name for name in [tenants.GLOBAL, *known] if allowed is None or name in allowed]
+    return {"tenants": [{"name": name, "label": name or "global"} for name in names]}
 
 
 # --- export and provisioning (issue 25) ----------------------------------------------------------
 
-TENANT = Query(max_length=40, description="the tenant (empty: the global one)")
 TEXT = Query(max_length=200)
 
 
@@ -369,8 +470,8 @@ def _filter(**given: str | None) -> Any:
 @app.get("/api/next-free")
 def next_free(
     user: User,
+    tenant: Tenant,
     count: Annotated[int, Query(ge=1, le=1000, description="how many numbers (at most 1000)")] = 10,
-    tenant: Annotated[str | None, TENANT] = None,
     site: Annotated[str | None, TEXT] = None,
     first: Annotated[str | None, Query(max_length=64, description="the range's first number")] = None,
     last: Annotated[str | None, Query(max_length=64, description="the range's last number")] = None,
@@ -394,10 +495,10 @@ def next_free(
 @app.get("/api/numbers.csv")
 def export_numbers(
     user: User,
+    tenant: Tenant,
     status: Annotated[STATUS | None, Query()] = None,
     vendor: Annotated[str | None, Query(max_length=100, description="a vendor ('' for none)")] = None,
     prefix: Annotated[str | None, Query(max_length=64)] = None,
-    tenant: Annotated[str | None, TENANT] = None,
     site: Annotated[str | None, TEXT] = None,
 ) -> Response:
     """The inventory rows the filters match as CSV, in number order, streamed: ten million rows are

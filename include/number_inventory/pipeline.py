@@ -13,13 +13,13 @@ import datetime as dt
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import psycopg
 
-from number_inventory import report, store
+from number_inventory import report, store, tenants
 from number_inventory.device_client import Binding, DeviceReadError, ReadResult
 from number_inventory.settings import (
     DEFAULT_READ_AGE_HOURS,
@@ -106,12 +106,15 @@ def read_connection(
     absent_reads: int = 1,
     now: Callable[[], dt.datetime] | None = None,
     dial_plan: DialPlan | None = None,
+    site: str = "",
 ) -> dict[str, Any]:
     """Read one connection's registered users into the stage and, when the read is complete and
     plausible, keep it as the connection's read. Any failure is recorded and re-raised; the
     connection then keeps its previous read. ``absent_reads``: Variable ``audiocodes_absent_reads``
     (see ``reads/promote_read_connection.sql``); ``now``: the project's clock, which times the kept read
-    (default: the database's); ``dial_plan``: the connection's, which makes its numbers canonical."""
+    (default: the database's); ``dial_plan``: the connection's, which makes its numbers canonical;
+    ``site``: the connection's extra ``site``, recorded with the kept read. Works on the inventory of
+    ``conn``'s tenant (``tenants.within``)."""
     read = store.StagedRead(store.begin_read(conn, connection_id, run))
     # Pages are staged a few at a time: fewer, larger COPYs, and the memory held stays bounded by
     # STAGE_BATCH bindings and STAGE_BATCH_CHARS of their text.
@@ -158,6 +161,7 @@ def read_connection(
         absent_reads=absent_reads,
         read_at=now() if now else None,
         plan=dial_plan,
+        site=site,
     )
     if read.skipped_samples:
         log.info(
@@ -167,6 +171,60 @@ def read_connection(
             read.skipped_samples,
         )
     return summary
+
+
+#: A named tenant's summary leaves out what only the log needs: XCom holds counts and messages.
+_LOG_ONLY = ("conflicts_sample",)
+
+
+def per_tenant(
+    conn: psycopg.Connection,
+    groups: Mapping[str, Sequence[str]],
+    step: Callable[[Sequence[str]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run ``step`` once per tenant of ``groups`` (``tenants.groups``: each tenant's configured
+    connections), within that tenant's inventory and with its connections alone: its cooling, guard,
+    absent reads, staleness and clock never see another tenant's reads. Each tenant runs on its own:
+    one that fails (its error then names the tenant) does not keep the others from running, and the
+    first failure is raised once all have run.
+
+    The summary is the global tenant's, exactly as without tenants, with ``tenants``: each named
+    tenant's summary by name (without its samples) when there are named tenants."""
+    summaries: dict[str, dict[str, Any]] = {}
+    failed: Exception | None = None
+    for tenant, connection_ids in groups.items():
+        try:
+            with tenants.within(conn, tenant), tenants.naming(tenant):
+                summaries[tenant] = step(connection_ids)
+        except Exception as exc:
+            log.error("%s: %s", tenants.label(tenant), exc)
+            failed = failed or exc
+        else:
+            if tenant:
+                log.info("%s: %s", tenants.label(tenant), summaries[tenant])
+    if failed is not None:
+        raise failed
+    summary = summaries.pop(tenants.GLOBAL)
+    if summaries:
+        summary["tenants"] = {
+            tenant: {k: v for k, v in brief.items() if k not in _LOG_ONLY}
+            for tenant, brief in summaries.items()
+        }
+    return summary
+
+
+def total_across_tenants(summary: dict[str, Any], key: str) -> int:
+    """The count ``key`` of a :func:`per_tenant` summary, summed over every tenant."""
+    named = summary.get("tenants", {}).values()
+    return (summary.get(key) or 0) + sum(s.get(key) or 0 for s in named)
+
+
+def lines_across_tenants(summary: dict[str, Any], key: str) -> list[str]:
+    """The lines ``key`` of a :func:`per_tenant` summary over every tenant, each named tenant's
+    prefixed with its name."""
+    named = summary.get("tenants", {})
+    lines = [f"{tenants.label(t)}: {line}" for t, s in named.items() for line in s.get(key) or []]
+    return [*(summary.get(key) or []), *lines]
 
 
 def backfill(conn: psycopg.Connection, kind: str, run_day: dt.date) -> str | None:
@@ -610,9 +668,9 @@ def check_fresh(summary: dict[str, Any], max_read_age_hours: int) -> None:
     """Raise :class:`StaleReads` when the daily run summed up in ``summary`` (of :func:`daily`, which
     committed first) found stale reads, naming each stale connection and each withheld release; a
     dry run only reports them."""
-    stale = summary["stale_reads"]
+    stale = lines_across_tenants(summary, "stale_reads")
     if stale and not summary["dry_run"]:
-        withheld = summary.get(RELEASE_WITHHELD_STALE, [])
+        withheld = lines_across_tenants(summary, RELEASE_WITHHELD_STALE)
         raise StaleReads(
             f"stale_read: {len(stale)} configured connection(s) not read completely for more than "
             f"{max_read_age_hours} hour(s); the rest of the daily run was done and recorded:\n  "

@@ -149,6 +149,33 @@ def _number_filter(prefix: str | None, exact: str | None = None) -> tuple[pgsql.
     return where, {"low": low, "high": high}
 
 
+def _site_filter(site: str | None) -> tuple[pgsql.Composable, dict[str, Any]]:
+    """The rows of site ``site``: those whose own site is ``site`` (a range added for it), or that a
+    connection of that site registers (its extra ``site``, recorded with its kept read). The sync
+    writes no site on the rows it creates, which keeps its writes as lean as before; a number's site
+    is where it is, asked when filtering."""
+    if not site:
+        return pgsql.SQL("true"), {}
+    where = pgsql.SQL(
+        "(number_inventory.site = %(site)s OR EXISTS (SELECT 1 FROM audiocodes_registration AS sr "
+        "JOIN audiocodes_connection AS sc USING (connection_id) "
+        "WHERE sr.number = number_inventory.number AND sc.site = %(site)s))"
+    )
+    return where, {"site": site}
+
+
+def parse_site(text: str | None) -> str | None:
+    """A site filter: ``None`` or a site's name (:func:`tenants.site_name`); :class:`BadQuery` says
+    what a site may be."""
+    from number_inventory import tenants
+    from number_inventory.settings import SettingError
+
+    try:
+        return tenants.site_name(text) or None
+    except SettingError as exc:
+        raise BadQuery(str(exc)) from None
+
+
 # --- summary ------------------------------------------------------------------------------------
 
 
@@ -289,9 +316,11 @@ def numbers_page(
     limit: int,
     offset: int = 0,
     after: str | None = None,
+    site: str | None = None,
 ) -> dict[str, Any]:
-    """One page of inventory rows in number order, by status and number prefix, from the first or
-    after the number ``after`` (the ``next`` of the page before)."""
+    """One page of inventory rows in number order, by status, number prefix and site
+    (:func:`_site_filter`), from the first or after the number ``after`` (the ``next`` of the page
+    before)."""
     check_page(limit, offset, after)
     after = _number_key(after)
     if status is not None and status not in STATUSES:
@@ -300,12 +329,16 @@ def numbers_page(
     if status is not None:
         where = pgsql.SQL("status = %(status)s AND ") + where
         params["status"] = status
+    if site:
+        site_where, site_params = _site_filter(site)
+        where, params = where + pgsql.SQL(" AND ") + site_where, {**params, **site_params}
     if after is not None:
         where = where + pgsql.SQL(' AND number COLLATE "C" > %(after)s')
         params["after"] = after
     query = pgsql.SQL(sql("view/numbers_page")).format(where=where)
     rows = _rows(conn, query, {**params, "limit": limit + 1, "offset": offset})
-    return _page(rows, limit, offset, lambda row: row["number"], after, status=status, prefix=prefix)
+    extra = {"site": site} if site else {}
+    return _page(rows, limit, offset, lambda row: row["number"], after, status=status, prefix=prefix, **extra)
 
 
 def cooling_queue(
@@ -319,8 +352,9 @@ def cooling_queue(
     offset: int = 0,
     number: str | None = None,
     after: str | None = None,
+    site: str | None = None,
 ) -> dict[str, Any]:
-    """One page of the cooling numbers with release date, days left (from ``today``), when and why
+    """One page of the cooling numbers (of site ``site``: :func:`_site_filter`) with release date, days left (from ``today``), when and why
     each went into Cooling and the connection it was last seen on (see ``view/cooling_queue.sql``).
     ``number`` picks one number instead of a prefix. ``after`` (the ``next`` of the page before)
     is the last row's number, or by release date ``<release date>_<number>`` (``undated_<number>``
@@ -330,6 +364,9 @@ def cooling_queue(
         raise BadQuery(f"sort must be one of {', '.join(COOLING_SORTS)}, got {sort!r}")
     order = pgsql.SQL(COOLING_SORTS[sort].format(direction="DESC" if descending else "ASC"))
     where, params = _number_filter(prefix, exact=number)
+    if site:
+        site_where, site_params = _site_filter(site)
+        where, params = where + pgsql.SQL(" AND ") + site_where, {**params, **site_params}
     params.update(today=today, offset=offset)
     template = sql("view/cooling_queue")
     rows: list[dict] = []

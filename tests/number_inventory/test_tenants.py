@@ -51,3 +51,60 @@ def test_a_tenant_without_an_inventory_is_named(db) -> None:
         tenants.within(db, "nobody"),
     ):
         pass
+
+
+def test_each_tenant_runs_with_its_own_connections_the_global_first() -> None:
+    tenant_of = {"sbc_b": "beta", "sbc_a": "acme"}
+    assert tenants.groups(
+        ["sbc_g", "sbc_a", "sbc_b", "sbc_a2"], tenant_of | {"sbc_a2": "acme"}, ["zeta"]
+    ) == {
+        "": ["sbc_g"],
+        "acme": ["sbc_a", "sbc_a2"],
+        "beta": ["sbc_b"],
+        "zeta": [],
+    }
+    assert tenants.groups(["sbc_g"], {}) == {"": ["sbc_g"]}
+
+
+def test_migrate_all_creates_each_named_tenants_inventory(db) -> None:
+    applied = tenants.migrate_all(db, ["acme", ""])
+    assert list(applied) == ["acme"] and tenants.known(db) == ["acme"]
+    assert tenants.migrate_all(db, ["acme"]) == {}  # once
+
+
+@pytest.mark.parametrize("value", ["Berlin HQ", "fra-2", "a.b_c", "x" * 64])
+def test_a_site_is_a_short_name(value: str) -> None:
+    assert tenants.site_name(f" {value} ") == value
+
+
+@pytest.mark.parametrize("value", ["-x", " x;y", "x" * 65, 3])
+def test_anything_else_is_not_a_site(value) -> None:
+    with pytest.raises(SettingError, match="extra 'site' must be empty or a short name"):
+        tenants.site_name(value, what="extra 'site'")
+
+
+def test_without_the_view_variable_every_user_sees_every_tenant() -> None:
+    assert tenants.view_access(None) is None and tenants.view_access("  ") is None
+    assert tenants.visible(None, "anyone", []) is None
+
+
+def test_the_view_variable_gives_users_and_roles_their_tenants() -> None:
+    access = tenants.view_access('{"Admin": ["*"], "acme-ops": ["acme"], "carol": ["beta"], "*": [""]}')
+    assert tenants.visible(access, "dave", ["acme-ops"]) == {"", "acme"}
+    assert tenants.visible(access, "carol", ["Viewer"]) == {"", "beta"}
+    assert tenants.visible(access, "root", ["admin"]) is None  # roles in any case; * is every tenant
+    assert tenants.visible(tenants.view_access('{"Admin": ["*"]}'), "eve", ["Viewer"]) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{", "must be JSON"),
+        ("[]", "must be an object of role or user names"),
+        ('{"Viewer": "acme"}', "'Viewer' must map to a list of tenants"),
+        ('{"Viewer": ["Acme"]}', "a tenant of 'Viewer' must be empty"),
+    ],
+)
+def test_a_bad_view_variable_is_named(raw: str, message: str) -> None:
+    with pytest.raises(SettingError, match=f"Variable 'number_inventory_view_tenants'.*{message}"):
+        tenants.view_access(raw)

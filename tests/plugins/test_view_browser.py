@@ -272,3 +272,32 @@ def card_value_from_api(page, api_server) -> str:
     response = page.request.get(f"{api_server}{PREFIX}/api/summary")
     assert response.ok
     return f"{response.json()['total']:,}"
+
+
+def test_the_tenant_picker_shows_another_tenants_inventory(page, api_server, inventory, problems):
+    """Once a second tenant has an inventory the picker appears; picking it shows that tenant's
+    counts and cooling queue, and the site filter narrows the queue."""
+    from number_inventory import store, tenants
+
+    assert not page.locator("#tenant-picker").is_visible()  # the global tenant alone: no picker
+    with tenants.within(inventory, "acme", create=True):
+        store.migrate(inventory)
+        inventory.execute(
+            "INSERT INTO number_inventory (number, status, usage, vendor, release_date, site) VALUES "
+            "('7000', 'Cooling', 'Device', 'AudioCodes', current_date + 1, 'Berlin'), "
+            "('7001', 'Cooling', 'Device', 'AudioCodes', current_date + 2, 'Paris')"
+        )
+    try:
+        page.goto(f"{api_server}{PREFIX}/")
+        page.wait_for_selector("body[data-loaded=true]")
+        expect(page.locator("#tenant-picker")).to_be_visible()
+        assert page.locator("#tenant option").all_inner_texts() == ["global", "acme"]
+        page.locator("#tenant").select_option("acme")
+        expect(page.locator("#count-total .value")).to_have_text("2")
+        expect(page.locator("#cooling-table tbody tr")).to_have_count(2)
+        page.locator("#site").fill("Paris")
+        expect(page.locator("#cooling-table tbody tr")).to_have_count(1)
+        assert cooling_rows(page)[0][0] == "7001"
+    finally:
+        inventory.execute("DROP SCHEMA tenant_acme CASCADE")
+    assert not problems

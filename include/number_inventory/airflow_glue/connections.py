@@ -134,3 +134,25 @@ def device_hook(connection_id: str):
             raise settings.SettingError(problem) from None
         raise
     return hook
+
+
+def tenants_of(connection_ids: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The named tenant of each of ``connection_ids`` that has one (its extra ``tenant``, validated);
+    a connection that Airflow does not define is left to the global tenant here (the sync fails on it
+    in ``require_connections``; the daily audit finds it never read)."""
+    from airflow.sdk import Connection
+
+    from number_inventory import tenants
+
+    found = {}
+    for connection_id in connection_ids:
+        try:
+            extras = Connection.get(connection_id).extra_dejson
+        except AirflowNotFoundException:
+            continue
+        tenant = tenants.tenant_name(
+            extras.get("tenant"), what=f"Connection {connection_id!r}: extra 'tenant'"
+        )
+        if tenant:
+            found[connection_id] = tenant
+    return found

@@ -31,6 +31,13 @@ class Prepared:
     #: The daily run only: why it only writes its day's report (a day in the past, by the project's
     #: clock: ``clock.daily_report_only``), ``None`` when it acts.
     report_only: str | None = None
+    #: The tenant of each configured connection that belongs to a named one (its extra ``tenant``);
+    #: the others are the global tenant's (``tenants.groups``).
+    tenant_of: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def tenant(self, connection_id: str) -> str:
+        """The tenant whose inventory ``connection_id``'s numbers are."""
+        return self.tenant_of.get(connection_id, "")
 
     def to_xcom(self) -> dict[str, Any]:
         return {
@@ -43,6 +50,7 @@ class Prepared:
             "timezone": self.timezone,
             "max_read_age_hours": self.max_read_age_hours,
             "report_only": self.report_only,
+            "tenant_of": dict(self.tenant_of),
         }
 
     @classmethod
@@ -57,4 +65,5 @@ class Prepared:
             timezone=value.get("timezone", DEFAULT_TIMEZONE),
             max_read_age_hours=value.get("max_read_age_hours", DEFAULT_READ_AGE_HOURS),
             report_only=value.get("report_only"),
+            tenant_of=dict(value.get("tenant_of") or {}),
         )

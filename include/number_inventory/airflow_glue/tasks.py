@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
-from number_inventory import clock, settings
+from number_inventory import clock, settings, tenants
 from number_inventory.action_form import BLOCK_ACTIONS
 from number_inventory.airflow_glue import alerts, assets, run_notes
 from number_inventory.airflow_glue.connections import (
@@ -27,6 +27,7 @@ from number_inventory.airflow_glue.connections import (
     device_hook,
     inventory_db,
     require_connections,
+    tenants_of,
 )
 from number_inventory.airflow_glue.prepared import Prepared
 from number_inventory.airflow_glue.run_day import daily_report_only, decide_run, run_day
@@ -126,8 +127,6 @@ def prepare(kind: str, *, dag_run: Any = None, dag: Any = None, ti: Any = None) 
     """Validate settings, bring the schema up to date and fix the run day, for later tasks; for the
     sync, also whether it reads the devices (see :class:`Prepared`). Why a run does nothing, or only
     reports, becomes its note (``run_notes``)."""
-    from number_inventory import pipeline
-
     values = read_settings()
     timezone = values["timezone"]
     if kind == "sync":
@@ -137,13 +136,16 @@ def prepare(kind: str, *, dag_run: Any = None, dag: Any = None, ti: Any = None) 
     if skip:
         skip = f"run day {day}: {skip}"
     report_only = daily_report_only(day, timezone) if kind == "daily" else None
-    with inventory_db(migrate=True) as conn:
+    tenant_of = tenants_of(values["connections"])
+    with inventory_db() as conn:
+        # The global inventory and every tenant's, a configured tenant's created on its first use.
+        applied = tenants.migrate_all(conn, {*tenant_of.values(), *tenants.known(conn)})
+        for tenant, names in applied.items():
+            log.info("Applied schema migrations to %s: %s", tenants.label(tenant), ", ".join(names))
         if kind == "sync" and not skip:
             # The devices can only be read as they are now: a sync for an older day reads nothing.
-            backfill = pipeline.backfill(conn, kind, day)
-            if backfill:
-                skip = f"{backfill}: {pipeline.SYNC_BACKFILL}"
-    prepared = Prepared(run_day=day, skip=skip, report_only=report_only, **values)
+            skip = _sync_backfill(conn, day, set(tenant_of.values()))
+    prepared = Prepared(run_day=day, skip=skip, report_only=report_only, tenant_of=tenant_of, **values)
     log.info(
         "Run day %s; connections %s; cooling %s day(s)",
         day,
@@ -159,6 +161,23 @@ def prepare(kind: str, *, dag_run: Any = None, dag: Any = None, ti: Any = None) 
     return prepared.to_xcom()
 
 
+def _sync_backfill(conn: Any, day: dt.date, named: set[str]) -> str | None:
+    """Why a sync for ``day`` is a backfill in the global tenant or a configured one, or ``None``."""
+    from number_inventory import pipeline
+
+    for tenant in [tenants.GLOBAL, *sorted(named)]:
+        with tenants.within(conn, tenant):
+            backfill = pipeline.backfill(conn, "sync", day)
+        if backfill:
+            return f"{backfill}: {pipeline.SYNC_BACKFILL}"
+    return None
+
+
+def tenant_groups(conn: Any, prepared: Prepared) -> dict[str, list[str]]:
+    """The configured connections of the global tenant and of every known tenant."""
+    return tenants.groups(prepared.connections, prepared.tenant_of, tenants.known(conn))
+
+
 @fails_at_once(about=lambda connection_id, *_, **__: f"connection {connection_id!r}")
 def read_connection(
     connection_id: str, xcom: dict[str, Any], *, params: Any = None, dag_run: Any = None
@@ -170,7 +189,8 @@ def read_connection(
     prepared = Prepared.from_xcom(xcom)
     allow = settings.flag("allow_mass_removal", params.get("allow_mass_removal"))
     hook = device_hook(connection_id)
-    with inventory_db() as conn:
+    tenant = prepared.tenant(connection_id)
+    with inventory_db() as conn, tenants.within(conn, tenant):
         summary = pipeline.read_connection(
             conn,
             hook.read,
@@ -181,11 +201,13 @@ def read_connection(
             absent_reads=prepared.absent_reads,
             now=functools.partial(clock.now, prepared.timezone),
             dial_plan=hook.dial_plan(),
+            site=hook.contract().site,
         )
     log.info(
-        "Connection %s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
+        "Connection %s (%s): %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
         "skipped, %s pages",
         connection_id,
+        tenants.label(tenant),
         summary["bindings"],
         summary["active_bindings"],
         summary["numbers"],
@@ -221,18 +243,18 @@ def reconcile(xcom: dict[str, Any], *, dag_run: Any = None, outlet_events: Any =
 
     prepared = Prepared.from_xcom(xcom)
     skip_unless_acting(prepared)
+    run = run_info(dag_run, prepared.run_day)
     with inventory_db() as conn:
-        summary = pipeline.sync(
+        summary = pipeline.per_tenant(
             conn,
-            run_info(dag_run, prepared.run_day),
-            prepared.connections,
-            prepared.cooling_days,
-            timezone=prepared.timezone,
+            tenant_groups(conn, prepared),
+            lambda connection_ids: pipeline.sync(
+                conn, run, connection_ids, prepared.cooling_days, timezone=prepared.timezone
+            ),
         )
     log_summary("Sync summary", summary)
-    assets.outlet_extra(
-        outlet_events, assets.INVENTORY, run_day=summary["run_day"], written=summary["written"]
-    )
+    written = pipeline.total_across_tenants(summary, "written")
+    assets.outlet_extra(outlet_events, assets.INVENTORY, run_day=summary["run_day"], written=written)
     return summary
 
 
@@ -246,7 +268,7 @@ def check_reads(xcom: dict[str, Any], *, dag_run: Any = None, ti: Any = None) ->
     skip_unless_acting(prepared)
     try:
         with inventory_db() as conn:
-            pipeline.check_reads(conn, dag_run.run_id, prepared.connections)
+            _check_reads_per_tenant(conn, dag_run.run_id, prepared)
     except pipeline.ReadsFailed as exc:
         # Each failed read task alerted, naming its connection and why: this failure, which fails the
         # run, repeats them. It alerts only when some problem has no failed read task to report it.
@@ -258,6 +280,22 @@ def check_reads(xcom: dict[str, Any], *, dag_run: Any = None, ti: Any = None) ->
             )
         raise
     log.info("All %s connection(s) read completely", len(prepared.connections))
+
+
+def _check_reads_per_tenant(conn: Any, run_id: str, prepared: Prepared) -> None:
+    """:func:`pipeline.check_reads` within each tenant, for its connections; one
+    :class:`pipeline.ReadsFailed` names every problem of every tenant."""
+    from number_inventory import pipeline
+
+    problems: list[str] = []
+    for tenant, connection_ids in tenant_groups(conn, prepared).items():
+        try:
+            with tenants.within(conn, tenant):
+                pipeline.check_reads(conn, run_id, connection_ids)
+        except pipeline.ReadsFailed as exc:
+            problems += exc.problems
+    if problems:
+        raise pipeline.ReadsFailed(problems)
 
 
 def _failed_reads(dag_run: Any, ti: Any) -> int:
@@ -288,25 +326,30 @@ def release_and_audit(
     dry_run = settings.flag("dry_run", params.get("dry_run"))
     despite = settings.flag(pipeline.RELEASE_DESPITE_STALE, params.get(pipeline.RELEASE_DESPITE_STALE))
     hours = prepared.max_read_age_hours
+    run = run_info(dag_run, prepared.run_day)
     with inventory_db() as conn:
-        summary = pipeline.daily(
+        summary = pipeline.per_tenant(
             conn,
-            run_info(dag_run, prepared.run_day),
-            prepared.connections,
-            prepared.cooling_days,
-            dry_run=dry_run,
-            now=clock.now(prepared.timezone),
-            max_read_age=dt.timedelta(hours=hours),
-            timezone=prepared.timezone,
-            release_despite_stale=despite,
-            actor=triggering_user(dag_run) if despite else None,
+            tenant_groups(conn, prepared),
+            lambda connection_ids: pipeline.daily(
+                conn,
+                run,
+                connection_ids,
+                prepared.cooling_days,
+                dry_run=dry_run,
+                now=clock.now(prepared.timezone),
+                max_read_age=dt.timedelta(hours=hours),
+                timezone=prepared.timezone,
+                release_despite_stale=despite,
+                actor=triggering_user(dag_run) if despite else None,
+            ),
         )
     log_summary("Daily release and audit" + (" (dry run: nothing written)" if dry_run else ""), summary)
     assets.outlet_extra(
         outlet_events,
         assets.INVENTORY,
         run_day=summary["run_day"],
-        written=summary["written"],
+        written=pipeline.total_across_tenants(summary, "written"),
         dry_run=dry_run,
     )
     pipeline.check_fresh(summary, hours)
@@ -324,13 +367,14 @@ def daily_report(
 
     prepared = Prepared.from_xcom(xcom)
     dry_run = settings.flag("dry_run", params.get("dry_run"))
+    run = run_info(dag_run, prepared.run_day)
     with inventory_db() as conn:
-        summary = pipeline.daily_report(
+        summary = pipeline.per_tenant(
             conn,
-            run_info(dag_run, prepared.run_day),
-            prepared.timezone,
-            report_only=prepared.report_only,
-            dry_run=dry_run,
+            tenant_groups(conn, prepared),
+            lambda _: pipeline.daily_report(
+                conn, run, prepared.timezone, report_only=prepared.report_only, dry_run=dry_run
+            ),
         )
     title = "Daily report" + (f" ({clock.REPORT_ONLY})" if prepared.report_only else "")
     log_summary(title + (" (dry run: nothing written)" if dry_run else ""), summary)
@@ -360,21 +404,42 @@ def purge(
         raise SettingError(
             f"Parameter 'confirm' must repeat the connection id {connection_id!r}; nothing was changed"
         )
-    with inventory_db() as conn:
+    tenant = purged_tenant(connection_id, params.get("tenant"))
+    with inventory_db() as conn, tenants.within(conn, tenant), tenants.naming(tenant):
         summary = pipeline.purge(
             conn,
             run_info(dag_run, prepared.run_day),
             connection_id,
-            prepared.connections,
+            tenants.groups(prepared.connections, prepared.tenant_of).get(tenant, []),
             prepared.cooling_days,
         )
-    log_summary(f"Purged connection {connection_id}", summary)
+    log_summary(f"Purged connection {connection_id} ({tenants.label(tenant)})", summary)
     assets.outlet_extra(
         outlet_events, assets.INVENTORY, run_day=summary["run_day"], written=summary["cooled"]
     )
     if connection_id in prepared.connections:
         log.warning("Now remove %r from the Variable %s", connection_id, settings.CONNECTIONS_VARIABLE)
     return summary
+
+
+def purged_tenant(connection_id: str, param: Any) -> str:
+    """The tenant a purge works within: the purged connection's (its extra ``tenant``), or, when
+    Airflow no longer defines the connection, the parameter ``tenant`` (empty: the global tenant). A
+    parameter naming another tenant than the connection's is refused."""
+    from airflow.sdk import Connection
+
+    given = tenants.tenant_name(param, what="Parameter 'tenant'")
+    try:
+        extras = Connection.get(connection_id).extra_dejson
+    except AirflowNotFoundException:
+        return given
+    tenant = tenants.tenant_name(extras.get("tenant"), what=f"Connection {connection_id!r}: extra 'tenant'")
+    if given and given != tenant:
+        raise SettingError(
+            f"Parameter 'tenant' is {given!r} but connection {connection_id!r} belongs to "
+            f"{tenants.label(tenant)} (its extra 'tenant'); nothing was changed"
+        )
+    return tenant
 
 
 def triggering_user(dag_run: Any) -> str:
@@ -396,7 +461,7 @@ def manual_action(
     recording who triggered the run and why."""
     import dataclasses
 
-    from number_inventory import actions, pipeline, tenants
+    from number_inventory import actions, pipeline
 
     prepared = Prepared.from_xcom(xcom)
     if params.get("action") in BLOCK_ACTIONS:  # a range, list or CSV, written in bulk
@@ -421,7 +486,8 @@ def manual_action(
         ", dry run: nothing is written" if dry_run else "",
     )
     tenant = tenants.tenant_name(params.get("tenant"), what="Parameter 'tenant'")
-    with inventory_db() as conn, tenants.within(conn, tenant):  # the form's tenant, as for block actions
+    # The form's tenant, as for block actions; an error names it.
+    with inventory_db() as conn, tenants.within(conn, tenant), tenants.naming(tenant):
         summary = pipeline.manual_action(conn, run, request, dry_run=dry_run)
     changes = summary.pop("changes")
     unchanged = summary.pop("unchanged_numbers")

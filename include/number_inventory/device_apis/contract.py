@@ -141,6 +141,45 @@ DIAL_PLAN_EXTRAS = tuple(
 )
 
 
+def _tenant(text: str) -> str:
+    from number_inventory import tenants
+
+    try:
+        return tenants.tenant_name(text, what="extra 'tenant'")
+    except SettingError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _site(text: str) -> str:
+    from number_inventory import tenants
+
+    try:
+        return tenants.site_name(text, what="extra 'site'")
+    except SettingError as exc:
+        raise ValueError(str(exc)) from None
+
+
+#: Where a device's numbers belong, which every device API takes: the tenant whose inventory they are
+#: (``tenants``; empty: the global tenant) and the site of the device. Never sent to the device.
+PLACEMENT_EXTRAS = (
+    Extra(
+        "tenant",
+        "",
+        "the tenant whose inventory the device's numbers are (empty: the global tenant); a lower-case "
+        "name such as acme",
+        label="Tenant",
+        check=_tenant,
+    ),
+    Extra(
+        "site",
+        "",
+        "the device's site, recorded with its kept read (empty: none), such as Berlin HQ",
+        label="Site",
+        check=_site,
+    ),
+)
+
+
 @dataclass(frozen=True)
 class DeviceApi:
     """A device API: its ``name`` (extra ``api``), a one-line ``summary`` for the connection form, its
@@ -154,8 +193,9 @@ class DeviceApi:
     probe: Callable[[Transport], ProbeResult]
 
     def all_extras(self) -> dict[str, Extra]:
-        """Its extras, the transport's and the dial plan's, by name."""
-        return {extra.name: extra for extra in (*TRANSPORT_EXTRAS, *DIAL_PLAN_EXTRAS, *self.extras)}
+        """Its extras, the transport's, the placement's and the dial plan's, by name."""
+        extras = (*PLACEMENT_EXTRAS, *TRANSPORT_EXTRAS, *DIAL_PLAN_EXTRAS, *self.extras)
+        return {extra.name: extra for extra in extras}
 
 
 class Contract:

@@ -15,7 +15,13 @@ from typing import Any
 
 from number_inventory import dial_plan
 from number_inventory.device_apis import cursor, json_list, mediant_cli
-from number_inventory.device_apis.contract import DIAL_PLAN_EXTRAS, Contract, DeviceApi, Extra
+from number_inventory.device_apis.contract import (
+    DIAL_PLAN_EXTRAS,
+    PLACEMENT_EXTRAS,
+    Contract,
+    DeviceApi,
+    Extra,
+)
 from number_inventory.settings import SettingError
 
 #: Every device API, the first the default of a connection without an ``api`` extra.
@@ -57,8 +63,11 @@ def extra_names() -> frozenset[str]:
 
 def form_extras() -> dict[str, tuple[Extra, list[str]]]:
     """The extras shown on the connection form (those with a ``label``), each with the APIs that
-    take it, in the order the APIs declare them, then the dial plan's (every API's)."""
-    shown: dict[str, tuple[Extra, list[str]]] = {}
+    take it: the placement's (tenant, site) first, then the APIs' own in the order they declare them,
+    then the dial plan's (every API's)."""
+    shown: dict[str, tuple[Extra, list[str]]] = {
+        extra.name: (extra, list(APIS)) for extra in PLACEMENT_EXTRAS
+    }
     for api in APIS.values():
         for extra in api.extras:
             if extra.label:

@@ -26,6 +26,7 @@ def conn_fields() -> dict[str, dict[str, Any]]:
     out when Airflow asks, not on import: the DAG files import this package's constants, and parsing
     them must not load the device clients (``requests``)."""
     from number_inventory.device_apis import registry
+    from number_inventory.device_apis.contract import PLACEMENT_EXTRAS
 
     fields: dict[str, dict[str, Any]] = {
         "api": {
@@ -39,11 +40,11 @@ def conn_fields() -> dict[str, dict[str, Any]]:
         }
     }
     for name, (extra, apis) in registry.form_extras().items():
-        if extra.checked_apart:
-            schema = {"type": ["string", "null"]}
+        if extra in PLACEMENT_EXTRAS or extra.checked_apart:  # tenant, site, the dial plan: empty by default
+            schema: dict[str, Any] = {"type": ["string", "null"]}
             description = extra.description[:1].upper() + extra.description[1:]
         elif isinstance(extra.default, str):
-            schema: dict[str, Any] = {"type": ["string", "null"]}
+            schema = {"type": ["string", "null"]}
             description = f"Leave empty for the API's default path ({', '.join(apis)})"
         else:
             kind = "integer" if isinstance(extra.default, int) else "number"

@@ -226,6 +226,7 @@ def finish_read(
     absent_reads: int = 1,
     read_at: dt.datetime | None = None,
     plan: DialPlan | None = None,
+    site: str = "",
 ) -> dict[str, Any]:
     """Check a staged read and, when it is complete and plausible, make it the connection's kept read.
 
@@ -237,7 +238,8 @@ def finish_read(
     failure too, then raised. ``absent_reads``: see ``reads/promote_read_connection.sql``; ``read_at``: when
     the read completed by the project's clock (default: the database's ``now()``), from which its age
     is counted; ``plan``: the dial plan the read was made under, which must be the kept read's
-    (:func:`_check_dial_plan`).
+    (:func:`_check_dial_plan`). ``site``: the connection's site, recorded with
+    the kept read (empty: none).
 
     Lock order, the same everywhere (``begin_read``, ``purge_connection``): the read's row, then
     the connection's row, then its registrations.
@@ -261,6 +263,7 @@ def finish_read(
                         "absent_reads": absent_reads,
                         "read_at": read_at,
                         "dial_plan": described,
+                        "site": site or None,
                     },
                 )
             _record_figures(conn, read_id, summary)

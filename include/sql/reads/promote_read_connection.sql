@@ -10,7 +10,8 @@
 -- %(read_at)s: when the read completed by the project's clock (clock.now), against which the daily
 -- audit measures its age; NULL means the database's now(). %(dial_plan)s: the dial plan the read was
 -- made under (NULL: none), which the connection's next read must share (reads/connection_dial_plan.sql).
-INSERT INTO audiocodes_connection (connection_id, read_id, read_at, dial_plan)
-VALUES (%(connection_id)s, %(read_id)s, coalesce(%(read_at)s::timestamptz, now()), %(dial_plan)s)
+-- %(site)s: the connection's extra `site` (NULL: none), as it was when this read was made.
+INSERT INTO audiocodes_connection (connection_id, read_id, read_at, dial_plan, site)
+VALUES (%(connection_id)s, %(read_id)s, coalesce(%(read_at)s::timestamptz, now()), %(dial_plan)s, %(site)s)
 ON CONFLICT (connection_id) DO UPDATE
-SET read_id = excluded.read_id, read_at = excluded.read_at, dial_plan = excluded.dial_plan
+SET read_id = excluded.read_id, read_at = excluded.read_at, dial_plan = excluded.dial_plan, site = excluded.site

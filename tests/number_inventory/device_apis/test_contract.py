@@ -253,12 +253,40 @@ def test_the_form_offers_every_registered_api_and_their_labelled_extras() -> Non
         "extension_digits",
         "extension_did_prefix",
     ]
-    assert list(fields) == ["api", "path", "page_size", *plan, "verify"]
+    assert list(fields) == ["api", "tenant", "site", "path", "page_size", *plan, "verify"]
+    assert fields["tenant"]["label"] == "Tenant" and "global tenant" in fields["tenant"]["description"]
     assert "(json, mediant-cli, cursor)" in fields["path"]["description"]
     assert fields["page_size"]["schema"] == {"type": ["integer", "null"], "minimum": 1}
     # The dial plan's extras are every API's, as text (a prefix "00" is not the number 0).
     assert fields["country_code"]["schema"] == {"type": ["string", "null"]}
     assert fields["country_code"]["label"] == "Dial plan: country code"
+
+
+# --- tenant and site: extras of every device API, never sent to the device -------------------------
+
+
+@pytest.mark.parametrize("api", list(registry.APIS))
+def test_every_api_takes_a_tenant_and_a_site_empty_by_default(api: str) -> None:
+    assert (Contract(api).tenant, Contract(api).site) == ("", "")
+    contract = from_extras({"api": api, "tenant": "acme", "site": "Berlin HQ-2"}, "sbc1")
+    assert (contract.tenant, contract.site) == ("acme", "Berlin HQ-2")
+
+
+@pytest.mark.parametrize(
+    ("extras", "message"),
+    [
+        ({"tenant": "Acme"}, "Connection 'sbc1': extra 'tenant' must be empty .* lower-case name"),
+        ({"tenant": "ac me"}, "extra 'tenant' must be empty"),
+        ({"tenant": 7}, "Connection 'sbc1': extra 'tenant' must be a non-empty text"),
+        ({"site": "-berlin"}, "Connection 'sbc1': extra 'site' must be empty or a short name"),
+        ({"site": "x" * 65}, "extra 'site' must be empty or a short name"),
+        ({"site": "a;b"}, "extra 'site'"),
+        ({"site": 3}, "extra 'site'"),
+    ],
+)
+def test_a_bad_tenant_or_site_is_refused_naming_the_connection_and_extra(extras, message) -> None:
+    with pytest.raises(SettingError, match=message):
+        from_extras(extras, "sbc1")
 
 
 def _echo_read(transport, *, on_page, on_restart=None) -> ReadResult:

@@ -138,6 +138,7 @@ def test_the_session_carries_no_extra_as_a_header(device, monkeypatch):
         "api": "json",
         "country_code": "49",
     }
+    extras |= {"tenant": "acme", "site": "Berlin HQ"}  # where the numbers belong: never a header
     connect(monkeypatch, "sbc", device, conn_type="audiocodes", **extras, **{"X-Trace": "on"})
 
     session, _, _ = AudioCodesHook(audiocodes_conn_id="sbc").device_session()

@@ -123,7 +123,14 @@ def test_the_form_offers_the_audiocodes_type_and_saves_its_fields(page, api_serv
         "http",
         "admin",
     )
-    assert json.loads(saved["extra"]) == {"api": "json", "path": None, "page_size": 10, "verify": True}
+    assert json.loads(saved["extra"]) == {
+        "api": "json",
+        "tenant": None,
+        "site": None,
+        "path": None,
+        "page_size": 10,
+        "verify": True,
+    }
     assert SCREENSHOT.stat().st_size > 20_000
 
 

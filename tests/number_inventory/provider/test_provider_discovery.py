@@ -62,7 +62,11 @@ def test_providers_manager_registers_the_audiocodes_connection_type():
     assert found["hook"]["package_name"] == PACKAGE_NAME
 
     widgets = found["widgets"]
-    assert set(widgets) == {f"extra__audiocodes__{f}" for f in ("api", "path", "page_size", "verify")}
+    # The form's fields as the registry declares them (the tree installed in the venv must be this one).
+    assert set(widgets) == {
+        f"extra__audiocodes__{f}" for f in get_provider_info()["connection-types"][0]["conn-fields"]
+    }
+    assert {"api", "tenant", "site", "path", "page_size", "verify"} <= {w.rsplit("__", 1)[1] for w in widgets}
     assert widgets["extra__audiocodes__api"]["schema"]["enum"] == list(APIS)
     assert widgets["extra__audiocodes__api"]["value"] == "json"
     assert widgets["extra__audiocodes__page_size"]["schema"]["type"] == ["integer", "null"]
