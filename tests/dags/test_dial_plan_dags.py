@@ -212,3 +212,28 @@ def test_a_bad_dial_plan_fails_the_read_naming_the_extra(db, devices, run_dag, m
         in output()
     )
     assert rows(db) == {"1000": USED}  # the other connection is read; nothing of A's
+
+
+def test_canonicalise_works_within_the_connections_tenant(db, devices, run_dag, monkeypatch):
+    """A connection of tenant ``acme`` keeps its read and its numbers in acme's inventory: the action
+    moves those, and the global inventory's own ``0301234567`` (another customer's) is left alone."""
+    from number_inventory import tenants
+
+    db.execute("INSERT INTO number_inventory (number, status) VALUES ('0301234567', 'Reserved')")
+    a = devices["audiocodes_a"]
+    a.register_numbers(["0301234567"])
+    configure(monkeypatch, devices, "audiocodes_a", tenant="acme")
+    monkeypatch.setenv("AIRFLOW_VAR_AUDIOCODES_CONNECTIONS", '["audiocodes_a"]')
+    assert run_dag(SYNC, DAY1)[0] == "success"
+
+    configure(monkeypatch, devices, "audiocodes_a", tenant="acme", **GERMAN_PLAN)
+    assert canonicalise(run_dag, DAY2, apply=True)[0] == "success"
+    with tenants.within(db, "acme"):
+        assert rows(db) == {"+49301234567": USED}
+        assert changes(db, "+49301234567")[-1][0] == "canonicalised"
+    assert db.execute("SELECT number, status FROM number_inventory").fetchall() == [
+        ("0301234567", "Reserved")
+    ]
+    assert run_dag(SYNC, DAY3)[0] == "success"  # the plan is accepted: the read is kept
+    with tenants.within(db, "acme"):
+        assert rows(db) == {"+49301234567": USED}

@@ -514,7 +514,7 @@ def canonicalise(prepared: Prepared, params: Any, dry_run: bool, *, dag_run: Any
     (and ``dry_run`` is not). What an operator must resolve is logged and left as a run note."""
     import dataclasses
 
-    from number_inventory import pipeline
+    from number_inventory import pipeline, tenants
     from number_inventory.action_form import MAX_REASON, MIN_REASON
 
     connection_id = params.get("connection_id")
@@ -530,7 +530,9 @@ def canonicalise(prepared: Prepared, params: Any, dry_run: bool, *, dag_run: Any
             "was written"
         )
     connection_id = connection_id.strip()
-    plan = device_hook(connection_id).dial_plan()
+    hook = device_hook(connection_id)
+    plan = hook.dial_plan()
+    tenant = hook.contract().values().get("tenant") or tenants.GLOBAL  # where its kept read is
     if plan is None:
         raise SettingError(
             f"connection {connection_id!r} has no dial plan (its extra 'country_code' is not set): give it "
@@ -538,7 +540,7 @@ def canonicalise(prepared: Prepared, params: Any, dry_run: bool, *, dag_run: Any
         )
     apply = settings.flag("canonicalise_apply", params.get("canonicalise_apply")) and not dry_run
     run = dataclasses.replace(run_info(dag_run, prepared.run_day), actor=triggering_user(dag_run), note=note)
-    with inventory_db() as conn:
+    with inventory_db() as conn, tenants.within(conn, tenant):
         summary = pipeline.canonicalise(conn, run, connection_id, plan, apply=apply)
     moves, findings = summary.pop("moves"), summary.pop("findings")
     log.info(
