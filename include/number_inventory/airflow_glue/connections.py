@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 from number_inventory import settings
 
@@ -22,8 +22,8 @@ class MissingConnection(AirflowNotFoundException):
 
 
 def require_connections(connection_ids: list[str]) -> None:
-    """Fail at once, naming them all, when connection ids of the Variable are not defined in Airflow
-    (asked of Airflow at run time, through the SDK, as a read would)."""
+    """Raise :class:`MissingConnection`, naming them all, when connection ids of the Variable are not
+    defined in Airflow (asked of Airflow at run time, through the SDK, as a read would)."""
     from airflow.sdk import Connection
 
     missing = []
@@ -33,11 +33,11 @@ def require_connections(connection_ids: list[str]) -> None:
         except AirflowNotFoundException:
             problem = unreadable(connection_id)
             if problem:
-                raise AirflowFailException(problem) from None
+                raise MissingConnection(problem) from None
             missing.append(connection_id)
     if missing:
         names = ", ".join(repr(c) for c in missing)
-        raise AirflowFailException(
+        raise MissingConnection(
             f"{'connection' if len(missing) == 1 else 'connections'} {names} "
             f"{'is' if len(missing) == 1 else 'are'} not defined in Airflow (listed in the Variable "
             f"{settings.CONNECTIONS_VARIABLE!r}): add {'it' if len(missing) == 1 else 'them'} "

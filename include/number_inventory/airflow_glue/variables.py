@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.sdk import Variable
-from airflow.sdk.exceptions import AirflowFailException
 
 from number_inventory import settings
-from number_inventory.settings import SettingError
 
 
 def connection_ids(*, limit: int = settings.MAX_CONNECTIONS) -> list[str]:
@@ -28,21 +26,19 @@ def timezone() -> str:
 
 
 def read_settings() -> dict[str, Any]:
-    """Read and validate the operator's Variables; a bad value fails the task before any write."""
+    """Read and validate the operator's Variables; a bad value raises ``SettingError`` (which fails
+    the task at once, before any write: ``tasks.fails_at_once``)."""
     from airflow.sdk.configuration import conf
 
     # One read task is mapped per connection, and Airflow maps at most [core] max_map_length.
     most = conf.getint("core", "max_map_length", fallback=settings.MAX_CONNECTIONS)
-    try:
-        return {
-            "connections": tuple(connection_ids(limit=most)),
-            "cooling_days": settings.cooling_days(Variable.get(settings.COOLING_VARIABLE, default=None)),
-            "timezone": timezone(),
-            "guard": settings.mass_removal_guard(Variable.get(settings.GUARD_VARIABLE, default=None)),
-            "absent_reads": settings.absent_reads(Variable.get(settings.ABSENT_READS_VARIABLE, default=None)),
-            "max_read_age_hours": settings.max_read_age_hours(
-                Variable.get(settings.READ_AGE_VARIABLE, default=None)
-            ),
-        }
-    except SettingError as exc:
-        raise AirflowFailException(str(exc)) from None
+    return {
+        "connections": tuple(connection_ids(limit=most)),
+        "cooling_days": settings.cooling_days(Variable.get(settings.COOLING_VARIABLE, default=None)),
+        "timezone": timezone(),
+        "guard": settings.mass_removal_guard(Variable.get(settings.GUARD_VARIABLE, default=None)),
+        "absent_reads": settings.absent_reads(Variable.get(settings.ABSENT_READS_VARIABLE, default=None)),
+        "max_read_age_hours": settings.max_read_age_hours(
+            Variable.get(settings.READ_AGE_VARIABLE, default=None)
+        ),
+    }

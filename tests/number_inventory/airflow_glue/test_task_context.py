@@ -35,3 +35,10 @@ def test_no_task_reaches_into_the_context(path):
 def test_the_check_sees_a_lookup_of_the_context():
     assert "get_current_context" in names_in("from airflow.sdk import get_current_context")
     assert "get_current_context" in names_in("import airflow.sdk\nairflow.sdk.get_current_context()")
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.name != "tasks.py"], ids=lambda p: p.name)
+def test_only_the_task_decorator_turns_errors_into_airflow_failures(path):
+    """A deliberate failure is a domain error that ``tasks.fails_at_once`` converts, in one place (no
+    retry, the message scrubbed), not an ``AirflowFailException`` raised here and there."""
+    assert "AirflowFailException" not in names_in(path.read_text())
