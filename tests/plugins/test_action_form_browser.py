@@ -159,7 +159,8 @@ def test_the_form_submits_a_run_with_its_values_and_user(page, airflow):
         **UNUSED,
         "reason": REASON,
         "dry_run": False,
-        "tenant": "",
+        "canonicalise_apply": False,
+        "connection_id": None,
     }
     assert runs[0]["triggering_user_name"] == USER and runs[0]["triggered_by"] == "ui"
 
