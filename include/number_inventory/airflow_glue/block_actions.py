@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 from number_inventory import settings
-from number_inventory.airflow_glue import assets
 from number_inventory.airflow_glue.connections import inventory_db
 from number_inventory.airflow_glue.prepared import Prepared
 
@@ -18,7 +17,7 @@ log = logging.getLogger(__name__)
 def block_action(prepared: Prepared, *, params: Any, dag_run: Any, outlet_events: Any) -> dict[str, Any]:
     """Check the form, then add, remove or import the whole block or nothing, within the form's
     tenant, recording who triggered the run and why."""
-    from number_inventory.airflow_glue.tasks import log_summary, run_info, triggering_user
+    from number_inventory.airflow_glue.tasks import action_done, run_info, triggering_user
     from number_inventory.number_blocks import parse_block_request
     from number_inventory.store.blocks import apply_block
 
@@ -39,14 +38,4 @@ def block_action(prepared: Prepared, *, params: Any, dag_run: Any, outlet_events
     )
     with inventory_db() as conn:
         summary = apply_block(conn, run, request, dry_run=dry_run)
-    log_summary(
-        f"Manual action {request.action}" + (" (dry run: nothing written)" if dry_run else ""), summary
-    )
-    assets.outlet_extra(
-        outlet_events,
-        assets.INVENTORY,
-        run_day=summary["run_day"],
-        written=summary["written"],
-        dry_run=dry_run,
-    )
-    return summary
+    return action_done(request.action, summary, dry_run=dry_run, outlet_events=outlet_events)

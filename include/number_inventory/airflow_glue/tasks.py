@@ -495,9 +495,12 @@ def manual_action(
     log.info("%s %s number(s):\n  %s", verb, len(changes), "\n  ".join(changes) or "none")
     if unchanged:
         log.info("Already where %s leads, left alone: %s", request.action, ", ".join(unchanged))
-    log_summary(
-        f"Manual action {request.action}" + (" (dry run: nothing written)" if dry_run else ""), summary
-    )
+    return action_done(request.action, summary, dry_run=dry_run, outlet_events=outlet_events)
+
+
+def action_done(action: str, summary: dict[str, Any], *, dry_run: bool, outlet_events: Any) -> dict[str, Any]:
+    """Log a manual action's summary and attach what it wrote to the inventory's asset event."""
+    log_summary(f"Manual action {action}" + (" (dry run: nothing written)" if dry_run else ""), summary)
     assets.outlet_extra(
         outlet_events,
         assets.INVENTORY,
