@@ -204,10 +204,10 @@ def read_connection(
             site=hook.contract().site,
         )
     log.info(
-        "Connection %s (%s): %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
+        "Connection %s%s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
         "skipped, %s pages",
         connection_id,
-        tenants.label(tenant),
+        f" ({tenants.label(tenant)})" if tenant else "",  # a named tenant's; the global one as always
         summary["bindings"],
         summary["active_bindings"],
         summary["numbers"],
