@@ -189,6 +189,7 @@ def read_connection(
     prepared = Prepared.from_xcom(xcom)
     allow = settings.flag("allow_mass_removal", params.get("allow_mass_removal"))
     hook = device_hook(connection_id)
+    contract = hook.contract()
     tenant = prepared.tenant(connection_id)
     with inventory_db() as conn, tenants.within(conn, tenant):
         summary = pipeline.read_connection(
@@ -200,8 +201,8 @@ def read_connection(
             allow_mass_removal=allow,
             absent_reads=prepared.absent_reads,
             now=functools.partial(clock.now, prepared.timezone),
-            dial_plan=hook.dial_plan(),
-            site=hook.contract().site,
+            dial_plan=hook.dial_plan(contract),
+            site=contract.site,
         )
     log.info(
         "Connection %s%s: %s bindings (%s active), %s numbers registered, %s AORs that are not numbers "
@@ -517,7 +518,7 @@ def canonicalise(prepared: Prepared, params: Any, dry_run: bool, *, dag_run: Any
     (and ``dry_run`` is not). What an operator must resolve is logged and left as a run note."""
     import dataclasses
 
-    from number_inventory import pipeline, tenants
+    from number_inventory import dial_plan, pipeline, tenants
     from number_inventory.action_form import MAX_REASON, MIN_REASON
 
     connection_id = params.get("connection_id")
@@ -533,9 +534,9 @@ def canonicalise(prepared: Prepared, params: Any, dry_run: bool, *, dag_run: Any
             "was written"
         )
     connection_id = connection_id.strip()
-    hook = device_hook(connection_id)
-    plan = hook.dial_plan()
-    tenant = hook.contract().values().get("tenant") or tenants.GLOBAL  # where its kept read is
+    contract = device_hook(connection_id).contract()
+    plan = dial_plan.from_values(contract.values(), connection_id)
+    tenant = contract.values().get("tenant") or tenants.GLOBAL  # where its kept read is
     if plan is None:
         raise SettingError(
             f"connection {connection_id!r} has no dial plan (its extra 'country_code' is not set): give it "

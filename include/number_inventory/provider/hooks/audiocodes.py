@@ -49,10 +49,11 @@ class AudioCodesHook(HttpHook):
         """The device contract from the connection's extras; :class:`SettingError` names the bad one."""
         return Contract.from_extras(self._extras(), self.audiocodes_conn_id)
 
-    def dial_plan(self) -> DialPlan | None:
-        """The connection's dial plan (``None``: numbers kept as the device spells them);
+    def dial_plan(self, contract: Contract | None = None) -> DialPlan | None:
+        """The connection's dial plan (``None``: numbers kept as the device spells them), from
+        ``contract`` when the caller holds it already (the connection is not looked up again);
         :class:`SettingError` names the bad extra."""
-        return dial_plan.from_values(self.contract().values(), self.audiocodes_conn_id)
+        return dial_plan.from_values((contract or self.contract()).values(), self.audiocodes_conn_id)
 
     def scrubber(self) -> Scrubber:
         """What removes this connection's credential (its password in every form, and the values of
